@@ -80,8 +80,8 @@ func (c *Client) Search(ctx context.Context, q CatalogQuery) (*CatalogPage, erro
 		return nil, fmt.Errorf("socrata: catalog limit and offset cannot be negative (limit %d, offset %d)", q.Limit, q.Offset)
 	}
 	if q.Offset+limit > CatalogWindow {
-		return nil, fmt.Errorf("socrata: %w: the catalog returns only the first %d results and this page (offset %d, limit %d) goes past them; narrow the search with more words or a filter",
-			ErrCatalogWindow, CatalogWindow, q.Offset, limit)
+		return nil, fmt.Errorf("socrata: %w: the catalog returns only the first 10,000 results and this page (offset %d, limit %d) goes past them; narrow the search with more words or a filter",
+			ErrCatalogWindow, q.Offset, limit)
 	}
 	only := q.Only
 	if only == "" {

@@ -307,6 +307,15 @@ func (e *netError) Error() string {
 	if errors.As(e.err, &ue) && ue.Unwrap() != nil {
 		cause = ue.Unwrap().Error()
 	}
+	switch {
+	case errors.Is(e.err, context.Canceled) || errors.Is(e.err, context.DeadlineExceeded):
+		if cause == e.hint || cause == context.Canceled.Error() || cause == context.DeadlineExceeded.Error() {
+			return fmt.Sprintf("socrata: %s %s on %s stopped: %s", e.method, e.path, e.host, e.hint)
+		}
+		return fmt.Sprintf("socrata: %s %s on %s stopped: %s (%s)", e.method, e.path, e.host, e.hint, cause)
+	case e.sent:
+		return fmt.Sprintf("socrata: %s %s on %s failed: %s (%s)", e.method, e.path, e.host, e.hint, cause)
+	}
 	return fmt.Sprintf("socrata: cannot reach %s (%s %s): %s (%s)", e.host, e.method, e.path, e.hint, cause)
 }
 

@@ -103,6 +103,11 @@ func TestAPIErrorBodies(t *testing.T) {
 			want:   socrata.APIError{Status: 404, Message: "gone", RequestID: "portal-request-7"},
 		},
 		{
+			name: "only the first 64 KB are read", status: 502, contentType: "text/html",
+			body: "<html>" + strings.Repeat(" ", 64<<10) + "<title>Too Far</title></html>",
+			want: socrata.APIError{Status: 502, HTML: true, Message: "the server answered with a web page, not Socrata's API"},
+		},
+		{
 			name: "huge body is bounded", status: 500, contentType: "text/plain",
 			body: big,
 			want: socrata.APIError{Status: 500, Message: strings.Repeat("x", 500) + "…"},

@@ -56,7 +56,8 @@ func WithRetry(p RetryPolicy) Option {
 }
 
 // WithOnRetry calls f before each retry sleep, from the goroutine making
-// the call, so that a user interface can say what is happening.
+// the call, so that a user interface can say what is happening. Calls made
+// in parallel (DSMAPI chunks) may call f concurrently.
 func WithOnRetry(f func(RetryEvent)) Option {
 	return func(c *Client) { c.onRetry = f }
 }

@@ -175,7 +175,17 @@ func SignedInLine(u *socrata.User, domain string) string {
 // DeveloperSettingsURL is the page where a person creates API keys and app
 // tokens on domain.
 func DeveloperSettingsURL(domain string) string {
-	return "https://" + domain + "/profile/edit/developer_settings"
+	return portalURL(domain) + "/profile/edit/developer_settings"
+}
+
+// portalURL is the portal's root URL. Domains are host names ("data.ct.gov")
+// except loopback test portals, whose canonical form keeps its plain-http
+// scheme ("http://127.0.0.1:8080").
+func portalURL(domain string) string {
+	if strings.HasPrefix(domain, "http://") || strings.HasPrefix(domain, "https://") {
+		return strings.TrimSuffix(domain, "/")
+	}
+	return "https://" + domain
 }
 
 // APIKeyHelp is the account screen's text for the API key choice.
@@ -366,7 +376,7 @@ func explainAPIError(e *SignInError, apiErr *socrata.APIError) *SignInError {
 		return badCredentials()
 	case apiErr.Status == http.StatusForbidden:
 		return set(CauseForbidden, domain+" refused this account ("+status+")",
-			"The account may be disabled or locked. Try signing in at https://"+domain+" in a browser; "+
+			"The account may be disabled or locked. Try signing in at "+portalURL(domain)+" in a browser; "+
 				"if that works, create an API key at "+DeveloperSettingsURL(domain)+" and use it here.")
 	case apiErr.Status == http.StatusNotFound:
 		return set(CauseNotSocrata, domain+" does not look like a Socrata portal: it has no "+

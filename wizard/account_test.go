@@ -204,6 +204,9 @@ func TestAccountTexts(t *testing.T) {
 	if got := DeveloperSettingsURL("data.ct.gov"); got != "https://data.ct.gov/profile/edit/developer_settings" {
 		t.Errorf("DeveloperSettingsURL = %q", got)
 	}
+	if got := DeveloperSettingsURL("http://127.0.0.1:8080"); got != "http://127.0.0.1:8080/profile/edit/developer_settings" {
+		t.Errorf("DeveloperSettingsURL for a loopback portal = %q", got)
+	}
 	for name, text := range map[string]string{
 		"api key":   APIKeyHelp("data.ct.gov"),
 		"app token": AppTokenHelp("data.ct.gov"),

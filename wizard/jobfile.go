@@ -58,11 +58,15 @@ var (
 	validEncodings  = []string{"utf-8", "utf-16le", "utf-16be", "windows-1252", "iso-8859-1"}
 )
 
-// hostPattern accepts a host name or an IPv4 address, with an optional
-// port for loopback test portals. It is deliberately simple: the portal
-// client's ParseDomain normalises what people type; this only catches job
-// files edited into something that is not a host.
+// hostPattern accepts a host name or an IPv4 address with an optional
+// port. It is deliberately simple: the portal client's ParseDomain
+// normalises what people type; this only catches job files edited into
+// something that is not a host.
 var hostPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?(:[0-9]{1,5})?$`)
+
+// loopbackPattern is the canonical form of a test portal on this computer,
+// which keeps its plain-http scheme (socratatest, the demo).
+var loopbackPattern = regexp.MustCompile(`^http://(127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|localhost|\[::1\])(:[0-9]{1,5})?$`)
 
 // Validate checks the job for everything that can be checked without the
 // data file or the portal, and returns a *JobError listing every problem.
@@ -82,6 +86,7 @@ func (j *Job) Validate() error {
 	switch d := j.Domain; {
 	case d == "":
 		add("\"domain\" is empty: give the portal's host, such as data.ct.gov")
+	case loopbackPattern.MatchString(d):
 	case strings.Contains(d, "://") || strings.Contains(d, "/"):
 		add("\"domain\" %q is a URL: give only the host, such as data.ct.gov", d)
 	case !hostPattern.MatchString(d):

@@ -199,6 +199,8 @@ func TestValidate(t *testing.T) {
 	}{
 		{"sample", func(*Job) {}, ""},
 		{"loopback domain with port", func(j *Job) { j.Domain = "127.0.0.1:8080" }, ""},
+		{"loopback test portal", func(j *Job) { j.Domain = "http://127.0.0.1:41234" }, ""},
+		{"plain http to a real host", func(j *Job) { j.Domain = "http://data.ct.gov" }, "is a URL"},
 		{"no auth (environment only)", func(j *Job) { j.Auth = AuthRef{} }, ""},
 		{"no version", func(j *Job) { j.Version = 0 }, `no "version"`},
 		{"empty domain", func(j *Job) { j.Domain = "" }, `"domain" is empty`},

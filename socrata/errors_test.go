@@ -2,10 +2,14 @@ package socrata_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"syscall"
@@ -335,3 +339,38 @@ func TestContextDeadline(t *testing.T) {
 }
 
 var netOpRefused = net.OpError{Op: "dial", Net: "tcp", Err: fmt.Errorf("connect: %w", syscall.ECONNREFUSED)}
+
+func TestTLSErrors(t *testing.T) {
+	srv := httptest.NewUnstartedServer(reply(200, jsonType, `{"id":"ab12-cd34"}`))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is expected
+	srv.StartTLS()
+	defer srv.Close()
+	s := &sleeps{}
+	// The default client does not trust the test server's certificate.
+	c, err := socrata.NewClient(srv.URL, newCreds(t), nil, socrata.WithRetry(socrata.RetryPolicy{Sleep: s.sleep}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BaseURL() != srv.URL {
+		t.Fatalf("base URL %s, want %s", c.BaseURL(), srv.URL)
+	}
+	_, err = c.CurrentUser(context.Background())
+	var certErr *tls.CertificateVerificationError
+	if !errors.As(err, &certErr) {
+		t.Fatalf("error = %v, want *tls.CertificateVerificationError", err)
+	}
+	if !strings.Contains(err.Error(), "certificate could not be verified") {
+		t.Errorf("error %q does not explain the certificate problem", err)
+	}
+	if len(s.waits()) != 0 {
+		t.Error("a certificate failure was retried")
+	}
+	// With the server's certificate trusted, the same portal works.
+	c, err = socrata.NewClient(srv.URL, newCreds(t), srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CurrentUser(context.Background()); err != nil {
+		t.Errorf("trusted TLS: %v", err)
+	}
+}

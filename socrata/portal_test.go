@@ -351,6 +351,19 @@ func TestPortalUpsertCSVAppends(t *testing.T) {
 	}
 }
 
+func TestPortalAppendLostReply(t *testing.T) {
+	srv := startPortal(t)
+	c, s := portalClient(t, srv, demoKey(srv))
+	srv.Portal.FailNext(1, socratatest.Matching("POST", "/resource/"), socratatest.LoseReply())
+	_, err := c.Append(context.Background(), socratatest.SaltDeliveriesID, []byte("garage,tons\nX,1\n"), socrata.CSV)
+	if !errors.Is(err, socrata.ErrOutcomeUnknown) {
+		t.Fatalf("error = %v, want ErrOutcomeUnknown", err)
+	}
+	if n := len(srv.Portal.Rows(socratatest.SaltDeliveriesID)); n != 21 || len(s.waits()) != 0 {
+		t.Errorf("%d rows after %d retries; want 21 (appended once, not resent)", n, len(s.waits()))
+	}
+}
+
 func TestPortalWriteRefusals(t *testing.T) {
 	srv := startPortal(t)
 	c, _ := portalClient(t, srv, demoKey(srv))

@@ -1,10 +1,11 @@
 module github.com/ctopendata/socrata-wizard
 
-go 1.25.0
+go 1.26.0
 
 require (
 	github.com/godbus/dbus/v5 v5.2.2
 	github.com/zalando/go-keyring v0.2.8
+	golang.org/x/text v0.44.0
 )
 
 require (

@@ -205,6 +205,10 @@ func dataSyncControl(j *Job, file string, ex *Export) dsControl {
 	if j.CSV.Header {
 		ft.Skip = 1
 	}
+	if j.CSV.NoQuote {
+		// DataSync's own "no quoting" value, its default for TSV files.
+		ft.Quote = "\u0000"
+	}
 	for i, c := range j.Columns {
 		if c.Field != "" {
 			ft.Columns[i] = c.Field

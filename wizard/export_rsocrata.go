@@ -80,6 +80,7 @@ data_file   <- {{q .File}}
 encoding    <- {{q .Encoding}}
 delimiter   <- {{q .Delimiter}}
 has_header  <- {{if .Header}}TRUE{{else}}FALSE{{end}}
+quote_char  <- {{if .NoQuote}}""  # quotes are ordinary characters in this file{{else}}"\""{{end}}
 update_mode <- {{if eq .Action "replace"}}"REPLACE"{{else}}"UPSERT"{{end}}
 chunk_rows  <- {{.ChunkRows}}
 
@@ -120,7 +121,7 @@ app_token <- Sys.getenv("SOCRATA_APP_TOKEN")
 if (!nzchar(app_token)) app_token <- NULL
 
 file_encoding <- if (encoding == "utf-8") "UTF-8-BOM" else toupper(encoding)
-raw <- utils::read.table(data_file, sep = delimiter, header = has_header, quote = "\"",
+raw <- utils::read.table(data_file, sep = delimiter, header = has_header, quote = quote_char,
                          colClasses = "character", check.names = FALSE, na.strings = character(0),
                          comment.char = "", fill = FALSE, fileEncoding = file_encoding,
                          blank.lines.skip = TRUE)

@@ -135,6 +135,15 @@ func zonedJob(j *Job) {
 // zonedCSV is data for zonedJob: one date in summer time, one in winter.
 const zonedCSV = "Permit No,Issued,Fee,Notes,Lat,Lon\nP-1,07/04/2024 09:30,5,Y,,\nP-2,01/15/2024 23:00,6,no,,\n"
 
+// noQuoteJob reads the sample file as tab-separated text whose quotes are
+// ordinary characters.
+func noQuoteJob(j *Job) {
+	j.CSV = Dialect{Delimiter: "\t", Encoding: "utf-8", Header: true, NoQuote: true}
+}
+
+// noQuoteTSV is data for noQuoteJob with quotes inside values.
+const noQuoteTSV = "Permit No\tIssued\tFee\tNotes\tLat\tLon\n\"P1\t03/04/2024\t5\t\"hi\t\t\n"
+
 // headerChanged is the sample data with a renamed column.
 const headerChanged = "Permit Number,Issued,Fee,Notes,Lat,Lon\nP-1,03/04/2024,75,,,\n"
 
@@ -173,6 +182,12 @@ func TestSocrataPyScriptRuns(t *testing.T) {
 			sent: map[string]string{"uploaded.csv": "permit_id,issued,fee,reviewed,location\r\n" +
 				"P-1,2024-07-04T09:30:00-04:00,5,true,\r\n" +
 				"P-2,2024-01-15T23:00:00-05:00,6,false,\r\n"},
+		},
+		{
+			name: "tab-separated without quoting",
+			edit: noQuoteJob,
+			csv:  noQuoteTSV,
+			sent: map[string]string{"uploaded.csv": "permit_id,issued,fee,location\r\n\"\"\"P1\",2024-03-04T00:00:00,5,\r\n"},
 		},
 		{
 			name:    "replace with a username and password",
@@ -280,6 +295,13 @@ func TestRSocrataScriptRuns(t *testing.T) {
 			sent: map[string]string{"sent_1.csv": "\"permit_id\",\"issued\",\"fee\",\"reviewed\",\"location\"\n" +
 				"\"P-1\",\"2024-07-04T13:30:00Z\",\"5\",\"true\",<NA>\n" +
 				"\"P-2\",\"2024-01-16T04:00:00Z\",\"6\",\"false\",<NA>\n"},
+		},
+		{
+			name: "tab-separated without quoting",
+			edit: noQuoteJob,
+			csv:  noQuoteTSV,
+			sent: map[string]string{"sent_1.csv": "\"permit_id\",\"issued\",\"fee\",\"location\"\n" +
+				"\"\"\"P1\",\"2024-03-04T00:00:00\",\"5\",<NA>\n"},
 		},
 		{
 			name:    "replace is one request",

@@ -40,7 +40,7 @@ type scriptColumn struct {
 // scriptData is what the script templates fill in.
 type scriptData struct {
 	Title, Domain, Dataset, File, FileName, Encoding, Delimiter string
-	Header                                                      bool
+	Header, NoQuote                                             bool
 	Method, Action                                              string
 	Columns                                                     []scriptColumn
 	Points                                                      []PointSource
@@ -79,7 +79,7 @@ func buildScriptData(j *Job, file string) (*scriptData, error) {
 	d := &scriptData{
 		Title: j.DatasetName, Domain: strings.TrimPrefix(strings.TrimPrefix(j.Domain, "https://"), "http://"),
 		Dataset: j.Dataset, File: file, FileName: filepath.Base(file), Encoding: j.CSV.Encoding, Delimiter: j.CSV.Delimiter,
-		Header: j.CSV.Header, Method: j.Method.String(),
+		Header: j.CSV.Header, NoQuote: j.CSV.NoQuote, Method: j.Method.String(),
 		DeveloperSettings: DeveloperSettingsURL(j.Domain),
 		ResourceURL:       portalURL(j.Domain) + "/resource/" + j.Dataset + ".json",
 		ChunkRows:         j.Batch.Rows,
@@ -202,6 +202,7 @@ DATA_FILE = {{q .File}}
 ENCODING = {{q .Encoding}}
 DELIMITER = {{q .Delimiter}}
 HAS_HEADER = {{if .Header}}True{{else}}False{{end}}
+QUOTING = {{if .NoQuote}}csv.QUOTE_NONE  # quotes are ordinary characters in this file{{else}}csv.QUOTE_MINIMAL{{end}}
 ACTION = {{q .Action}}  # update (upsert), replace or delete
 
 # One entry per file column, in file order: header, dataset field (None: ignored),
@@ -287,7 +288,7 @@ def prepared_file():
 
 def write_prepared(out, index):
     with open(DATA_FILE, encoding=ENCODING, newline="") as src, out:
-        reader = csv.reader(src, delimiter=DELIMITER)
+        reader = csv.reader(src, delimiter=DELIMITER, quoting=QUOTING)
         writer = csv.writer(out)
         if HAS_HEADER:
             header = next(reader, [])

@@ -228,14 +228,14 @@ func TestExportDataSyncVariants(t *testing.T) {
 			name: "tsv without header, replace",
 			edit: func(j *Job) {
 				j.File = strings.TrimSuffix(j.File, ".csv") + ".tsv"
-				j.CSV = Dialect{Delimiter: "\t", Encoding: "windows-1252"}
+				j.CSV = Dialect{Delimiter: "\t", Encoding: "windows-1252", NoQuote: true}
 				j.Method = Replace
 			},
 			check: func(t *testing.T, c controlFile, sij map[string]any, ex *Export) {
 				if c.TSV == nil || c.CSV != nil || c.Action != "Replace" {
 					t.Fatalf("control = %+v, want a tsv section and Replace", c)
 				}
-				if c.TSV["skip"] != 0.0 || c.TSV["separator"] != "\t" || c.TSV["encoding"] != "windows-1252" {
+				if c.TSV["skip"] != 0.0 || c.TSV["separator"] != "\t" || c.TSV["encoding"] != "windows-1252" || c.TSV["quote"] != "\x00" {
 					t.Errorf("tsv = %v", c.TSV)
 				}
 				if sij["publishMethod"] != "replace" || sij["fileToPublishHasHeaderRow"] != false {

@@ -169,8 +169,8 @@ func ReadSecret(r io.Reader) (string, error) {
 		return "", fmt.Errorf("the first line of standard input is longer than %d characters, which is not a key secret or password", maxSecretLength)
 	}
 	if line == "" {
-		return "", errors.New("standard input is empty: pipe the key secret or password in, for example: " +
-			"printf '%s' \"$SOCRATA_KEY_SECRET\" | socrata-wizard login --secret-stdin ...")
+		return "", errors.New("standard input is empty: pipe the key secret or password in, as in " +
+			"printf '%s' \"$SOCRATA_KEY_SECRET\" | socrata-wizard login --secret-stdin")
 	}
 	return line, nil
 }

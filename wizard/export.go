@@ -257,7 +257,7 @@ func literal(s string) string {
 	return b.String()
 }
 
-// writeExport writes one exported file atomically and records it.
+// write writes one exported file atomically and records it.
 func (e *Export) write(path string, data []byte, perm os.FileMode) error {
 	if err := writeFileAtomic(path, data, perm); err != nil {
 		return fmt.Errorf("cannot write %s: %w", path, err)

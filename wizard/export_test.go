@@ -76,7 +76,7 @@ func readJSON(t *testing.T, path string, v any) {
 	}
 }
 
-// controlOf returns the csv or tsv section of a DataSync control file.
+// controlFile is a DataSync control file with its csv or tsv section.
 type controlFile struct {
 	Action string         `json:"action"`
 	CSV    map[string]any `json:"csv"`

@@ -174,6 +174,9 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 		return nil, err
 	}
 	defer rr.Close()
+	// Values are not kept past their row (examples are cloned, rejected
+	// rows written at once), so the reader may reuse its buffer.
+	rr.p.shared = true
 
 	var rej *rejectWriter
 	if opts.WriteRejects {

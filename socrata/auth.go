@@ -1,6 +1,9 @@
 package socrata
 
-import "fmt"
+import (
+	"context"
+	"fmt"
+)
 
 // AuthKind says which kind of Basic credential a [Credentials] value holds.
 type AuthKind int
@@ -80,4 +83,19 @@ func (u *User) HasRight(right string) bool {
 		}
 	}
 	return false
+}
+
+// CurrentUser returns the account the client's credentials sign in as,
+// from GET /api/users/current.json. A 200 answer is the proof that the
+// credentials work; wrong ones come back as an *APIError matching
+// [ErrUnauthorized] (or [ErrForbidden] on some portals).
+func (c *Client) CurrentUser(ctx context.Context) (*User, error) {
+	var u User
+	if err := c.getJSON(ctx, "/api/users/current.json", nil, &u); err != nil {
+		return nil, err
+	}
+	if u.ID == "" {
+		return nil, fmt.Errorf("socrata: %s answered /api/users/current.json without a user id; check that it is a Socrata portal", c.domain)
+	}
+	return &u, nil
 }

@@ -1,6 +1,16 @@
 package socrata
 
-import "time"
+import (
+	"bytes"
+	"context"
+	"encoding/json"
+	"fmt"
+	"math"
+	"slices"
+	"strconv"
+	"strings"
+	"time"
+)
 
 // Dataset is a dataset's schema and the facts about it a publisher needs,
 // from /api/views/{id}.json.
@@ -25,6 +35,10 @@ type Dataset struct {
 	Rights    []string
 	OwnerID   string
 	OwnerName string
+	// CreatedAt is when the dataset was made; MetadataUpdatedAt when its
+	// description, columns or other metadata last changed.
+	CreatedAt         time.Time
+	MetadataUpdatedAt time.Time
 	// RowsUpdatedAt is when the data last changed.
 	RowsUpdatedAt time.Time
 	// NewBackend is true for a synced copy on the new backend, which the
@@ -44,63 +58,185 @@ func (d *Dataset) Column(fieldName string) (Column, bool) {
 	return Column{}, false
 }
 
-// CatalogQuery selects datasets from the Discovery (catalog) API. The
-// client always restricts it to its own domain.
-type CatalogQuery struct {
-	// Query is full-text search over names, descriptions and column names.
-	Query string
-	// ForUser keeps assets owned by this user id.
-	ForUser string
-	// SharedTo keeps assets shared to this user id (it excludes the user's
-	// own assets, so "everything I can edit" takes two queries).
-	SharedTo string
-	// Only is the asset type; empty means "dataset".
-	Only string
-	// Order is a catalog order such as "name" or "updatedAt DESC"; empty
-	// means relevance.
-	Order string
-	// Limit and Offset page through results. The catalog refuses
-	// Offset+Limit past 10,000.
-	Limit  int
-	Offset int
+// CanWrite reports whether the caller's rights on the dataset include any
+// beyond reading it ("write", "add", "delete", "update_view", ...). Socrata
+// does not document the names of the write rights, so this is a strong
+// hint rather than a promise: the definitive test is a write.
+func (d *Dataset) CanWrite() bool {
+	for _, r := range d.Rights {
+		r = strings.ToLower(strings.TrimSpace(r))
+		if r == "" || r == "read" || r == "view" || strings.HasPrefix(r, "read_") || strings.HasPrefix(r, "view_") {
+			continue
+		}
+		return true
+	}
+	return false
 }
 
-// CatalogPage is one page of catalog results.
-type CatalogPage struct {
-	// Total is the number of results the whole query matches.
-	Total   int
-	Results []CatalogEntry
+// Tabular reports whether the asset is a dataset that holds rows. An
+// answer without a viewType is taken to be tabular, so that an older
+// portal does not hide a dataset the publisher could in fact update.
+func (d *Dataset) Tabular() bool {
+	return d.ViewType == "tabular" || d.ViewType == ""
 }
 
-// CatalogEntry is one asset in a catalog result.
-type CatalogEntry struct {
-	ID          DatasetID
-	Name        string
-	Description string
-	Type        string
-	UpdatedAt   time.Time
-	CreatedAt   time.Time
-	// ColumnFieldNames, ColumnNames and ColumnTypes are parallel lists; the
-	// types are human-readable labels, not API type names.
-	ColumnFieldNames []string
-	ColumnNames      []string
-	ColumnTypes      []string
-	OwnerID          string
-	OwnerName        string
-	Domain           string
-	Category         string
-	Link             string
-	Permalink        string
+// Dataset fetches a dataset's schema from GET /api/views/{id}.json, drops
+// the columns nobody can write (field names starting with ":" and computed
+// columns), and puts the rest in display order.
+func (c *Client) Dataset(ctx context.Context, id DatasetID) (*Dataset, error) {
+	if !id.Valid() {
+		return nil, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
+	}
+	var v viewJSON
+	if err := c.getJSON(ctx, "/api/views/"+string(id)+".json", nil, &v); err != nil {
+		return nil, err
+	}
+	d := &Dataset{
+		ID:                DatasetID(v.ID),
+		Name:              v.Name,
+		Description:       v.Description,
+		Category:          v.Category,
+		Attribution:       v.Attribution,
+		ViewType:          v.ViewType,
+		DisplayType:       v.DisplayType,
+		PublicationStage:  v.PublicationStage,
+		Rights:            v.Rights,
+		CreatedAt:         v.CreatedAt.Time,
+		MetadataUpdatedAt: v.ViewLastModified.Time,
+		RowsUpdatedAt:     v.RowsUpdatedAt.Time,
+		NewBackend:        v.NewBackend,
+		Link:              c.datasetLink(id),
+	}
+	if d.ID == "" {
+		d.ID = id
+	}
+	if v.Owner != nil {
+		d.OwnerID, d.OwnerName = v.Owner.ID, v.Owner.name()
+	}
+	for _, col := range v.Columns {
+		if v.RowIdentifierColumnID.set && int64(col.ID) == v.RowIdentifierColumnID.n {
+			d.RowIdentifier = col.FieldName
+		}
+		if strings.HasPrefix(col.FieldName, ":") || len(col.ComputationStrategy) > 0 && !bytes.Equal(col.ComputationStrategy, []byte("null")) {
+			continue
+		}
+		d.Columns = append(d.Columns, Column{
+			ID:          col.ID,
+			Name:        col.Name,
+			FieldName:   col.FieldName,
+			Type:        ParseDataType(col.DataTypeName),
+			RawType:     col.DataTypeName,
+			Position:    col.Position,
+			Description: col.Description,
+			Format:      formatStrings(col.Format),
+		})
+	}
+	slices.SortStableFunc(d.Columns, func(a, b Column) int { return a.Position - b.Position })
+	return d, nil
 }
 
-// RowsQuery selects rows from /resource/{id}.json.
-type RowsQuery struct {
-	Limit  int
-	Offset int
-	// Order is a SoQL order such as ":id" or "permit_id DESC".
-	Order string
+// viewJSON is the part of /api/views/{id}.json the client reads.
+type viewJSON struct {
+	ID                    string       `json:"id"`
+	Name                  string       `json:"name"`
+	Description           string       `json:"description"`
+	Category              string       `json:"category"`
+	Attribution           string       `json:"attribution"`
+	ViewType              string       `json:"viewType"`
+	DisplayType           string       `json:"displayType"`
+	PublicationStage      string       `json:"publicationStage"`
+	RowIdentifierColumnID flexInt      `json:"rowIdentifierColumnId"`
+	Rights                []string     `json:"rights"`
+	Owner                 *ownerJSON   `json:"owner"`
+	CreatedAt             epoch        `json:"createdAt"`
+	ViewLastModified      epoch        `json:"viewLastModified"`
+	RowsUpdatedAt         epoch        `json:"rowsUpdatedAt"`
+	NewBackend            bool         `json:"newBackend"`
+	Columns               []columnJSON `json:"columns"`
 }
 
-// Row is one row as the SODA JSON endpoint returns it: field name to value.
-// Values are usually strings; points and urls are objects.
-type Row map[string]any
+type ownerJSON struct {
+	ID          string `json:"id"`
+	DisplayName string `json:"displayName"`
+	// DisplayNameSnake is the catalog's spelling in some answers.
+	DisplayNameSnake string `json:"display_name"`
+}
+
+func (o *ownerJSON) name() string {
+	if o.DisplayName != "" {
+		return o.DisplayName
+	}
+	return o.DisplayNameSnake
+}
+
+type columnJSON struct {
+	ID                  int             `json:"id"`
+	Name                string          `json:"name"`
+	FieldName           string          `json:"fieldName"`
+	DataTypeName        string          `json:"dataTypeName"`
+	Position            int             `json:"position"`
+	Description         string          `json:"description"`
+	Format              map[string]any  `json:"format"`
+	ComputationStrategy json.RawMessage `json:"computationStrategy"`
+}
+
+// formatStrings flattens a column's format hints to strings; the portal
+// sends most as strings but some as numbers or booleans.
+func formatStrings(m map[string]any) map[string]string {
+	if len(m) == 0 {
+		return nil
+	}
+	out := make(map[string]string, len(m))
+	for k, v := range m {
+		switch t := v.(type) {
+		case string:
+			out[k] = t
+		case nil:
+		default:
+			b, _ := json.Marshal(t)
+			out[k] = string(b)
+		}
+	}
+	return out
+}
+
+// flexInt reads an integer sent as a JSON number or a numeric string, and
+// remembers whether one was there at all.
+type flexInt struct {
+	n   int64
+	set bool
+}
+
+func (f *flexInt) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	if s == "null" || s == "" {
+		*f = flexInt{}
+		return nil
+	}
+	n, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return fmt.Errorf("expected a number, got %s", clip(string(b)))
+	}
+	*f = flexInt{n: int64(n), set: true}
+	return nil
+}
+
+// epoch reads a timestamp in seconds since 1970, as /api/views sends
+// them, from a JSON number or numeric string.
+type epoch struct{ time.Time }
+
+func (e *epoch) UnmarshalJSON(b []byte) error {
+	s := strings.Trim(string(b), `"`)
+	if s == "null" || s == "" {
+		e.Time = time.Time{}
+		return nil
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f <= 0 || math.IsInf(f, 0) {
+		e.Time = time.Time{}
+		return nil
+	}
+	sec, frac := math.Modf(f)
+	e.Time = time.Unix(int64(sec), int64(frac*1e9)).UTC()
+	return nil
+}

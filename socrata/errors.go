@@ -1,9 +1,22 @@
 package socrata
 
 import (
+	"bytes"
+	"context"
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
 	"errors"
 	"fmt"
+	"html"
+	"io"
+	"mime"
+	"net"
 	"net/http"
+	"regexp"
+	"strings"
+	"syscall"
+	"unicode"
 )
 
 // Sentinel errors that an *APIError matches with errors.Is, by status.
@@ -15,6 +28,25 @@ var (
 	ErrNotSocrata   = errors.New("not a socrata portal")            // an HTML or non-JSON answer
 	ErrInsecure     = errors.New("plain http is only for loopback") // http:// to a real host
 )
+
+// Sentinel errors for outcomes that are not a single HTTP status.
+var (
+	// ErrOutcomeUnknown means a write that must not be repeated blindly (a
+	// replace, a DSMAPI apply) failed after the request may have reached
+	// the portal: the change may or may not have been made. Look at the
+	// dataset before trying again.
+	ErrOutcomeUnknown = errors.New("outcome unknown")
+	// ErrAccepted means the portal answered 202 Accepted: it took the
+	// request but had not finished it when it answered.
+	ErrAccepted = errors.New("accepted but not finished")
+	// ErrCatalogWindow means a catalog page lies past the first
+	// [CatalogWindow] results, which the catalog refuses to return.
+	ErrCatalogWindow = errors.New("past the catalog's 10,000-result window")
+)
+
+// maxErrorBody bounds how much of a failed response is read, so that a
+// proxy that sends a huge page cannot make the client hold it all.
+const maxErrorBody = 64 << 10
 
 // APIError is a failure the portal (or a proxy in front of it) reported.
 // Message is a sentence fit to show a person; it never contains
@@ -34,18 +66,28 @@ type APIError struct {
 	RequestID string
 	// HTML is true when the body was an HTML page rather than JSON.
 	HTML bool
+
+	// notSocrata is set when a successful status carried something other
+	// than JSON, such as a sign-in page or another web site.
+	notSocrata bool
 }
 
-// Error describes the failure in one lower-case line.
+// Error describes the failure in one line, starting with the status.
 func (e *APIError) Error() string {
-	msg := e.Message
-	if msg == "" {
-		msg = http.StatusText(e.Status)
+	if e.notSocrata && e.Status >= 200 && e.Status < 300 {
+		return "socrata: " + e.Message
+	}
+	status := fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
+	if http.StatusText(e.Status) == "" {
+		status = fmt.Sprintf("%d", e.Status)
 	}
 	if e.Code != "" {
-		return fmt.Sprintf("socrata: %d %s: %s", e.Status, e.Code, msg)
+		status += " (" + e.Code + ")"
 	}
-	return fmt.Sprintf("socrata: %d: %s", e.Status, msg)
+	if e.Message == "" {
+		return "socrata: " + status
+	}
+	return "socrata: " + status + ": " + e.Message
 }
 
 // Is lets errors.Is match an *APIError against the sentinel errors.
@@ -60,7 +102,273 @@ func (e *APIError) Is(target error) bool {
 	case ErrRateLimited:
 		return e.Status == http.StatusTooManyRequests
 	case ErrNotSocrata:
-		return e.HTML
+		return e.HTML || e.notSocrata
+	case ErrAccepted:
+		return e.Status == http.StatusAccepted
 	}
 	return false
 }
+
+// scrubber removes secrets from text the portal sends back, in case a
+// proxy or a debugging page echoes the request's headers.
+type scrubber []string
+
+func (s scrubber) clean(text string) string {
+	for _, secret := range s {
+		if secret != "" {
+			text = strings.ReplaceAll(text, secret, "[hidden]")
+		}
+	}
+	return text
+}
+
+func (s scrubber) cleanAny(v any) any {
+	switch t := v.(type) {
+	case string:
+		return s.clean(t)
+	case map[string]any:
+		for k, x := range t {
+			t[k] = s.cleanAny(x)
+		}
+	case []any:
+		for i, x := range t {
+			t[i] = s.cleanAny(x)
+		}
+	}
+	return v
+}
+
+// readAPIError turns a failed response into an *APIError, reading at most
+// maxErrorBody bytes of it. It closes the body.
+func readAPIError(resp *http.Response, sentID string, scrub scrubber) *APIError {
+	defer resp.Body.Close()
+	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
+	e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId")}
+	if e.RequestID == "" {
+		e.RequestID = sentID
+	}
+	parseErrorBody(e, resp.Header.Get("Content-Type"), body)
+	scrub.apiError(e)
+	return e
+}
+
+// apiError removes secrets from every text field of e.
+func (s scrubber) apiError(e *APIError) {
+	e.Message = s.clean(e.Message)
+	e.Code = s.clean(e.Code)
+	if e.Data != nil {
+		s.cleanAny(e.Data)
+	}
+}
+
+// parseErrorBody fills in Code, Message, Data and HTML from any of the body
+// shapes Socrata and the proxies in front of it send.
+func parseErrorBody(e *APIError, contentType string, body []byte) {
+	trimmed := bytes.TrimSpace(body)
+	if len(trimmed) == 0 {
+		return
+	}
+	if isMarkup(contentType, trimmed) {
+		e.HTML = true
+		e.Message = describePage(trimmed, "")
+		return
+	}
+	if trimmed[0] == '{' {
+		var obj map[string]json.RawMessage
+		if json.Unmarshal(trimmed, &obj) == nil {
+			e.Code = firstString(obj, "code", "errorCode", "key")
+			e.Message = oneLine(firstString(obj, "message", "error", "errorMessage", "reason", "description"))
+			if raw, ok := obj["data"]; ok {
+				var data map[string]any
+				if json.Unmarshal(raw, &data) == nil {
+					e.Data = data
+				}
+			}
+			if e.Code == "" && e.Message == "" {
+				e.Message = oneLine(string(trimmed))
+			}
+			return
+		}
+	}
+	e.Message = oneLine(string(trimmed))
+}
+
+// firstString returns the first of keys whose value is a non-empty JSON
+// string. Booleans such as "error": true are skipped.
+func firstString(obj map[string]json.RawMessage, keys ...string) string {
+	for _, k := range keys {
+		raw, ok := obj[k]
+		if !ok {
+			continue
+		}
+		var s string
+		if json.Unmarshal(raw, &s) == nil && strings.TrimSpace(s) != "" {
+			return strings.TrimSpace(s)
+		}
+	}
+	return ""
+}
+
+// isMarkup reports whether a body is an HTML (or other markup) page.
+func isMarkup(contentType string, body []byte) bool {
+	if mt, _, err := mime.ParseMediaType(contentType); err == nil {
+		if strings.Contains(mt, "html") || mt == "text/xml" || mt == "application/xml" {
+			return true
+		}
+	}
+	return len(body) > 0 && body[0] == '<'
+}
+
+var (
+	titleTag = regexp.MustCompile(`(?is)<title[^>]*>(.*?)</title>`)
+	h1Tag    = regexp.MustCompile(`(?is)<h1[^>]*>(.*?)</h1>`)
+	anyTag   = regexp.MustCompile(`(?s)<[^>]*>`)
+)
+
+// describePage says that the answer was a web page, quoting its title (or
+// first heading) so a person can see whether it was a proxy's error, a
+// sign-in page or some other site. advice, when set, is appended.
+func describePage(body []byte, advice string) string {
+	title := ""
+	for _, re := range []*regexp.Regexp{titleTag, h1Tag} {
+		if m := re.FindSubmatch(body); m != nil {
+			title = oneLine(html.UnescapeString(anyTag.ReplaceAllString(string(m[1]), " ")))
+			if title != "" {
+				break
+			}
+		}
+	}
+	msg := "the server answered with a web page, not Socrata's API"
+	if title != "" {
+		msg = fmt.Sprintf("the server answered with a web page (%q), not Socrata's API", title)
+	}
+	if advice != "" {
+		msg += "; " + advice
+	}
+	return msg
+}
+
+// oneLine collapses whitespace and control characters and bounds the
+// length, so that a message fits on a screen line or two.
+func oneLine(s string) string {
+	const max = 500
+	s = strings.Map(func(r rune) rune {
+		if unicode.IsSpace(r) || unicode.IsControl(r) {
+			return ' '
+		}
+		return r
+	}, s)
+	s = strings.Join(strings.Fields(s), " ")
+	if r := []rune(s); len(r) > max {
+		s = string(r[:max]) + "…"
+	}
+	return s
+}
+
+// notSocrataError is the *APIError for a successful status whose body was
+// not the JSON the call expected.
+func notSocrataError(resp *http.Response, sentID string, head []byte) *APIError {
+	e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId"), notSocrata: true}
+	if e.RequestID == "" {
+		e.RequestID = sentID
+	}
+	trimmed := bytes.TrimSpace(head)
+	const advice = "check that the portal address is right and that it is a Socrata portal"
+	switch {
+	case isMarkup(resp.Header.Get("Content-Type"), trimmed):
+		e.HTML = true
+		e.Message = describePage(trimmed, advice)
+	case len(trimmed) == 0:
+		e.Message = "the server sent an empty answer where Socrata's API sends JSON; " + advice
+	default:
+		e.Message = fmt.Sprintf("the server's answer was not Socrata's JSON (it began %q); %s", clip(oneLine(string(trimmed))), advice)
+	}
+	return e
+}
+
+// netError is a request that got no HTTP answer: the name did not resolve,
+// the connection failed or was cut, TLS failed, or the context ended. It
+// unwraps to the *url.Error from net/http, and through it to the
+// *net.DNSError, *net.OpError, TLS or context error underneath.
+type netError struct {
+	method string
+	path   string
+	host   string
+	hint   string
+	err    error
+	// sent is true once the request's headers were written, after which
+	// the portal may have acted on it.
+	sent bool
+}
+
+func (e *netError) Error() string {
+	cause := e.err.Error()
+	var ue interface{ Unwrap() error }
+	if errors.As(e.err, &ue) && ue.Unwrap() != nil {
+		cause = ue.Unwrap().Error()
+	}
+	switch {
+	case errors.Is(e.err, context.Canceled) || errors.Is(e.err, context.DeadlineExceeded):
+		if cause == e.hint || cause == context.Canceled.Error() || cause == context.DeadlineExceeded.Error() {
+			return fmt.Sprintf("socrata: %s %s on %s stopped: %s", e.method, e.path, e.host, e.hint)
+		}
+		return fmt.Sprintf("socrata: %s %s on %s stopped: %s (%s)", e.method, e.path, e.host, e.hint, cause)
+	case e.sent:
+		return fmt.Sprintf("socrata: %s %s on %s failed: %s (%s)", e.method, e.path, e.host, e.hint, cause)
+	}
+	return fmt.Sprintf("socrata: cannot reach %s (%s %s): %s (%s)", e.host, e.method, e.path, e.hint, cause)
+}
+
+func (e *netError) Unwrap() error { return e.err }
+
+// errInsecureRedirect stops the default client from following a redirect
+// that would send credentials over plain http.
+var errInsecureRedirect = errors.New("the portal redirected to a plain http address, which would send credentials unencrypted")
+
+// classifyNetError explains a transport failure in words and says whether
+// trying again could help.
+func classifyNetError(err error, host string) (hint string, retry bool) {
+	var (
+		dnsErr   *net.DNSError
+		certErr  *tls.CertificateVerificationError
+		authErr  x509.UnknownAuthorityError
+		nameErr  x509.HostnameError
+		invalErr x509.CertificateInvalidError
+		recErr   tls.RecordHeaderError
+		netErr   net.Error
+	)
+	switch {
+	case errors.Is(err, context.Canceled):
+		return "the request was cancelled", false
+	case errors.Is(err, context.DeadlineExceeded):
+		return "the time allowed for it ran out", false
+	case errors.Is(err, errInsecureRedirect):
+		return errInsecureRedirect.Error(), false
+	case errors.As(err, &dnsErr):
+		if dnsErr.IsNotFound {
+			return fmt.Sprintf("the name %s could not be found; check the portal address and your network connection", dnsErr.Name), false
+		}
+		return fmt.Sprintf("looking up the name %s failed; check your network connection", dnsErr.Name), true
+	case errors.As(err, &certErr), errors.As(err, &authErr), errors.As(err, &nameErr), errors.As(err, &invalErr):
+		return "its security certificate could not be verified; check the address (a network that inspects encrypted traffic can also cause this)", false
+	case errors.As(err, &recErr):
+		return "it does not speak https on that address; a test portal on this computer is reached with http://", false
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return "the connection was refused; the portal may be down, or the address or port may be wrong", true
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return "it did not answer in time", true
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, syscall.ECONNRESET), errors.Is(err, syscall.EPIPE):
+		return "the connection was cut off", true
+	}
+	return "the request failed", true
+}
+
+// outcomeError is a non-repeatable write that failed after the request may
+// have reached the portal. It matches [ErrOutcomeUnknown] and the cause.
+type outcomeError struct {
+	msg string
+	err error
+}
+
+func (e *outcomeError) Error() string   { return e.msg }
+func (e *outcomeError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.err} }

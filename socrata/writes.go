@@ -1,5 +1,18 @@
 package socrata
 
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"strconv"
+	"strings"
+)
+
 // Format is the payload format of a SODA write.
 type Format int
 
@@ -39,4 +52,273 @@ type RowError struct {
 	// ID is the row identifier value, when known.
 	ID      string
 	Message string
+}
+
+// Upsert sends rows with POST /resource/{id}.json: rows whose row
+// identifier exists are updated, the others created, and rows carrying
+// ":deleted": true (a ":deleted" column in CSV) are deleted. Upserts are
+// idempotent, so busy answers and network failures are retried; body is
+// sent again as is.
+func (c *Client) Upsert(ctx context.Context, id DatasetID, body []byte, f Format) (*WriteResult, error) {
+	if !id.Valid() {
+		return nil, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
+	}
+	resp, err := c.do(ctx, &request{
+		method:      http.MethodPost,
+		path:        "/resource/" + string(id) + ".json",
+		body:        body,
+		contentType: f.ContentType(),
+		retry:       true,
+	})
+	if err != nil {
+		return nil, err
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusAccepted {
+		e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId"),
+			Message: fmt.Sprintf("the portal accepted the rows for %s but had not finished writing them when it answered; they will most likely appear shortly, and sending them again is safe", id)}
+		return nil, e
+	}
+	return c.readWriteResult(resp)
+}
+
+// Replace makes body the complete contents of the dataset with PUT
+// /resource/{id}.json. The body is streamed with chunked transfer encoding
+// and never held in memory whole.
+//
+// A replace is never retried. When it fails after the request may have
+// reached the portal (the connection failed once the request was sent, the
+// context ended mid-flight, or a gateway answered 502, 503 or 504), the
+// error wraps [ErrOutcomeUnknown]: the portal may or may not have applied
+// it, and the dataset must be checked before trying again.
+func (c *Client) Replace(ctx context.Context, id DatasetID, body io.Reader, f Format) (*WriteResult, error) {
+	if !id.Valid() {
+		return nil, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
+	}
+	if body == nil {
+		body = http.NoBody
+	}
+	resp, err := c.do(ctx, &request{
+		method:      http.MethodPut,
+		path:        "/resource/" + string(id) + ".json",
+		stream:      body,
+		contentType: f.ContentType(),
+	})
+	if err != nil {
+		return nil, c.maybeApplied(err, "the replace of "+string(id), c.datasetLink(id))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusAccepted {
+		e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId"),
+			Message: "the portal accepted the replace but had not finished it when it answered"}
+		return nil, &outcomeError{
+			msg: fmt.Sprintf("socrata: the portal accepted the replace of %s but had not finished it (202 Accepted), so it may or may not be applied yet; check the dataset at %s in a few minutes before you send it again",
+				id, c.datasetLink(id)),
+			err: e,
+		}
+	}
+	res, err := c.readWriteResult(resp)
+	if err != nil {
+		return nil, c.maybeApplied(err, "the replace of "+string(id), c.datasetLink(id))
+	}
+	return res, nil
+}
+
+// maybeApplied wraps err in ErrOutcomeUnknown when a write that must not
+// run twice may have reached the portal. what names the write ("the
+// replace of abcd-1234"); where is the page on which to check it.
+func (c *Client) maybeApplied(err error, what, where string) error {
+	var (
+		ne *netError
+		ae *APIError
+	)
+	cause := ""
+	switch {
+	case errors.As(err, &ne):
+		if !ne.sent {
+			return err
+		}
+		cause = ne.hint + " after the request was sent"
+	case errors.As(err, &ae):
+		switch {
+		case ae.notSocrata && ae.Status >= 200 && ae.Status < 300:
+			cause = "the answer could not be read (" + ae.Message + ")"
+		case ae.Status == http.StatusBadGateway || ae.Status == http.StatusServiceUnavailable || ae.Status == http.StatusGatewayTimeout:
+			cause = fmt.Sprintf("a gateway in front of the portal answered %d %s, and the portal behind it may still be working", ae.Status, http.StatusText(ae.Status))
+		default:
+			return err
+		}
+	default:
+		// A successful status whose body could not be decoded.
+		cause = "its answer could not be read"
+	}
+	return &outcomeError{
+		msg: fmt.Sprintf("socrata: %s may or may not have been applied: %s. Check %s before you try again (%s)",
+			what, cause, where, strings.TrimPrefix(err.Error(), "socrata: ")),
+		err: err,
+	}
+}
+
+// readWriteResult reads any of the three write answer shapes. The
+// one-entry-per-row shape is read entry by entry, so that a large write's
+// answer does not have to fit in memory.
+func (c *Client) readWriteResult(resp *http.Response) (*WriteResult, error) {
+	br, err := c.jsonBody(resp)
+	if err != nil {
+		return nil, err
+	}
+	first, err := firstByte(br)
+	if err != nil {
+		return nil, fmt.Errorf("socrata: could not read the portal's answer to the write: %w", err)
+	}
+	dec := json.NewDecoder(br)
+	if first == '[' {
+		return readRowEntries(dec)
+	}
+	var obj map[string]json.RawMessage
+	if err := dec.Decode(&obj); err != nil {
+		return nil, fmt.Errorf("socrata: could not read the portal's answer to the write: %w", err)
+	}
+	return c.readSummary(resp, obj)
+}
+
+// firstByte returns the first non-space byte without consuming it.
+func firstByte(br *bufio.Reader) (byte, error) {
+	for {
+		b, err := br.ReadByte()
+		if err != nil {
+			return 0, err
+		}
+		switch b {
+		case ' ', '\t', '\r', '\n':
+			continue
+		case 0xEF: // a UTF-8 byte order mark
+			_, _ = br.Discard(2)
+			continue
+		}
+		return b, br.UnreadByte()
+	}
+}
+
+// rowEntry is one element of the new-backend answer: what happened to the
+// input row at the same position.
+type rowEntry struct {
+	Typ string          `json:"typ"`
+	ID  json.RawMessage `json:"id"`
+	Err json.RawMessage `json:"err"`
+}
+
+func readRowEntries(dec *json.Decoder) (*WriteResult, error) {
+	res := &WriteResult{}
+	if _, err := dec.Token(); err != nil {
+		return nil, fmt.Errorf("socrata: could not read the portal's answer to the write: %w", err)
+	}
+	for i := 0; dec.More(); i++ {
+		var e rowEntry
+		if err := dec.Decode(&e); err != nil {
+			return nil, fmt.Errorf("socrata: could not read entry %d of the portal's answer to the write: %w", i, err)
+		}
+		switch strings.ToLower(e.Typ) {
+		case "insert", "create", "created":
+			res.Created++
+		case "update", "updated":
+			res.Updated++
+		case "delete", "deleted":
+			res.Deleted++
+		case "error":
+			res.Errors++
+			res.RowErrors = append(res.RowErrors, RowError{Index: i, ID: rawText(e.ID), Message: rawText(e.Err)})
+		}
+	}
+	if _, err := dec.Token(); err != nil {
+		return nil, fmt.Errorf("socrata: the portal's answer to the write was cut short: %w", err)
+	}
+	return res, nil
+}
+
+// readSummary reads the Core ("Rows Created") and snake_case
+// ("rows_created") summaries. An object that is neither but says
+// "error" is the portal reporting a failure with a 200 status.
+func (c *Client) readSummary(resp *http.Response, obj map[string]json.RawMessage) (*WriteResult, error) {
+	res := &WriteResult{}
+	known := false
+	for key, dst := range map[string]*int{
+		"Rows Created": &res.Created, "Rows Updated": &res.Updated, "Rows Deleted": &res.Deleted,
+		"rows_created": &res.Created, "rows_updated": &res.Updated, "rows_deleted": &res.Deleted,
+	} {
+		if raw, ok := obj[key]; ok {
+			*dst = rawInt(raw)
+			known = true
+		}
+	}
+	if raw, ok := obj["Errors"]; ok {
+		res.Errors = rawInt(raw)
+		known = true
+	}
+	if raw, ok := obj["errors"]; ok {
+		known = true
+		var list []struct {
+			Error      json.RawMessage `json:"error"`
+			Message    json.RawMessage `json:"message"`
+			InputIndex *int            `json:"input_index"`
+			PrimaryKey json.RawMessage `json:"primary_key"`
+		}
+		if json.Unmarshal(raw, &list) == nil {
+			for _, e := range list {
+				re := RowError{Index: -1, ID: rawText(e.PrimaryKey), Message: rawText(e.Error)}
+				if re.Message == "" {
+					re.Message = rawText(e.Message)
+				}
+				if e.InputIndex != nil {
+					re.Index = *e.InputIndex
+				}
+				res.RowErrors = append(res.RowErrors, re)
+			}
+			res.Errors = len(list)
+		} else {
+			res.Errors = rawInt(raw)
+		}
+	}
+	if !known {
+		e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId")}
+		if e.RequestID == "" {
+			e.RequestID = requestID(resp)
+		}
+		body, _ := json.Marshal(obj)
+		parseErrorBody(e, "application/json", body)
+		c.scrub.apiError(e)
+		if _, isErr := obj["error"]; !isErr {
+			e.Message = "the portal's answer to the write did not say what it did: " + e.Message
+		}
+		return nil, e
+	}
+	return res, nil
+}
+
+// rawInt reads a count sent as a number or a numeric string.
+func rawInt(raw json.RawMessage) int {
+	s := strings.Trim(string(bytes.TrimSpace(raw)), `"`)
+	n, err := strconv.ParseFloat(s, 64)
+	if err != nil {
+		return 0
+	}
+	return int(n)
+}
+
+// rawText renders a JSON value as text: strings unquoted, anything else
+// (a number, an object) as compact JSON, null as "".
+func rawText(raw json.RawMessage) string {
+	raw = bytes.TrimSpace(raw)
+	if len(raw) == 0 || string(raw) == "null" {
+		return ""
+	}
+	var s string
+	if json.Unmarshal(raw, &s) == nil {
+		return s
+	}
+	var buf bytes.Buffer
+	if json.Compact(&buf, raw) == nil {
+		return buf.String()
+	}
+	return string(raw)
 }

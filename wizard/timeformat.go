@@ -333,7 +333,7 @@ func (tf *TimeFormat) parse(s string, strict bool) (civil, timeProblem) {
 
 // check validates the ranges of a parsed timestamp.
 func (c *civil) check() timeProblem {
-	if c.month < 1 || c.month > 12 || c.day < 1 || c.day > daysIn(c.year, c.month) {
+	if c.month < 1 || c.month > 12 || c.day < 1 || c.day > daysIn(c.year, c.month) || c.year > 9999 {
 		return timeBadDate
 	}
 	if c.hour > 23 || c.minute > 59 || c.sec > 59 {

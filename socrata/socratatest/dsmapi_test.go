@@ -260,9 +260,10 @@ func TestDSMAPIUpdateEndToEnd(t *testing.T) {
 				t.Errorf("input schema counts %v %v", u.inputSchema["total_rows"], u.inputSchema["num_row_errors"])
 			}
 			// The default output schema keeps visitor_count (no such field)
-			// and reads US dates as ISO: every row has an error.
-			if num(u.outputSchema["error_count"]) != 7 {
-				t.Errorf("default output schema error_count %v, want 7", u.outputSchema["error_count"])
+			// and reads dates as ISO: every row but the one ISO-dated
+			// correction has an error.
+			if num(u.outputSchema["error_count"]) != 6 {
+				t.Errorf("default output schema error_count %v, want 6", u.outputSchema["error_count"])
 			}
 			bad := c.apply(u, num(u.outputSchema["id"]))
 			if bad["status"] != "failure" || !strings.Contains(fmt.Sprint(lastDetails(bad)["message"]), "visitor_count") {
@@ -293,7 +294,7 @@ func TestDSMAPIUpdateEndToEnd(t *testing.T) {
 			errs := c.call("GET", link(u.srcLinks, "input_schema_links.output_schema_links.schema_errors",
 				"input_schema_id", u.inputID, "output_schema_id", num(mapped["id"])), nil)
 			recs, err := csv.NewReader(strings.NewReader(string(errs.body))).ReadAll()
-			if err != nil || len(recs) != 2 || recs[1][6] != "2/30/2024" || !strings.Contains(recs[1][7], "report_date") {
+			if err != nil || len(recs) != 2 || recs[1][6] != "2024-08-07" || !strings.Contains(recs[1][7], "report_date") {
 				t.Errorf("error rows CSV: %v %v", recs, err)
 			}
 

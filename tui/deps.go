@@ -80,8 +80,9 @@ func (d Deps) withDefaults() Deps {
 }
 
 // connect makes a portal client for the domain and credentials.
-func (d Deps) connect(domain string, c socrata.Credentials) (*socrata.Client, error) {
-	return socrata.NewClient(domain, c, d.HTTPClient, socrata.WithUserAgent(d.Version))
+func (d Deps) connect(domain string, c socrata.Credentials, opts ...socrata.Option) (*socrata.Client, error) {
+	opts = append([]socrata.Option{socrata.WithUserAgent(d.Version)}, opts...)
+	return socrata.NewClient(domain, c, d.HTTPClient, opts...)
 }
 
 // newInput makes a text input in the interface's style.

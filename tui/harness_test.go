@@ -105,6 +105,7 @@ func (h *harness) sample(name string) string { return filepath.Join(h.dir, name)
 func (h *harness) plain(view string) string {
 	s := ansi.Strip(view)
 	s = strings.ReplaceAll(s, h.srv.Host(), "127.0.0.1:PORT")
+	s = strings.ReplaceAll(s, h.srv.Portal.Demo().KeyID, "DEMO-KEY-ID")
 	s = strings.ReplaceAll(s, h.dir, "SAMPLES")
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
@@ -161,7 +162,7 @@ func keys(specs ...string) []tea.Msg {
 // messages back into the step, as the program would. The harness turns
 // cursor blinking off and the search debounce down to a millisecond, so
 // every command here finishes promptly.
-func run(t *testing.T, s step, cmd tea.Cmd) step {
+func run(t testing.TB, s step, cmd tea.Cmd) step {
 	t.Helper()
 	queue := []tea.Cmd{cmd}
 	for n := 0; len(queue) > 0; n++ {
@@ -190,7 +191,7 @@ func run(t *testing.T, s step, cmd tea.Cmd) step {
 }
 
 // press sends keys to a step, running what they lead to.
-func press(t *testing.T, s step, specs ...string) step {
+func press(t testing.TB, s step, specs ...string) step {
 	t.Helper()
 	for _, m := range keys(specs...) {
 		var cmd tea.Cmd

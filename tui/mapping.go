@@ -514,9 +514,9 @@ func (s *mappingStep) issuesView() string {
 	for _, is := range issues {
 		switch is.Severity {
 		case wizard.SeverityError:
-			lines = append(lines, s.st.Bad.Render(truncate("✗ "+sentenceText(is.Message), s.width)))
+			lines = append(lines, s.st.Bad.Render(truncate("✗ "+capitalize(is.Message), s.width)))
 		case wizard.SeverityWarning:
-			lines = append(lines, s.st.Warn.Render(truncate("! "+sentenceText(is.Message), s.width)))
+			lines = append(lines, s.st.Warn.Render(truncate("! "+capitalize(is.Message), s.width)))
 		default:
 			notes++
 		}
@@ -570,14 +570,6 @@ func (s *mappingStep) pickerView() string {
 		b.WriteString("\n" + s.st.Warn.Render(wrap(s.notice, s.width)))
 	}
 	return strings.TrimRight(b.String(), "\n")
-}
-
-// sentenceText capitalises a lower-case message from the wizard.
-func sentenceText(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func indexOf[T comparable](list []T, v T) int {

@@ -1,3 +1,5 @@
 module github.com/ctopendata/socrata-wizard
 
-go 1.25.0
+go 1.26.0
+
+require golang.org/x/text v0.44.0

@@ -57,6 +57,10 @@ type Dialect struct {
 	Encoding string `json:"encoding"`
 	// Header is true when the first record names the columns.
 	Header bool `json:"header"`
+	// NoQuote is true when the quote character is an ordinary character,
+	// as in many TSV files: fields then never span lines and a '"' inside a
+	// value needs no doubling.
+	NoQuote bool `json:"no_quote,omitempty"`
 }
 
 // ColumnMap says what happens to one file column.

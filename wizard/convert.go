@@ -1,0 +1,853 @@
+package wizard
+
+import (
+	"encoding/json"
+	"fmt"
+	"strconv"
+	"strings"
+	"time"
+	"unicode/utf8"
+
+	"github.com/ctopendata/socrata-wizard/socrata"
+)
+
+// MaxTextBytes is the longest text value the check lets through. Socrata
+// documents a limit of about 4 KB per text cell.
+const MaxTextBytes = 4096
+
+// ValueKind says what a converted [Value] holds.
+type ValueKind uint8
+
+// The kinds of [Value].
+const (
+	// ValueNull is an empty cell. It is sent as JSON null, so that an empty
+	// cell empties the field on upsert as it does in a SODA CSV upload and
+	// in the Data Management API: the file is the truth.
+	ValueNull ValueKind = iota
+	// ValueText is text, email, html and the like, sent as a JSON string.
+	ValueText
+	// ValueNumber is a number, money or percent, sent as a JSON string of
+	// its digits so that no precision is lost.
+	ValueNumber
+	// ValueBool is a checkbox, sent as JSON true or false.
+	ValueBool
+	// ValueFloating is a timestamp without a zone, sent as
+	// "2024-03-01T14:30:00".
+	ValueFloating
+	// ValueFixed is an instant, sent as "2024-03-01T14:30:00-05:00".
+	ValueFixed
+	// ValuePoint is a point, sent as GeoJSON.
+	ValuePoint
+	// ValueGeometry is a line or polygon read from WKT, sent as GeoJSON.
+	ValueGeometry
+	// ValueURL is a url with an optional description, sent as
+	// {"url": ..., "description": ...}.
+	ValueURL
+	// ValuePhone is a legacy phone value, sent as {"phone_number": ...,
+	// "phone_type": ...}.
+	ValuePhone
+	// ValueLocation is a legacy location, sent as {"latitude", "longitude",
+	// "human_address"}.
+	ValueLocation
+)
+
+// Value is one cell converted to what the portal is sent. Its zero value is
+// null.
+type Value struct {
+	Kind ValueKind
+	// Text is the text, the number's digits, the url, the phone number,
+	// the location's address, or (for geometry) the GeoJSON coordinates.
+	Text string
+	// Desc is the url's description or the phone's type.
+	Desc string
+	Bool bool
+	// Time is the instant of a fixed timestamp, in the zone it was read
+	// in.
+	Time time.Time
+	// Lon and Lat are a point's or location's coordinates; HasCoords says
+	// whether a location has them.
+	Lon, Lat  float64
+	HasCoords bool
+	// Geom is the GeoJSON type of a geometry ("LineString", ...).
+	Geom string
+
+	civil civil
+}
+
+// AppendJSON appends the value as it goes into a SODA JSON row.
+func (v Value) AppendJSON(b []byte) []byte {
+	switch v.Kind {
+	case ValueText, ValueNumber:
+		return strconv.AppendQuote(b, v.Text)
+	case ValueBool:
+		return strconv.AppendBool(b, v.Bool)
+	case ValueFloating:
+		b = append(b, '"')
+		b = v.civil.appendFloating(b)
+		return append(b, '"')
+	case ValueFixed:
+		b = append(b, '"')
+		b = appendFixed(b, v.Time)
+		return append(b, '"')
+	case ValuePoint:
+		b = append(b, `{"type":"Point","coordinates":[`...)
+		b = strconv.AppendFloat(b, v.Lon, 'f', -1, 64)
+		b = append(b, ',')
+		b = strconv.AppendFloat(b, v.Lat, 'f', -1, 64)
+		return append(b, "]}"...)
+	case ValueGeometry:
+		b = append(b, `{"type":`...)
+		b = strconv.AppendQuote(b, v.Geom)
+		b = append(b, `,"coordinates":`...)
+		b = append(b, v.Text...)
+		return append(b, '}')
+	case ValueURL:
+		b = append(b, `{"url":`...)
+		b = strconv.AppendQuote(b, v.Text)
+		if v.Desc != "" {
+			b = append(b, `,"description":`...)
+			b = strconv.AppendQuote(b, v.Desc)
+		}
+		return append(b, '}')
+	case ValuePhone:
+		b = append(b, `{"phone_number":`...)
+		b = strconv.AppendQuote(b, v.Text)
+		if v.Desc != "" {
+			b = append(b, `,"phone_type":`...)
+			b = strconv.AppendQuote(b, v.Desc)
+		}
+		return append(b, '}')
+	case ValueLocation:
+		b = append(b, '{')
+		if v.HasCoords {
+			b = append(b, `"latitude":`...)
+			b = strconv.AppendQuote(b, strconv.FormatFloat(v.Lat, 'f', -1, 64))
+			b = append(b, `,"longitude":`...)
+			b = strconv.AppendQuote(b, strconv.FormatFloat(v.Lon, 'f', -1, 64))
+		}
+		if v.Text != "" {
+			if v.HasCoords {
+				b = append(b, ',')
+			}
+			addr, _ := json.Marshal(map[string]string{"address": v.Text})
+			b = append(b, `"human_address":`...)
+			b = strconv.AppendQuote(b, string(addr))
+		}
+		return append(b, '}')
+	}
+	return append(b, "null"...)
+}
+
+// MarshalJSON lets encoding/json write a Value as AppendJSON does.
+func (v Value) MarshalJSON() ([]byte, error) { return v.AppendJSON(nil), nil }
+
+// String is the value as a cell of a SODA CSV upload: numbers as digits,
+// timestamps in ISO-8601, points as WKT, urls as "description (url)", and
+// "" for null.
+func (v Value) String() string {
+	switch v.Kind {
+	case ValueText, ValueNumber:
+		return v.Text
+	case ValueBool:
+		return strconv.FormatBool(v.Bool)
+	case ValueFloating:
+		return string(v.civil.appendFloating(nil))
+	case ValueFixed:
+		return string(appendFixed(nil, v.Time))
+	case ValuePoint:
+		return "POINT (" + strconv.FormatFloat(v.Lon, 'f', -1, 64) + " " + strconv.FormatFloat(v.Lat, 'f', -1, 64) + ")"
+	case ValueGeometry:
+		return string(v.AppendJSON(nil))
+	case ValueURL:
+		if v.Desc != "" {
+			return v.Desc + " (" + v.Text + ")"
+		}
+		return v.Text
+	case ValuePhone:
+		if v.Desc != "" {
+			return v.Text + ":" + v.Desc
+		}
+		return v.Text
+	case ValueLocation:
+		s := v.Text
+		if v.HasCoords {
+			s = strings.TrimSpace(s + " (" + strconv.FormatFloat(v.Lat, 'f', -1, 64) + ", " + strconv.FormatFloat(v.Lon, 'f', -1, 64) + ")")
+		}
+		return s
+	}
+	return ""
+}
+
+func appendFixed(b []byte, t time.Time) []byte {
+	if t.Nanosecond() >= 1e6 {
+		return t.AppendFormat(b, "2006-01-02T15:04:05.000-07:00")
+	}
+	return t.AppendFormat(b, "2006-01-02T15:04:05-07:00")
+}
+
+// Problem says why a value cannot be sent. Its zero value, [OK], means
+// there is none; [Converter.Message] turns a Problem into a sentence.
+type Problem uint8
+
+// The problems a value can have.
+const (
+	OK Problem = iota
+	ProbNumber
+	ProbThousands
+	ProbCurrency
+	ProbPercentSign
+	ProbCommaDecimal
+	ProbParens
+	ProbNaN
+	ProbCheckbox
+	ProbCheckboxYesNo
+	ProbTimeFormat
+	ProbTimeDate
+	ProbTimeOfDay
+	ProbTimeShortYear
+	ProbTimeZoneOnFloating
+	ProbTimeGap
+	ProbPoint
+	ProbPointLatLon
+	ProbPointRange
+	ProbPointSwapped
+	ProbPointHalf
+	ProbGeometry
+	ProbURL
+	ProbURLNoScheme
+	ProbTextLong
+	ProbTextEncoding
+	ProbPhone
+	ProbLocation
+)
+
+// Converter turns one column's text values into what the portal is sent,
+// or into a [Problem]. It does not allocate for valid values except where
+// the value must be rewritten (a cleaned number, a url's parts), so a
+// whole-file check runs near the speed of reading.
+type Converter struct {
+	// Field is the dataset field and Type its type.
+	Field string
+	Type  socrata.DataType
+	// Clean strips separators, currency symbols and percent signs from
+	// numbers; YesNo reads Y/N, Yes/No and 1/0 as checkboxes.
+	Clean, YesNo bool
+	// Format reads timestamps; Location places fixed timestamps that have
+	// no offset of their own.
+	Format   *TimeFormat
+	Location *time.Location
+}
+
+// NewConverter compiles a converter for a field of the given type with a
+// column's options. defaultTZ is the job's zone, used when the column names
+// none; "" means [DefaultTimezone].
+func NewConverter(field string, typ socrata.DataType, cm ColumnMap, defaultTZ string) (*Converter, error) {
+	c := &Converter{Field: field, Type: typ, Clean: cm.Clean, YesNo: cm.YesNo}
+	switch typ {
+	case socrata.FloatingTimestamp, socrata.FixedTimestamp:
+		tf, err := ParseTimeFormat(cm.Format)
+		if err != nil {
+			return nil, fmt.Errorf("field %s: %w", field, err)
+		}
+		c.Format = tf
+		if typ == socrata.FixedTimestamp {
+			tz := cm.Timezone
+			if tz == "" {
+				tz = defaultTZ
+			}
+			if tz == "" {
+				tz = DefaultTimezone
+			}
+			loc, err := time.LoadLocation(tz)
+			if err != nil {
+				return nil, fmt.Errorf("field %s: %q is not a time zone this program knows: use a name such as America/New_York or UTC", field, tz)
+			}
+			c.Location = loc
+		}
+	case socrata.Unsupported:
+		return nil, fmt.Errorf("field %s has a type (%s) that cannot be written by upload: ignore the column that fills it", field, cm.Type)
+	}
+	return c, nil
+}
+
+// trimSpace trims ASCII spaces and tabs, which every tool trims around
+// values that are not text.
+func trimSpace(s string) string {
+	for len(s) > 0 && (s[0] == ' ' || s[0] == '\t') {
+		s = s[1:]
+	}
+	for len(s) > 0 && (s[len(s)-1] == ' ' || s[len(s)-1] == '\t') {
+		s = s[:len(s)-1]
+	}
+	return s
+}
+
+// Convert converts one value. An empty (or, for types other than text,
+// blank) value is null.
+func (c *Converter) Convert(s string) (Value, Problem) {
+	if c.Type == socrata.Text || c.Type == "" {
+		if s == "" {
+			return Value{}, OK
+		}
+		if len(s) > MaxTextBytes {
+			return Value{}, ProbTextLong
+		}
+		return Value{Kind: ValueText, Text: s}, OK
+	}
+	t := trimSpace(s)
+	if t == "" {
+		return Value{}, OK
+	}
+	switch c.Type {
+	case socrata.Number, socrata.Money, socrata.Percent:
+		if validNumber(t) {
+			return Value{Kind: ValueNumber, Text: t}, OK
+		}
+		if c.Clean {
+			if n, ok := cleanNumber(t); ok {
+				return Value{Kind: ValueNumber, Text: n}, OK
+			}
+		}
+		return Value{}, diagnoseNumber(t)
+	case socrata.Checkbox:
+		switch {
+		case strings.EqualFold(t, "true"):
+			return Value{Kind: ValueBool, Bool: true}, OK
+		case strings.EqualFold(t, "false"):
+			return Value{Kind: ValueBool}, OK
+		}
+		yes, no := isYes(t), isNo(t)
+		if yes || no {
+			if c.YesNo {
+				return Value{Kind: ValueBool, Bool: yes}, OK
+			}
+			return Value{}, ProbCheckboxYesNo
+		}
+		return Value{}, ProbCheckbox
+	case socrata.FloatingTimestamp:
+		cv, p := c.Format.parse(t, false)
+		if p != timeOK {
+			return Value{}, timeProblemOf(p)
+		}
+		if cv.hasZone {
+			return Value{}, ProbTimeZoneOnFloating
+		}
+		return Value{Kind: ValueFloating, civil: cv}, OK
+	case socrata.FixedTimestamp:
+		cv, p := c.Format.parse(t, false)
+		if p != timeOK {
+			return Value{}, timeProblemOf(p)
+		}
+		at, ok := cv.instant(c.Location)
+		if !ok {
+			return Value{}, ProbTimeGap
+		}
+		return Value{Kind: ValueFixed, Time: at, civil: cv}, OK
+	case socrata.Point:
+		return parsePoint(t)
+	case socrata.MultiPoint, socrata.Line, socrata.MultiLine, socrata.Polygon, socrata.MultiPolygon:
+		return parseGeometry(t, c.Type)
+	case socrata.URL:
+		return parseURL(t)
+	case socrata.Phone:
+		return parsePhone(t)
+	case socrata.Location:
+		return parseLocation(t)
+	}
+	return Value{Kind: ValueText, Text: t}, OK
+}
+
+func timeProblemOf(p timeProblem) Problem {
+	switch p {
+	case timeBadDate:
+		return ProbTimeDate
+	case timeBadTime:
+		return ProbTimeOfDay
+	case timeShortYear:
+		return ProbTimeShortYear
+	}
+	return ProbTimeFormat
+}
+
+func isYes(s string) bool {
+	return s == "1" || strings.EqualFold(s, "y") || strings.EqualFold(s, "yes") || strings.EqualFold(s, "t")
+}
+
+func isNo(s string) bool {
+	return s == "0" || strings.EqualFold(s, "n") || strings.EqualFold(s, "no") || strings.EqualFold(s, "f")
+}
+
+// validNumber accepts what Socrata accepts: an optional sign, digits with
+// an optional decimal point, and an optional exponent.
+func validNumber(s string) bool {
+	i := 0
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		i++
+	}
+	digits := 0
+	for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+		i++
+		digits++
+	}
+	if i < len(s) && s[i] == '.' {
+		i++
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			digits++
+		}
+	}
+	if digits == 0 {
+		return false
+	}
+	if i < len(s) && (s[i] == 'e' || s[i] == 'E') {
+		i++
+		if i < len(s) && (s[i] == '-' || s[i] == '+') {
+			i++
+		}
+		exp := 0
+		for i < len(s) && s[i] >= '0' && s[i] <= '9' {
+			i++
+			exp++
+		}
+		if exp == 0 {
+			return false
+		}
+	}
+	return i == len(s)
+}
+
+var currencySymbols = "$€£¥"
+
+// cleanNumber removes what people add to numbers: currency symbols, a
+// percent sign, thousands separators in their proper places, and
+// accounting parentheses for negatives. It refuses anything ambiguous,
+// such as a comma that could be a decimal mark.
+func cleanNumber(s string) (string, bool) {
+	neg := false
+	if strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") {
+		neg, s = true, trimSpace(s[1:len(s)-1])
+	}
+	var b strings.Builder
+	for _, r := range s {
+		if strings.ContainsRune(currencySymbols, r) || r == '%' || r == ' ' {
+			continue
+		}
+		b.WriteRune(r)
+	}
+	t := b.String()
+	if strings.HasPrefix(t, "-") || strings.HasPrefix(t, "+") {
+		if neg && t[0] == '-' {
+			return "", false
+		}
+		if t[0] == '-' {
+			neg = true
+		}
+		t = t[1:]
+	}
+	if strings.Contains(t, ",") {
+		var ok bool
+		if t, ok = stripThousands(t); !ok {
+			return "", false
+		}
+	}
+	if neg {
+		t = "-" + t
+	}
+	if !validNumber(t) {
+		return "", false
+	}
+	return t, true
+}
+
+// stripThousands removes commas that group an integer part in threes.
+func stripThousands(s string) (string, bool) {
+	intPart, frac := s, ""
+	if i := strings.IndexByte(s, '.'); i >= 0 {
+		intPart, frac = s[:i], s[i:]
+	}
+	if strings.Contains(frac, ",") {
+		return "", false
+	}
+	groups := strings.Split(intPart, ",")
+	if len(groups[0]) < 1 || len(groups[0]) > 3 || !isDigits(groups[0]) {
+		return "", false
+	}
+	for _, g := range groups[1:] {
+		if len(g) != 3 || !isDigits(g) {
+			return "", false
+		}
+	}
+	return strings.Join(groups, "") + frac, true
+}
+
+// diagnoseNumber says why a value is not a number, as specifically as it
+// can.
+func diagnoseNumber(s string) Problem {
+	low := strings.ToLower(s)
+	switch low {
+	case "nan", "inf", "+inf", "-inf", "infinity", "-infinity", "+infinity":
+		return ProbNaN
+	}
+	if strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") {
+		return ProbParens
+	}
+	if strings.ContainsAny(s, currencySymbols) {
+		return ProbCurrency
+	}
+	if strings.HasSuffix(s, "%") || strings.HasPrefix(s, "%") {
+		return ProbPercentSign
+	}
+	if strings.Contains(s, ",") {
+		t := strings.TrimLeft(s, "+-")
+		if _, ok := stripThousands(t); ok {
+			return ProbThousands
+		}
+		// 1,5 or 1.234,5: a comma as the decimal mark.
+		if i := strings.LastIndexByte(t, ','); i > 0 && i < len(t)-1 && isDigits(t[i+1:]) && !strings.Contains(t[i:], ".") {
+			if _, ok := stripThousands(strings.ReplaceAll(t[:i], ".", ",")); ok || isDigits(t[:i]) {
+				return ProbCommaDecimal
+			}
+		}
+	}
+	if strings.Contains(s, " ") {
+		if _, ok := stripThousands(strings.ReplaceAll(strings.TrimLeft(s, "+-"), " ", ",")); ok {
+			return ProbThousands
+		}
+	}
+	return ProbNumber
+}
+
+// parsePoint reads WKT (POINT (lon lat)) or a GeoJSON point.
+func parsePoint(s string) (Value, Problem) {
+	if strings.HasPrefix(s, "{") {
+		var g struct {
+			Type        string    `json:"type"`
+			Coordinates []float64 `json:"coordinates"`
+		}
+		if err := json.Unmarshal([]byte(s), &g); err != nil || !strings.EqualFold(g.Type, "point") || len(g.Coordinates) != 2 {
+			return Value{}, ProbPoint
+		}
+		return pointValue(g.Coordinates[0], g.Coordinates[1])
+	}
+	if len(s) >= 5 && strings.EqualFold(s[:5], "point") {
+		rest := trimSpace(s[5:])
+		if len(rest) < 2 || rest[0] != '(' || rest[len(rest)-1] != ')' {
+			return Value{}, ProbPoint
+		}
+		parts := strings.Fields(rest[1 : len(rest)-1])
+		if len(parts) != 2 {
+			return Value{}, ProbPoint
+		}
+		x, err1 := strconv.ParseFloat(parts[0], 64)
+		y, err2 := strconv.ParseFloat(parts[1], 64)
+		if err1 != nil || err2 != nil {
+			return Value{}, ProbPoint
+		}
+		return pointValue(x, y)
+	}
+	// "(41.76, -72.68)" or "41.76, -72.68": latitude first, as people and
+	// legacy location columns write it.
+	t := strings.TrimSuffix(strings.TrimPrefix(s, "("), ")")
+	if a, b, ok := strings.Cut(t, ","); ok {
+		if _, err := strconv.ParseFloat(trimSpace(a), 64); err == nil {
+			if _, err := strconv.ParseFloat(trimSpace(b), 64); err == nil {
+				return Value{}, ProbPointLatLon
+			}
+		}
+	}
+	return Value{}, ProbPoint
+}
+
+func pointValue(lon, lat float64) (Value, Problem) {
+	if lon != lon || lat != lat || lon < -180 || lon > 180 || lat < -90 || lat > 90 {
+		if lat >= -180 && lat <= 180 && lon >= -90 && lon <= 90 {
+			return Value{}, ProbPointSwapped
+		}
+		return Value{}, ProbPointRange
+	}
+	return Value{Kind: ValuePoint, Lon: lon, Lat: lat}, OK
+}
+
+// LatLonPoint builds a point from separate latitude and longitude values,
+// for a [PointSource]. Both empty is null; one empty is a problem.
+func LatLonPoint(lat, lon string) (Value, Problem) {
+	lat, lon = trimSpace(lat), trimSpace(lon)
+	if lat == "" && lon == "" {
+		return Value{}, OK
+	}
+	if lat == "" || lon == "" {
+		return Value{}, ProbPointHalf
+	}
+	y, err1 := strconv.ParseFloat(lat, 64)
+	x, err2 := strconv.ParseFloat(lon, 64)
+	if err1 != nil || err2 != nil {
+		return Value{}, ProbPoint
+	}
+	if y < -90 || y > 90 || x < -180 || x > 180 || x != x || y != y {
+		return Value{}, ProbPointRange
+	}
+	return Value{Kind: ValuePoint, Lon: x, Lat: y}, OK
+}
+
+var geoTypes = map[socrata.DataType][2]string{
+	socrata.MultiPoint:   {"MULTIPOINT", "MultiPoint"},
+	socrata.Line:         {"LINESTRING", "LineString"},
+	socrata.MultiLine:    {"MULTILINESTRING", "MultiLineString"},
+	socrata.Polygon:      {"POLYGON", "Polygon"},
+	socrata.MultiPolygon: {"MULTIPOLYGON", "MultiPolygon"},
+}
+
+// parseGeometry reads the WKT of a line or polygon type and turns its
+// coordinates into GeoJSON's nested arrays.
+func parseGeometry(s string, typ socrata.DataType) (Value, Problem) {
+	names := geoTypes[typ]
+	if len(s) < len(names[0]) || !strings.EqualFold(s[:len(names[0])], names[0]) {
+		return Value{}, ProbGeometry
+	}
+	rest := trimSpace(s[len(names[0]):])
+	var b []byte
+	n, ok := wktToJSON(rest, &b)
+	if !ok || trimSpace(rest[n:]) != "" {
+		return Value{}, ProbGeometry
+	}
+	return Value{Kind: ValueGeometry, Geom: names[1], Text: string(b)}, OK
+}
+
+// wktToJSON converts one parenthesised WKT list, such as ((1 2, 3 4)),
+// into JSON arrays and returns how many bytes it read.
+func wktToJSON(s string, b *[]byte) (int, bool) {
+	i := 0
+	skip := func() {
+		for i < len(s) && (s[i] == ' ' || s[i] == '\t' || s[i] == '\n' || s[i] == '\r') {
+			i++
+		}
+	}
+	skip()
+	if i >= len(s) || s[i] != '(' {
+		return 0, false
+	}
+	i++
+	*b = append(*b, '[')
+	for first := true; ; first = false {
+		skip()
+		if !first {
+			if i < len(s) && s[i] == ')' {
+				i++
+				*b = append(*b, ']')
+				return i, true
+			}
+			if i >= len(s) || s[i] != ',' {
+				return 0, false
+			}
+			i++
+			*b = append(*b, ',')
+			skip()
+		}
+		if i < len(s) && s[i] == '(' {
+			n, ok := wktToJSON(s[i:], b)
+			if !ok {
+				return 0, false
+			}
+			i += n
+			continue
+		}
+		// A coordinate: two or more numbers separated by spaces.
+		*b = append(*b, '[')
+		nums := 0
+		for {
+			skip()
+			j := i
+			for j < len(s) && s[j] != ' ' && s[j] != ',' && s[j] != ')' && s[j] != '\t' {
+				j++
+			}
+			if j == i {
+				break
+			}
+			f, err := strconv.ParseFloat(s[i:j], 64)
+			if err != nil || f != f {
+				return 0, false
+			}
+			if nums > 0 {
+				*b = append(*b, ',')
+			}
+			*b = strconv.AppendFloat(*b, f, 'f', -1, 64)
+			nums++
+			i = j
+		}
+		if nums < 2 {
+			return 0, false
+		}
+		*b = append(*b, ']')
+	}
+}
+
+// parseURL reads "http://x" or "Label (http://x)".
+func parseURL(s string) (Value, Problem) {
+	desc, u := "", s
+	if strings.HasSuffix(s, ")") {
+		if i := strings.LastIndex(s, "("); i >= 0 {
+			if inner := trimSpace(s[i+1 : len(s)-1]); hasScheme(inner) {
+				desc, u = trimSpace(s[:i]), inner
+			}
+		}
+	}
+	if !hasScheme(u) {
+		if strings.HasPrefix(strings.ToLower(u), "www.") || (strings.Contains(u, ".") && !strings.Contains(u, " ")) {
+			return Value{}, ProbURLNoScheme
+		}
+		return Value{}, ProbURL
+	}
+	if strings.ContainsAny(u, " \t\n") {
+		return Value{}, ProbURL
+	}
+	return Value{Kind: ValueURL, Text: u, Desc: desc}, OK
+}
+
+func hasScheme(u string) bool {
+	l := strings.ToLower(u)
+	for _, p := range []string{"http://", "https://", "ftp://", "mailto:"} {
+		if strings.HasPrefix(l, p) && len(u) > len(p) {
+			return true
+		}
+	}
+	return false
+}
+
+var phoneTypes = []string{"Home", "Cell", "Work", "Fax", "Other"}
+
+// parsePhone reads the legacy number[:type] form.
+func parsePhone(s string) (Value, Problem) {
+	num, typ, _ := strings.Cut(s, ":")
+	num = trimSpace(num)
+	digits := 0
+	for _, r := range num {
+		switch {
+		case r >= '0' && r <= '9':
+			digits++
+		case strings.ContainsRune(" -+().xX", r):
+		default:
+			return Value{}, ProbPhone
+		}
+	}
+	if digits == 0 {
+		return Value{}, ProbPhone
+	}
+	if typ = trimSpace(typ); typ != "" {
+		found := false
+		for _, t := range phoneTypes {
+			if strings.EqualFold(t, typ) {
+				typ, found = t, true
+			}
+		}
+		if !found {
+			return Value{}, ProbPhone
+		}
+	}
+	return Value{Kind: ValuePhone, Text: num, Desc: typ}, OK
+}
+
+// parseLocation reads the legacy "address (lat, lon)" form, each part
+// optional.
+func parseLocation(s string) (Value, Problem) {
+	v := Value{Kind: ValueLocation, Text: s}
+	if strings.HasSuffix(s, ")") {
+		if i := strings.LastIndex(s, "("); i >= 0 {
+			a, b, ok := strings.Cut(s[i+1:len(s)-1], ",")
+			if ok {
+				lat, err1 := strconv.ParseFloat(trimSpace(a), 64)
+				lon, err2 := strconv.ParseFloat(trimSpace(b), 64)
+				if err1 != nil || err2 != nil {
+					return Value{}, ProbLocation
+				}
+				if lat < -90 || lat > 90 || lon < -180 || lon > 180 {
+					return Value{}, ProbPointRange
+				}
+				v.Lat, v.Lon, v.HasCoords = lat, lon, true
+				v.Text = trimSpace(s[:i])
+			}
+		}
+	}
+	return v, OK
+}
+
+// Message explains a problem with value s in one sentence that says what
+// to do about it.
+func (c *Converter) Message(s string, p Problem) string {
+	q := strconv.Quote(truncateRunes(trimSpace(s), 60))
+	switch p {
+	case ProbNumber:
+		return fmt.Sprintf("%s is not a number: use digits with an optional decimal point, such as 1234.5", q)
+	case ProbThousands:
+		return fmt.Sprintf("%s has a thousands separator: turn on clean for this column or remove it", q)
+	case ProbCurrency:
+		return fmt.Sprintf("%s has a currency symbol: turn on clean for this column or remove it", q)
+	case ProbPercentSign:
+		return fmt.Sprintf("%s has a percent sign: turn on clean for this column, or write 45%% as 45", q)
+	case ProbCommaDecimal:
+		return fmt.Sprintf("%s uses a comma as the decimal mark: Socrata needs a point, such as 1.5", q)
+	case ProbParens:
+		return fmt.Sprintf("%s uses parentheses for a negative number: turn on clean for this column, or write it with a minus sign", q)
+	case ProbNaN:
+		return fmt.Sprintf("%s is not a number the portal accepts: leave the cell empty instead", q)
+	case ProbCheckbox:
+		return fmt.Sprintf("%s is not true or false", q)
+	case ProbCheckboxYesNo:
+		return fmt.Sprintf("%s is not true or false: turn on yes/no for this column to read Y/N, Yes/No and 1/0", q)
+	case ProbTimeFormat:
+		if c.Format != nil {
+			return fmt.Sprintf("%s does not match the date format %s: choose the format the file uses", q, c.Format.Pattern())
+		}
+		return fmt.Sprintf("%s is not a date", q)
+	case ProbTimeDate:
+		return fmt.Sprintf("%s is not a real date (check the day and month, and the format %s)", q, c.patternName())
+	case ProbTimeOfDay:
+		return fmt.Sprintf("%s is not a real time of day", q)
+	case ProbTimeShortYear:
+		return fmt.Sprintf("%s has a two-digit year, which %s would read as a year before 1000: choose a format with yy", q, c.patternName())
+	case ProbTimeZoneOnFloating:
+		return fmt.Sprintf("%s has a time zone, but %s is a date and time without one: remove the zone, or change the column's type on the portal", q, c.Field)
+	case ProbTimeGap:
+		return fmt.Sprintf("%s does not exist in %s (the clocks go forward that hour): correct the time or choose another time zone", q, c.Location)
+	case ProbPoint:
+		return fmt.Sprintf("%s is not a point: write POINT (longitude latitude), such as POINT (-72.68 41.76)", q)
+	case ProbPointLatLon:
+		return fmt.Sprintf("%s looks like latitude, longitude: write POINT (longitude latitude), or map separate latitude and longitude columns to this point", q)
+	case ProbPointRange:
+		return fmt.Sprintf("%s is off the map: longitude must be within ±180 and latitude within ±90", q)
+	case ProbPointSwapped:
+		return fmt.Sprintf("%s has latitude first: WKT puts longitude first, as in POINT (-72.68 41.76)", q)
+	case ProbPointHalf:
+		return "only one of latitude and longitude is given: give both, or leave both empty"
+	case ProbGeometry:
+		return fmt.Sprintf("%s is not %s WKT", q, strings.ToLower(geoTypes[c.Type][0]))
+	case ProbURL:
+		return fmt.Sprintf("%s is not a web address: write https://... or Label (https://...)", q)
+	case ProbURLNoScheme:
+		return fmt.Sprintf("%s has no http:// or https:// at the start: add it", q)
+	case ProbTextLong:
+		return fmt.Sprintf("the text is %d bytes long, more than the portal's %d: shorten it", len(s), MaxTextBytes)
+	case ProbTextEncoding:
+		return fmt.Sprintf("%s has bytes that are not text in the file's encoding", q)
+	case ProbPhone:
+		return fmt.Sprintf("%s is not a phone number: write the number, optionally followed by :Home, :Cell, :Work, :Fax or :Other", q)
+	case ProbLocation:
+		return fmt.Sprintf("%s is not a location: write an address, optionally followed by (latitude, longitude)", q)
+	}
+	return fmt.Sprintf("%s cannot be sent", q)
+}
+
+func (c *Converter) patternName() string {
+	if c.Format != nil {
+		return c.Format.Pattern()
+	}
+	return ISO8601
+}
+
+// truncateRunes shortens s to n runes with an ellipsis, for messages.
+func truncateRunes(s string, n int) string {
+	if utf8.RuneCountInString(s) <= n {
+		return s
+	}
+	r := []rune(s)
+	return string(r[:n]) + "…"
+}

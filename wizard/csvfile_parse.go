@@ -1,0 +1,311 @@
+package wizard
+
+import (
+	"bytes"
+	"errors"
+	"io"
+)
+
+// recordParser splits a decoded UTF-8 byte stream into records. It is our
+// own rather than encoding/csv for three reasons: it bounds memory (a field
+// or a line past a limit is an error that names the line, where
+// encoding/csv would grow without limit), it accepts a bare quote inside an
+// unquoted field as an ordinary character (Excel and people write 5" pipe),
+// and it is faster, which the whole-file check needs to keep up with a plain
+// read. On input that encoding/csv accepts it yields the same records; a
+// fuzz test holds it to that.
+type recordParser struct {
+	r     io.Reader
+	delim byte
+	quote bool
+
+	buf      []byte
+	pos, end int
+	eof      bool
+	rerr     error
+
+	// line is the 1-based physical line number of buf[pos].
+	line int
+
+	maxField  int
+	maxRecord int
+
+	recBuf []byte
+	ends   []int
+	fields []string
+
+	// recordLine is the line the last record started on.
+	recordLine int
+}
+
+const (
+	// DefaultMaxFieldBytes bounds one field while reading. Socrata's own
+	// limit on text is far lower and is checked by validation; this one
+	// only keeps a broken file (an unclosed quote, say) from filling memory.
+	DefaultMaxFieldBytes = 1 << 20
+	// DefaultMaxRecordBytes bounds one record (all its fields and lines).
+	DefaultMaxRecordBytes = 16 << 20
+
+	parserBufSize = 64 << 10
+)
+
+func newRecordParser(r io.Reader, delim byte, quote bool, maxField, maxRecord int) *recordParser {
+	if maxField <= 0 {
+		maxField = DefaultMaxFieldBytes
+	}
+	if maxRecord <= 0 {
+		maxRecord = DefaultMaxRecordBytes
+	}
+	if maxRecord < maxField {
+		maxRecord = maxField
+	}
+	return &recordParser{
+		r:         r,
+		delim:     delim,
+		quote:     quote,
+		buf:       make([]byte, parserBufSize),
+		line:      1,
+		maxField:  maxField,
+		maxRecord: maxRecord,
+	}
+}
+
+// errLineTooLong is returned by readLine when a line does not end within
+// the record limit.
+var errLineTooLong = errors.New("line too long")
+
+// readLine returns the next physical line including its '\n' (absent at
+// the end of the file). The slice is valid until the next call. At the end
+// of the input it returns nil and io.EOF, or the read error.
+func (p *recordParser) readLine() ([]byte, error) {
+	scanned := 0
+	for {
+		if i := bytes.IndexByte(p.buf[p.pos+scanned:p.end], '\n'); i >= 0 {
+			n := scanned + i + 1
+			line := p.buf[p.pos : p.pos+n]
+			p.pos += n
+			p.line++
+			return line, nil
+		}
+		scanned = p.end - p.pos
+		if p.eof {
+			if p.pos == p.end {
+				if p.rerr != nil {
+					return nil, p.rerr
+				}
+				return nil, io.EOF
+			}
+			line := p.buf[p.pos:p.end]
+			p.pos = p.end
+			// Like encoding/csv, a CR just before the end is a line ending.
+			if line[len(line)-1] == '\r' {
+				line = line[:len(line)-1]
+			}
+			return line, nil
+		}
+		if scanned > p.maxRecord {
+			return nil, errLineTooLong
+		}
+		p.fill()
+	}
+}
+
+// fill reads more input, moving unread bytes to the front of the buffer and
+// growing it when it is full.
+func (p *recordParser) fill() {
+	if p.pos > 0 {
+		n := copy(p.buf, p.buf[p.pos:p.end])
+		p.pos, p.end = 0, n
+	}
+	if p.end == len(p.buf) {
+		nb := make([]byte, 2*len(p.buf))
+		copy(nb, p.buf[:p.end])
+		p.buf = nb
+	}
+	for tries := 0; tries < 100; tries++ {
+		n, err := p.r.Read(p.buf[p.end:])
+		p.end += n
+		if err != nil {
+			p.eof = true
+			if err != io.EOF {
+				p.rerr = err
+			}
+			return
+		}
+		if n > 0 {
+			return
+		}
+	}
+	p.eof = true
+	p.rerr = io.ErrNoProgress
+}
+
+// parseErrKind says what went wrong inside a record.
+type parseErrKind int
+
+const (
+	parseQuote parseErrKind = iota + 1
+	parseUnclosedQuote
+	parseFieldTooLong
+	parseLineTooLong
+	parseRead
+)
+
+// parseError is the parser's own error; the file layer turns it into a
+// *CSVError with a message for people.
+type parseError struct {
+	kind   parseErrKind
+	line   int // physical line of the problem
+	start  int // line the record (or for an unclosed quote, the field) started on
+	column int // 1-based field number, 0 when unknown
+	err    error
+}
+
+func (e *parseError) Error() string { return "csv parse error" }
+
+// lengthNL is the length of the line ending at the end of b: 2 for CRLF,
+// 1 for LF, 0 for none.
+func lengthNL(b []byte) int {
+	n := len(b)
+	if n > 0 && b[n-1] == '\n' {
+		if n > 1 && b[n-2] == '\r' {
+			return 2
+		}
+		return 1
+	}
+	return 0
+}
+
+// read parses the next record. Its fields are valid until the next call.
+// Empty lines between records are skipped, as encoding/csv does.
+func (p *recordParser) read() ([]string, error) {
+	var line []byte
+	var err error
+	for {
+		line, err = p.readLine()
+		if err != nil {
+			return nil, p.lineErr(err, p.line, 1)
+		}
+		if lengthNL(line) == len(line) {
+			continue
+		}
+		break
+	}
+	// readLine advanced p.line past a terminated line.
+	start := p.line
+	if line[len(line)-1] == '\n' {
+		start--
+	}
+	p.recordLine = start
+	p.recBuf = p.recBuf[:0]
+	p.ends = p.ends[:0]
+	cur := start // physical line of the bytes in line
+	fieldStart := 0
+
+parse:
+	for {
+		col := len(p.ends) + 1
+		if p.quote && len(line) > 0 && line[0] == '"' {
+			qline := cur
+			line = line[1:]
+			for {
+				i := bytes.IndexByte(line, '"')
+				if i >= 0 {
+					p.recBuf = append(p.recBuf, line[:i]...)
+					line = line[i+1:]
+					switch {
+					case len(line) > 0 && line[0] == '"':
+						p.recBuf = append(p.recBuf, '"')
+						line = line[1:]
+					case len(line) > 0 && line[0] == p.delim:
+						line = line[1:]
+						if err := p.endField(fieldStart, cur, start, col); err != nil {
+							return nil, err
+						}
+						fieldStart = len(p.recBuf)
+						continue parse
+					case lengthNL(line) == len(line):
+						if err := p.endField(fieldStart, cur, start, col); err != nil {
+							return nil, err
+						}
+						break parse
+					default:
+						return nil, &parseError{kind: parseQuote, line: cur, start: start, column: col}
+					}
+					continue
+				}
+				if len(line) == 0 {
+					return nil, &parseError{kind: parseUnclosedQuote, line: cur, start: qline, column: col}
+				}
+				// The field goes on past this line.
+				if nl := lengthNL(line); nl == 2 {
+					p.recBuf = append(p.recBuf, line[:len(line)-2]...)
+					p.recBuf = append(p.recBuf, '\n')
+				} else {
+					p.recBuf = append(p.recBuf, line...)
+				}
+				if len(p.recBuf)-fieldStart > p.maxField {
+					return nil, &parseError{kind: parseFieldTooLong, line: cur, start: start, column: col}
+				}
+				if len(p.recBuf) > p.maxRecord {
+					return nil, &parseError{kind: parseLineTooLong, line: cur, start: start, column: col}
+				}
+				line, err = p.readLine()
+				if err == io.EOF {
+					return nil, &parseError{kind: parseUnclosedQuote, line: cur, start: qline, column: col}
+				}
+				if err != nil {
+					return nil, p.lineErr(err, cur, col)
+				}
+				cur++
+			}
+		}
+		// An unquoted field runs to the next delimiter or the line's end.
+		i := bytes.IndexByte(line, p.delim)
+		if i >= 0 {
+			p.recBuf = append(p.recBuf, line[:i]...)
+			line = line[i+1:]
+			if err := p.endField(fieldStart, cur, start, col); err != nil {
+				return nil, err
+			}
+			fieldStart = len(p.recBuf)
+			continue
+		}
+		n := len(line) - lengthNL(line)
+		p.recBuf = append(p.recBuf, line[:n]...)
+		if err := p.endField(fieldStart, cur, start, col); err != nil {
+			return nil, err
+		}
+		break
+	}
+
+	str := string(p.recBuf)
+	p.fields = p.fields[:0]
+	prev := 0
+	for _, e := range p.ends {
+		p.fields = append(p.fields, str[prev:e])
+		prev = e
+	}
+	return p.fields, nil
+}
+
+func (p *recordParser) endField(fieldStart, cur, start, col int) error {
+	if len(p.recBuf)-fieldStart > p.maxField {
+		return &parseError{kind: parseFieldTooLong, line: cur, start: start, column: col}
+	}
+	if len(p.recBuf) > p.maxRecord {
+		return &parseError{kind: parseLineTooLong, line: cur, start: start, column: col}
+	}
+	p.ends = append(p.ends, len(p.recBuf))
+	return nil
+}
+
+func (p *recordParser) lineErr(err error, line, col int) error {
+	if err == io.EOF {
+		return err
+	}
+	if err == errLineTooLong {
+		return &parseError{kind: parseLineTooLong, line: line, start: line, column: 0}
+	}
+	return &parseError{kind: parseRead, line: line, start: line, column: col, err: err}
+}

@@ -1,0 +1,375 @@
+package wizard
+
+import (
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+	"strings"
+)
+
+// DefaultMaxExamples is how many bad values a report keeps per column.
+const DefaultMaxExamples = 5
+
+// progressEvery is how many rows pass between progress reports and
+// cancellation checks.
+const progressEvery = 8192
+
+// ValidateOptions tune a whole-file check.
+type ValidateOptions struct {
+	// Progress, if set, is called every few thousand rows and once at the
+	// end, on the checking goroutine.
+	Progress func(ValidateProgress)
+	// WriteRejects writes every bad row, with its line number and the
+	// reason, to <name>.rejected.csv beside the file. The file is written
+	// whole or not at all, and only when there are bad rows.
+	WriteRejects bool
+	// MaxExamples bounds the bad values kept per column; zero means
+	// [DefaultMaxExamples].
+	MaxExamples int
+}
+
+// ValidateProgress is how far a check has got.
+type ValidateProgress struct {
+	Rows  int64
+	Bytes int64
+	Total int64
+}
+
+// Report is the outcome of checking a file against a job.
+type Report struct {
+	// File is the path checked; Encoding, Delimiter and Header how it was
+	// read.
+	File      string `json:"file"`
+	Encoding  string `json:"encoding"`
+	Delimiter string `json:"delimiter"`
+	Header    bool   `json:"header"`
+	// Rows is the number of data records read and BadRows how many of
+	// them cannot be sent.
+	Rows    int64 `json:"rows"`
+	BadRows int64 `json:"bad_rows"`
+	// Bytes is how much of the file was read, of Size.
+	Bytes int64 `json:"bytes"`
+	Size  int64 `json:"size"`
+	// Complete is true when every row was read.
+	Complete bool `json:"complete"`
+	// Columns reports each mapped field.
+	Columns []ColumnReport `json:"columns"`
+	// Structure is rows whose shape is wrong: a wrong number of fields, or
+	// bytes that are not text in the file's encoding.
+	Structure      int64     `json:"structure_problems"`
+	StructureFirst []Example `json:"structure_examples,omitempty"`
+	// Fatal is set when the file could not be read to the end (a quote
+	// that is never closed, say) or could not be read at all.
+	Fatal string `json:"fatal,omitempty"`
+	// Mapping lists problems with the job's mapping itself.
+	Mapping []MappingIssue `json:"mapping,omitempty"`
+	// Rejected is the file every bad row was written to, if any.
+	Rejected string `json:"rejected_file,omitempty"`
+}
+
+// ColumnReport is what the check found in one field.
+type ColumnReport struct {
+	Source string `json:"source"`
+	Field  string `json:"field"`
+	Type   string `json:"type"`
+	Format string `json:"format,omitempty"`
+	Clean  bool   `json:"clean,omitempty"`
+	YesNo  bool   `json:"yes_no,omitempty"`
+	// Bad counts the values that cannot be sent; Examples are the first.
+	Bad      int64     `json:"bad"`
+	Examples []Example `json:"examples,omitempty"`
+	// Problems counts the bad values by kind, so that the screen can
+	// offer the fix that covers most of them (turn on clean, say).
+	Problems map[string]int64 `json:"problems,omitempty"`
+}
+
+// Example is one bad value or row.
+type Example struct {
+	Line    int    `json:"line"`
+	Value   string `json:"value,omitempty"`
+	Message string `json:"message"`
+}
+
+// OK reports whether the file can be sent as it is: it was read to the
+// end, has rows, and nothing is wrong with it or the mapping.
+func (r *Report) OK() bool {
+	if r.Fatal != "" || !r.Complete || r.BadRows > 0 || r.Structure > 0 || r.Rows == 0 {
+		return false
+	}
+	for _, m := range r.Mapping {
+		if m.Severity == SeverityError {
+			return false
+		}
+	}
+	return true
+}
+
+// ExitCode is the headless check's exit status: 0 when the file can be
+// sent, 1 when values, rows or the mapping are bad.
+func (r *Report) ExitCode() int {
+	if r.OK() {
+		return 0
+	}
+	return 1
+}
+
+// problemNames are short stable names for problems in JSON reports.
+var problemNames = map[Problem]string{
+	ProbNumber: "not_a_number", ProbThousands: "thousands_separator", ProbCurrency: "currency_symbol",
+	ProbPercentSign: "percent_sign", ProbCommaDecimal: "comma_decimal", ProbParens: "parentheses",
+	ProbNaN: "nan", ProbCheckbox: "not_a_checkbox", ProbCheckboxYesNo: "yes_no",
+	ProbTimeFormat: "date_format", ProbTimeDate: "impossible_date", ProbTimeOfDay: "impossible_time",
+	ProbTimeShortYear: "two_digit_year", ProbTimeZoneOnFloating: "zone_on_floating", ProbTimeGap: "time_in_dst_gap",
+	ProbPoint: "not_a_point", ProbPointLatLon: "lat_lon_order", ProbPointRange: "off_the_map",
+	ProbPointSwapped: "latitude_first", ProbPointHalf: "half_a_point", ProbGeometry: "not_wkt",
+	ProbURL: "not_a_url", ProbURLNoScheme: "url_without_scheme", ProbTextLong: "text_too_long",
+	ProbTextEncoding: "encoding", ProbPhone: "not_a_phone", ProbLocation: "not_a_location",
+}
+
+// Name is the problem's stable short name, as JSON reports write it.
+func (p Problem) Name() string {
+	if n, ok := problemNames[p]; ok {
+		return n
+	}
+	return "problem_" + strconv.Itoa(int(p))
+}
+
+// Validate reads the whole file and converts every mapped value with the
+// plan, counting per column the values that cannot be sent and keeping the
+// first examples with their line numbers. Memory stays flat however large
+// the file. It stops early, returning what it has and ctx.Err(), when ctx
+// is cancelled. A file that cannot be read to the end (a quote never
+// closed) is reported in Report.Fatal rather than as an error; the error
+// is for failures to open or write files.
+func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions) (*Report, error) {
+	maxEx := opts.MaxExamples
+	if maxEx <= 0 {
+		maxEx = DefaultMaxExamples
+	}
+	rep := &Report{File: f.Path, Encoding: f.Dialect.Encoding, Delimiter: f.Dialect.Delimiter, Header: f.Dialect.Header, Size: f.Size}
+	cols := make([]*ColumnReport, 0, len(plan.Columns)+len(plan.Points))
+	for _, c := range plan.Columns {
+		cr := &ColumnReport{Source: c.Source, Field: c.Conv.Field, Type: string(c.Conv.Type), Clean: c.Conv.Clean, YesNo: c.Conv.YesNo}
+		if c.Conv.Format != nil {
+			cr.Format = c.Conv.Format.Pattern()
+		}
+		cols = append(cols, cr)
+	}
+	for _, p := range plan.Points {
+		cols = append(cols, &ColumnReport{Source: p.LatSource + " + " + p.LonSource, Field: p.Field, Type: "point"})
+	}
+
+	rr, err := f.Records()
+	if err != nil {
+		var ce *CSVError
+		if errors.As(err, &ce) && ce.Kind != ErrRead {
+			rep.Fatal = ce.Message
+			return finish(rep, cols), nil
+		}
+		return nil, err
+	}
+	defer rr.Close()
+
+	var rej *rejectWriter
+	if opts.WriteRejects {
+		rej = &rejectWriter{src: f.Path, header: f.Header}
+		defer rej.abort()
+	}
+
+	width := len(f.Header)
+	var reasons []string
+	progress := func() {
+		rep.Bytes = rr.BytesRead()
+		if opts.Progress != nil {
+			opts.Progress(ValidateProgress{Rows: rep.Rows, Bytes: rep.Bytes, Total: f.Size})
+		}
+	}
+	for n := 0; ; n++ {
+		if n%progressEvery == 0 && n > 0 {
+			if err := ctx.Err(); err != nil {
+				progress()
+				return finish(rep, cols), err
+			}
+			progress()
+		}
+		rec, err := rr.Next()
+		if err == io.EOF {
+			rep.Complete = true
+			break
+		}
+		if err != nil {
+			var ce *CSVError
+			if !errors.As(err, &ce) || ce.Kind == ErrRead {
+				return finish(rep, cols), err
+			}
+			if ce.Fatal() {
+				rep.Fatal = ce.Message
+				break
+			}
+			rep.Rows++
+			rep.BadRows++
+			rep.Structure++
+			if len(rep.StructureFirst) < maxEx {
+				rep.StructureFirst = append(rep.StructureFirst, Example{Line: ce.Line, Message: ce.Message})
+			}
+			if rej != nil {
+				if err := rej.write(rec, []string{ce.Message}); err != nil {
+					return finish(rep, cols), err
+				}
+			}
+			continue
+		}
+		rep.Rows++
+		fields := rec.Fields
+		if len(fields) < width {
+			continue // cannot happen: short rows are structure problems
+		}
+		bad := false
+		reasons = reasons[:0]
+		for i := range plan.Columns {
+			c := &plan.Columns[i]
+			s := fields[c.Index]
+			if _, pr := c.Conv.Convert(s); pr != OK {
+				bad = true
+				msg := ""
+				cr := cols[i]
+				if len(cr.Examples) < maxEx || rej != nil {
+					msg = c.Conv.Message(s, pr)
+				}
+				cr.record(rec.Line, s, msg, pr, maxEx)
+				if rej != nil {
+					reasons = append(reasons, c.Source+": "+msg)
+				}
+			}
+		}
+		for i := range plan.Points {
+			p := &plan.Points[i]
+			lat, lon := fields[p.Lat], fields[p.Lon]
+			if _, pr := LatLonPoint(lat, lon); pr != OK {
+				bad = true
+				cp := pointProblem(p, lat, lon, pr)
+				cols[len(plan.Columns)+i].record(rec.Line, cp.Value, cp.Message, pr, maxEx)
+				if rej != nil {
+					reasons = append(reasons, cp.Source+": "+cp.Message)
+				}
+			}
+		}
+		if bad {
+			rep.BadRows++
+			if rej != nil {
+				if err := rej.write(rec, reasons); err != nil {
+					return finish(rep, cols), err
+				}
+			}
+		}
+	}
+	progress()
+	if rej != nil && rep.BadRows > 0 && rep.Fatal == "" {
+		path, err := rej.commit()
+		if err != nil {
+			return finish(rep, cols), err
+		}
+		rep.Rejected = path
+	}
+	return finish(rep, cols), nil
+}
+
+func (cr *ColumnReport) record(line int, value, msg string, p Problem, maxEx int) {
+	cr.Bad++
+	if cr.Problems == nil {
+		cr.Problems = map[string]int64{}
+	}
+	cr.Problems[p.Name()]++
+	if len(cr.Examples) < maxEx {
+		cr.Examples = append(cr.Examples, Example{Line: line, Value: strings.Clone(truncateRunes(value, 200)), Message: msg})
+	}
+}
+
+func finish(rep *Report, cols []*ColumnReport) *Report {
+	rep.Columns = make([]ColumnReport, len(cols))
+	for i, c := range cols {
+		rep.Columns[i] = *c
+	}
+	return rep
+}
+
+// RejectedPath is where the bad rows of the file at path are written:
+// beside it, as <name>.rejected.csv.
+func RejectedPath(path string) string {
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + ".rejected.csv"
+}
+
+// rejectWriter writes bad rows to a temporary file beside the source and
+// renames it into place only when the check completes, so a cancelled or
+// failed check never leaves half a file.
+type rejectWriter struct {
+	src    string
+	header []string
+	tmp    *os.File
+	w      *csv.Writer
+	row    []string
+}
+
+func (r *rejectWriter) write(rec Record, reasons []string) error {
+	if r.tmp == nil {
+		dir, base := filepath.Split(RejectedPath(r.src))
+		if dir == "" {
+			dir = "."
+		}
+		tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
+		if err != nil {
+			return fmt.Errorf("cannot write the rejected rows beside %s: %w", r.src, err)
+		}
+		r.tmp = tmp
+		r.w = csv.NewWriter(tmp)
+		head := append([]string{"line"}, r.header...)
+		head = append(head, "problem")
+		if err := r.w.Write(head); err != nil {
+			return err
+		}
+	}
+	r.row = append(r.row[:0], strconv.Itoa(rec.Line))
+	r.row = append(r.row, rec.Fields...)
+	r.row = append(r.row, strings.Join(reasons, "; "))
+	return r.w.Write(r.row)
+}
+
+func (r *rejectWriter) commit() (string, error) {
+	if r.tmp == nil {
+		return "", nil
+	}
+	r.w.Flush()
+	err := r.w.Error()
+	if err == nil {
+		err = r.tmp.Sync()
+	}
+	if cerr := r.tmp.Close(); err == nil {
+		err = cerr
+	}
+	dst := RejectedPath(r.src)
+	if err == nil {
+		err = os.Rename(r.tmp.Name(), dst)
+	}
+	if err != nil {
+		os.Remove(r.tmp.Name())
+		r.tmp = nil
+		return "", fmt.Errorf("cannot write %s: %w", dst, err)
+	}
+	r.tmp = nil
+	return dst, nil
+}
+
+// abort removes the temporary file of a check that did not finish.
+func (r *rejectWriter) abort() {
+	if r.tmp != nil {
+		r.tmp.Close()
+		os.Remove(r.tmp.Name())
+		r.tmp = nil
+	}
+}

@@ -1,0 +1,54 @@
+// Package socratatest is an in-process Socrata portal, in the manner of
+// net/http/httptest: every test of the socrata client and the wizard
+// talks to it on loopback, and `socrata-wizard demo` runs the wizard
+// against it.
+//
+// It speaks the wire format on its own, from Socrata's documentation and
+// OpenAPI specs, and shares no code with package socrata, so a
+// misreading of the API in the client is not mirrored here.
+//
+// # What it serves
+//
+//   - GET /api/users/current.json: the signed-in user (401 otherwise).
+//   - GET /api/catalog/v1: the Discovery API with domains, search_context,
+//     only, q, ids, names, categories, tags, column_names, for_user,
+//     shared_to, order, limit, offset and scroll_id. As on a real portal,
+//     offset+limit past 10,000 is a 400, and any parameter it does not
+//     know is taken as a custom-metadata filter that matches nothing.
+//   - GET /api/views/{id}.json: the view with its columns (system columns
+//     and, on the bridge sample, a computed region column included),
+//     rowIdentifierColumnId, owner, newBackend and the caller's rights.
+//   - GET /resource/{id}.json and .csv with $limit, $offset, $order,
+//     $select and field=value filters; GET /api/views/{id}/rows.csv.
+//   - POST /resource/{id}.json (upsert, append, ":deleted" deletes) and
+//     PUT (an all-or-nothing replace), with JSON arrays or CSV bodies,
+//     values checked against column types, and results in the configured
+//     [WriteShape]. DELETE /resource/{id}/{rowid}.json.
+//
+// Authentication is HTTP Basic with a username (email) and password or an
+// API key id and secret; anything else in an Authorization header is a
+// 401. Anonymous requests read public assets only.
+//
+// # Behaviour a client can rely on (and that a real portal may not have)
+//
+//   - An unknown field name in a write is a 400 for the whole request; a
+//     value that does not fit its column is a row error, and the other
+//     rows are applied.
+//   - A replace with any bad row is a 400 whose data.errors lists the
+//     rows, and changes nothing.
+//   - A dataset made with DiscardRows validates and counts rows without
+//     storing them, so every upsert counts as a create.
+//
+// # Faults
+//
+// [Portal.SetFault] and [Portal.FailNext] inject failures: a status with
+// headers and body ([RateLimited], [Unavailable], [ProxyTimeout]), a
+// connection dropped before the request is read ([DropConnection]), or one
+// dropped after the request was applied ([LoseReply]). [Portal.Requests]
+// logs what arrived, without credentials.
+//
+// # Secrets
+//
+// Nothing secret is in the source or in fixtures: every password and API
+// key is generated with crypto/rand per portal, or supplied by the test.
+package socratatest

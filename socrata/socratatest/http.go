@@ -1,0 +1,189 @@
+package socratatest
+
+import (
+	"context"
+	"encoding/json"
+	"io"
+	"net/http"
+	"strings"
+	"sync"
+)
+
+type ctxKey int
+
+const userCtxKey ctxKey = 0
+
+// requestUser is the signed-in user the middleware attached, or nil for an
+// anonymous request.
+func requestUser(r *http.Request) *user {
+	u, _ := r.Context().Value(userCtxKey).(*user)
+	return u
+}
+
+func (p *Portal) routes(mux *http.ServeMux) {
+	mux.HandleFunc("GET /api/users/current.json", p.handleCurrentUser)
+	mux.HandleFunc("GET /api/users/current", p.handleCurrentUser)
+	mux.HandleFunc("GET /api/catalog/v1", p.handleCatalog)
+	mux.HandleFunc("GET /api/views/{file}", p.handleView)
+	mux.HandleFunc("GET /api/views/{id}/rows.csv", p.handleViewRowsCSV)
+	mux.HandleFunc("GET /resource/{file}", p.handleResourceGet)
+	mux.HandleFunc("POST /resource/{file}", p.handleResourceWrite)
+	mux.HandleFunc("PUT /resource/{file}", p.handleResourceWrite)
+	mux.HandleFunc("DELETE /resource/{id}/{row}", p.handleResourceDeleteRow)
+	p.dsmRoutes(mux)
+	mux.HandleFunc("/", func(w http.ResponseWriter, r *http.Request) {
+		writeSODAError(w, http.StatusNotFound, "not_found",
+			"socratatest has no endpoint "+r.Method+" "+r.URL.Path+".")
+	})
+}
+
+// middleware records every request, applies injected faults, answers bad
+// credentials with 401 before any handler runs, and tags every reply with
+// an X-Socrata-RequestId as the real platform does.
+//
+// A request is logged when its status is written, before the client can
+// see the reply, so a test that reads [Portal.Requests] after a response
+// always finds it there.
+func (p *Portal) middleware(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		body := &countingReader{r: r.Body}
+		r.Body = body
+		entry := Request{
+			Method:      r.Method,
+			Path:        r.URL.Path,
+			Query:       r.URL.RawQuery,
+			ContentType: r.Header.Get("Content-Type"),
+		}
+		var once sync.Once
+		logAs := func(status int) {
+			once.Do(func() {
+				entry.Size = body.n
+				entry.Status = status
+				p.record(entry)
+			})
+		}
+		rec := &statusRecorder{ResponseWriter: w, onStatus: logAs}
+		fault := p.pickFault(r)
+		defer logAs(0) // a handler that never replied
+		rec.Header().Set("X-Socrata-RequestId", randomHex(16))
+
+		if fault.active() {
+			entry.Fault = true
+			if fault.Drop == DropOnArrival {
+				logAs(0)
+				panic(http.ErrAbortHandler)
+			}
+			if fault.Status != 0 {
+				fault.write(rec)
+				return
+			}
+		}
+
+		a := p.authenticate(r)
+		if a.bad {
+			writeSODAError(rec, http.StatusUnauthorized, "invalid_credentials",
+				"Invalid username and password, or API key id and secret. Check them, or make a new API key in your developer settings.")
+			return
+		}
+		if a.user != nil {
+			entry.User = a.user.id()
+			r = r.WithContext(context.WithValue(r.Context(), userCtxKey, a.user))
+		}
+		if fault.active() && fault.Drop == DropAfterHandling {
+			// Run the request to completion, changes and all, then lose
+			// the reply: the case a client must not blindly retry.
+			next.ServeHTTP(&discardWriter{h: http.Header{}}, r)
+			logAs(0)
+			panic(http.ErrAbortHandler)
+		}
+		next.ServeHTTP(rec, r)
+	})
+}
+
+type countingReader struct {
+	r io.ReadCloser
+	n int64
+}
+
+func (c *countingReader) Read(b []byte) (int, error) {
+	n, err := c.r.Read(b)
+	c.n += int64(n)
+	return n, err
+}
+
+func (c *countingReader) Close() error { return c.r.Close() }
+
+type statusRecorder struct {
+	http.ResponseWriter
+	onStatus func(int)
+	wrote    bool
+}
+
+func (s *statusRecorder) WriteHeader(code int) {
+	if !s.wrote {
+		s.wrote = true
+		s.onStatus(code)
+	}
+	s.ResponseWriter.WriteHeader(code)
+}
+
+func (s *statusRecorder) Write(b []byte) (int, error) {
+	if !s.wrote {
+		s.WriteHeader(http.StatusOK)
+	}
+	return s.ResponseWriter.Write(b)
+}
+
+// Unwrap lets http.ResponseController reach the underlying writer.
+func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
+
+type discardWriter struct{ h http.Header }
+
+func (d *discardWriter) Header() http.Header         { return d.h }
+func (d *discardWriter) Write(b []byte) (int, error) { return len(b), nil }
+func (d *discardWriter) WriteHeader(int)             {}
+
+func writeJSON(w http.ResponseWriter, status int, v any) {
+	w.Header().Set("Content-Type", "application/json; charset=utf-8")
+	w.WriteHeader(status)
+	enc := json.NewEncoder(w)
+	enc.SetEscapeHTML(false)
+	_ = enc.Encode(v)
+}
+
+// writeSODAError writes the standard SODA error body,
+// {"code", "error": true, "message", "data"}.
+func writeSODAError(w http.ResponseWriter, status int, code, message string) {
+	writeSODAErrorData(w, status, code, message, nil)
+}
+
+func writeSODAErrorData(w http.ResponseWriter, status int, code, message string, data map[string]any) {
+	body := map[string]any{"code": code, "error": true, "message": message}
+	if data != nil {
+		body["data"] = data
+	}
+	writeJSON(w, status, body)
+}
+
+// writeCoreError writes the older Core error body with no code, as the
+// synced-copy refusal has.
+func writeCoreError(w http.ResponseWriter, status int, message string) {
+	writeJSON(w, status, map[string]any{"error": true, "message": message})
+}
+
+// trimExt drops a known format extension from a path segment and returns
+// the format ("json" when there was none).
+func trimExt(file string) (string, string) {
+	for _, ext := range []string{".json", ".csv"} {
+		if strings.HasSuffix(file, ext) {
+			return strings.TrimSuffix(file, ext), ext[1:]
+		}
+	}
+	return file, "json"
+}
+
+// mediaType is the Content-Type without parameters, lower-cased.
+func mediaType(r *http.Request) string {
+	ct, _, _ := strings.Cut(r.Header.Get("Content-Type"), ";")
+	return strings.ToLower(strings.TrimSpace(ct))
+}

@@ -84,9 +84,13 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 }
 
 // write saves the checkpoint atomically: a temporary file beside it,
-// synced, then renamed over it, so a crash leaves the old one or the new
-// one and never half of either.
-func (cp *Checkpoint) write(path string) error {
+// renamed over it, so that a stopped or killed program leaves the old one
+// or the new one and never half of either. sync also flushes it to the
+// disk first, which guards against a power cut too but costs a disk round
+// trip; the upload syncs every few seconds rather than after every batch,
+// and a checkpoint a power cut damaged is refused with a clear message
+// (upserts can then be sent again from the start).
+func (cp *Checkpoint) write(path string, sync bool) error {
 	cp.Version = checkpointVersion
 	b, err := json.MarshalIndent(cp, "", "  ")
 	if err != nil {
@@ -101,7 +105,7 @@ func (cp *Checkpoint) write(path string) error {
 		return fmt.Errorf("cannot write the checkpoint beside %s: %w", path, err)
 	}
 	_, err = tmp.Write(append(b, '\n'))
-	if err == nil {
+	if err == nil && sync {
 		err = tmp.Sync()
 	}
 	if cerr := tmp.Close(); err == nil {

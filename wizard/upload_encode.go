@@ -2,6 +2,8 @@ package wizard
 
 import (
 	"sort"
+
+	"github.com/ctopendata/socrata-wizard/socrata"
 	"strconv"
 	"strings"
 	"unicode/utf8"
@@ -12,6 +14,13 @@ import (
 // built twice.
 type rowEncoder struct {
 	plan *Plan
+	// csv writes rows as SODA CSV (a header of field names, then one line
+	// a row) instead of a JSON array: bodies are smaller, and cheaper to
+	// write and for the portal to read. It is used when every mapped
+	// field has a CSV form the portal reads exactly (see csvSafe).
+	csv bool
+	// header is the CSV header line.
+	header []byte
 	// keys are the `"field":` prefixes, plan columns first, then points.
 	keys [][]byte
 	send bool // SendBadRows: failing values go as they are
@@ -37,7 +46,71 @@ func newRowEncoder(plan *Plan, send, del bool, idCol int) *rowEncoder {
 	if idCol >= 0 {
 		e.idField = plan.Columns[idCol].Index
 	}
+	if !del && csvSafe(plan) {
+		e.csv = true
+		for i, c := range plan.Columns {
+			if i > 0 {
+				e.header = append(e.header, ',')
+			}
+			e.header = appendCSVField(e.header, c.Conv.Field)
+		}
+		for i, p := range plan.Points {
+			if i > 0 || len(plan.Columns) > 0 {
+				e.header = append(e.header, ',')
+			}
+			e.header = appendCSVField(e.header, p.Field)
+		}
+		e.header = append(e.header, '\n')
+	}
 	return e
+}
+
+// csvSafe reports whether every field the plan fills has a CSV form that
+// SODA reads exactly as the JSON one. Geometries other than points
+// (GeoJSON in JSON, WKT in CSV), legacy locations and phones are sent as
+// JSON.
+func csvSafe(plan *Plan) bool {
+	for _, c := range plan.Columns {
+		switch c.Conv.Type {
+		case socrata.Text, socrata.Number, socrata.Money, socrata.Percent, socrata.Checkbox,
+			socrata.FloatingTimestamp, socrata.FixedTimestamp, socrata.Point, socrata.URL, "":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// format is the SODA payload format the encoder writes.
+func (e *rowEncoder) format() socrata.Format {
+	if e.csv {
+		return socrata.CSV
+	}
+	return socrata.JSON
+}
+
+// begin starts a body: the CSV header, or "[".
+func (e *rowEncoder) begin(b []byte) []byte {
+	if e.csv {
+		return append(b, e.header...)
+	}
+	return append(b, '[')
+}
+
+// sep is what goes between two rows.
+func (e *rowEncoder) sep(b []byte) []byte {
+	if e.csv {
+		return b
+	}
+	return append(b, ',')
+}
+
+// end finishes a body.
+func (e *rowEncoder) end(b []byte) []byte {
+	if e.csv {
+		return b
+	}
+	return append(b, ']')
 }
 
 func appendKey(b []byte, field string) []byte {
@@ -49,6 +122,9 @@ func appendKey(b []byte, field string) []byte {
 // converted and bad rows are skipped, b comes back as it was, with the
 // reason (every failing column, "column: message; ...").
 func (e *rowEncoder) encode(b []byte, fields []string) ([]byte, string) {
+	if e.csv {
+		return e.encodeCSV(b, fields)
+	}
 	mark := len(b)
 	e.reasons = e.reasons[:0]
 	b = append(b, '{')
@@ -123,6 +199,119 @@ func (e *rowEncoder) encode(b []byte, fields []string) ([]byte, string) {
 		return b[:mark], strings.Join(e.reasons, "; ")
 	}
 	return append(b, '}'), ""
+}
+
+// encodeCSV is encode for CSV bodies: one line, fields in header order,
+// null as an empty cell.
+func (e *rowEncoder) encodeCSV(b []byte, fields []string) ([]byte, string) {
+	mark := len(b)
+	e.reasons = e.reasons[:0]
+	for i := range e.plan.Columns {
+		c := &e.plan.Columns[i]
+		s := cell(fields, c.Index)
+		v, pr := c.Conv.Convert(s)
+		if pr != OK && !e.send {
+			e.reasons = append(e.reasons, c.Source+": "+c.Conv.Message(s, pr))
+			continue
+		}
+		if len(e.reasons) > 0 {
+			continue
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if pr != OK {
+			b = appendCSVField(b, s)
+		} else {
+			b = appendValueCSV(b, v)
+		}
+	}
+	for i := range e.plan.Points {
+		p := &e.plan.Points[i]
+		lat, lon := cell(fields, p.Lat), cell(fields, p.Lon)
+		v, pr := LatLonPoint(lat, lon)
+		if pr != OK && !e.send {
+			cp := pointProblem(p, lat, lon, pr)
+			e.reasons = append(e.reasons, cp.Source+": "+cp.Message)
+			continue
+		}
+		if len(e.reasons) > 0 {
+			continue
+		}
+		if i > 0 || len(e.plan.Columns) > 0 {
+			b = append(b, ',')
+		}
+		if pr != OK {
+			b = appendCSVField(b, strings.TrimSpace(lat)+", "+strings.TrimSpace(lon))
+		} else {
+			b = appendValueCSV(b, v)
+		}
+	}
+	if len(e.reasons) > 0 {
+		return b[:mark], strings.Join(e.reasons, "; ")
+	}
+	if len(b) == mark {
+		// A lone empty field: quoted, or the line would be skipped as
+		// blank and the rows after it would be miscounted.
+		b = append(b, '"', '"')
+	}
+	return append(b, '\n'), ""
+}
+
+// appendValueCSV appends a converted value as a SODA CSV cell.
+func appendValueCSV(b []byte, v Value) []byte {
+	switch v.Kind {
+	case ValueNull:
+		return b
+	case ValueText, ValueNumber:
+		return appendCSVField(b, v.Text)
+	case ValueBool:
+		return strconv.AppendBool(b, v.Bool)
+	case ValueFloating, ValueFixed:
+		// The JSON form is the ISO text in quotes, which CSV does not need.
+		mark := len(b)
+		b = v.AppendJSON(b)
+		n := copy(b[mark:], b[mark+1:len(b)-1])
+		return b[:mark+n]
+	}
+	return appendCSVField(b, v.String())
+}
+
+// appendCSVField appends s as a CSV field, quoted when it holds a comma,
+// a quote or a line break or starts with a space, as encoding/csv reads
+// it back. Bytes that are not UTF-8 become U+FFFD.
+func appendCSVField(b []byte, s string) []byte {
+	if s == "" {
+		return b
+	}
+	quote := s[0] == ' ' || s[0] == '\t' || s == `\.`
+	ascii := true
+	for i := 0; i < len(s); i++ {
+		switch c := s[i]; {
+		case c >= utf8.RuneSelf:
+			ascii = false
+		case c == ',' || c == '"' || c == '\n' || c == '\r':
+			quote = true
+		}
+	}
+	if !ascii && !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\ufffd")
+	}
+	if !quote {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			break
+		}
+		b = append(b, s[:i+1]...)
+		b = append(b, '"')
+		s = s[i+1:]
+	}
+	b = append(b, s...)
+	return append(b, '"')
 }
 
 // appendValueJSON appends a converted value as SODA JSON. Text and

@@ -3,6 +3,7 @@ package wizard
 import (
 	"bytes"
 	"context"
+	"encoding/csv"
 	"encoding/json"
 	"fmt"
 	"io"
@@ -57,12 +58,22 @@ func (r recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 		if err != nil {
 			return nil, err
 		}
-		var rows []json.RawMessage
-		if err := json.Unmarshal(b, &rows); err != nil {
-			r.e.t.Errorf("a write's body is not a JSON array (%v): %.200s", err, b)
+		n := 0
+		if strings.HasPrefix(req.Header.Get("Content-Type"), "text/csv") {
+			recs, err := csv.NewReader(bytes.NewReader(b)).ReadAll()
+			if err != nil || len(recs) == 0 {
+				r.e.t.Errorf("a write's body is not CSV with a header (%v): %.200s", err, b)
+			}
+			n = max(len(recs)-1, 0)
+		} else {
+			var rows []json.RawMessage
+			if err := json.Unmarshal(b, &rows); err != nil {
+				r.e.t.Errorf("a write's body is not a JSON array (%v): %.200s", err, b)
+			}
+			n = len(rows)
 		}
 		r.e.mu.Lock()
-		r.e.rowsPerWrite = append(r.e.rowsPerWrite, len(rows))
+		r.e.rowsPerWrite = append(r.e.rowsPerWrite, n)
 		r.e.bodies = append(r.e.bodies, b)
 		r.e.mu.Unlock()
 		req = req.Clone(req.Context())

@@ -54,7 +54,7 @@ func (u *uploader) replaceSODA() error {
 		}
 		pw.CloseWithError(readErr)
 	}()
-	wr, err := u.c.Replace(u.send, u.ds.ID, pr, socrata.JSON)
+	wr, err := u.c.Replace(u.send, u.ds.ID, pr, enc.format())
 	// Unblock the writer if the request ended before reading the body.
 	pr.CloseWithError(errRequestEnded)
 	wg.Wait()
@@ -144,8 +144,8 @@ func (u *uploader) streamRows(w io.Writer, enc *rowEncoder, rej *rejectFile, lin
 	}
 	defer rr.Close()
 	bw := bufio.NewWriterSize(w, 256<<10)
-	bw.WriteByte('[')
-	buf := make([]byte, 0, 4096)
+	buf := enc.begin(make([]byte, 0, 4096))
+	bw.Write(buf)
 	for {
 		if u.stopping() {
 			return errStopped
@@ -179,7 +179,7 @@ func (u *uploader) streamRows(w io.Writer, enc *rowEncoder, rej *rejectFile, lin
 			continue
 		}
 		if *sent > 0 {
-			bw.WriteByte(',')
+			bw.Write(enc.sep(nil))
 		}
 		if _, err := bw.Write(buf); err != nil {
 			return err
@@ -187,7 +187,7 @@ func (u *uploader) streamRows(w io.Writer, enc *rowEncoder, rej *rejectFile, lin
 		lines.push(rec.Line)
 		*sent++
 	}
-	bw.WriteByte(']')
+	bw.Write(enc.end(nil))
 	if err := bw.Flush(); err != nil {
 		return err
 	}

@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"time"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 )
@@ -39,9 +40,9 @@ type localReject struct {
 	reason string
 }
 
-func (b *sodaBatch) reset(n int) {
+func (b *sodaBatch) reset(n int, enc *rowEncoder) {
 	b.n = n
-	b.body = append(b.body[:0], '[')
+	b.body = enc.begin(b.body[:0])
 	b.rows = 0
 	b.lines = b.lines[:0]
 	b.sent.reset()
@@ -72,6 +73,7 @@ type sodaRun struct {
 
 	cp     *Checkpoint // nil without a checkpoint file
 	cpPath string
+	synced time.Time // when the checkpoint was last synced to disk
 	rej    *rejectFile
 	// keyless is true for appends to a dataset without a row identifier,
 	// where a batch sent twice adds its rows twice.
@@ -202,7 +204,7 @@ func (s *sodaRun) run() error {
 	n := s.batches
 	b := <-s.free
 	n++
-	b.reset(n)
+	b.reset(n, s.enc)
 	var (
 		rows     int64
 		readErr  error
@@ -236,7 +238,7 @@ func (s *sodaRun) run() error {
 			return false
 		}
 		n++
-		b.reset(n)
+		b.reset(n, s.enc)
 		return true
 	}
 loop:
@@ -272,8 +274,9 @@ loop:
 		}
 		mark := len(b.body)
 		if b.rows > 0 {
-			b.body = append(b.body, ',')
+			b.body = s.enc.sep(b.body)
 		}
+		rowStart := len(b.body)
 		var reason string
 		b.body, reason = s.enc.encode(b.body, rec.Fields)
 		if reason != "" {
@@ -285,7 +288,7 @@ loop:
 		}
 		if len(b.body)+1 > s.maxBytes && b.rows > 0 {
 			// The row would make the batch too large: it starts the next.
-			row := append([]byte(nil), b.body[mark+1:]...)
+			row := append([]byte(nil), b.body[rowStart:]...)
 			b.body = b.body[:mark]
 			if !next() {
 				break loop
@@ -344,7 +347,7 @@ func (s *sodaRun) send(b *sodaBatch) error {
 	if b.rows > 0 {
 		u.takeRetries()
 		var err error
-		wr, err = u.c.Upsert(u.send, u.ds.ID, append(b.body, ']'), socrata.JSON)
+		wr, err = u.c.Upsert(u.send, u.ds.ID, s.enc.end(b.body), s.enc.format())
 		retries := u.takeRetries()
 		if err != nil {
 			return s.batchFailed(b, err, retries)
@@ -438,7 +441,7 @@ func (s *sodaRun) confirm(b *sodaBatch, wr *socrata.WriteResult) error {
 	s.batches++
 	s.confirmed++
 	r.AppliedThrough = b.last
-	if err := s.saveCheckpoint(); err != nil {
+	if err := s.saveCheckpoint(false); err != nil {
 		return err
 	}
 	sent, rejected, applied := r.Sent, r.Rejected, b.last
@@ -448,8 +451,12 @@ func (s *sodaRun) confirm(b *sodaBatch, wr *socrata.WriteResult) error {
 	return nil
 }
 
-// saveCheckpoint writes what is confirmed so far.
-func (s *sodaRun) saveCheckpoint() error {
+// checkpointSync is how often the checkpoint is flushed to the disk.
+const checkpointSync = 10 * time.Second
+
+// saveCheckpoint writes what is confirmed so far; final forces it to the
+// disk.
+func (s *sodaRun) saveCheckpoint(final bool) error {
 	if s.cp == nil {
 		return nil
 	}
@@ -466,7 +473,11 @@ func (s *sodaRun) saveCheckpoint() error {
 		cp.RejectedTemp, cp.RejectedBytes = name, n
 	}
 	cp.Saved = s.u.now()
-	if err := cp.write(s.cpPath); err != nil {
+	sync := final || cp.Saved.Sub(s.synced) >= checkpointSync
+	if sync {
+		s.synced = cp.Saved
+	}
+	if err := cp.write(s.cpPath, sync); err != nil {
 		return &UploadError{msg: err.Error(), hint: "Make room or fix the folder's permissions; the rows sent so far were applied.", err: err}
 	}
 	return nil
@@ -545,7 +556,7 @@ func (s *sodaRun) finish(eof bool, readErr error) error {
 	}
 	// Stopped or failed: keep the checkpoint if anything was confirmed.
 	if s.cp != nil && s.batches > 0 {
-		if err := s.saveCheckpoint(); err == nil {
+		if err := s.saveCheckpoint(true); err == nil {
 			r.Resumable = true
 			r.Checkpoint = s.cpPath
 		}

@@ -240,7 +240,7 @@ func (p *Portal) newDataset(spec DatasetSpec) (*dataset, error) {
 			}
 			ops = append(ops, op)
 		}
-		res := p.applyOps(d, ops, spec.CreatedAt)
+		res := p.applyOps(d, ops, spec.CreatedAt, false)
 		if len(res.errs) > 0 {
 			return nil, fmt.Errorf("dataset %s: initial row %d: %s", spec.ID, res.errs[0].index+1, res.errs[0].msg)
 		}

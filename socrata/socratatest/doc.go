@@ -24,6 +24,19 @@
 //     PUT (an all-or-nothing replace), with JSON arrays or CSV bodies,
 //     values checked against column types, and results in the configured
 //     [WriteShape]. DELETE /resource/{id}/{rowid}.json.
+//   - The Data Management API (/api/publishing/v1) an uploader needs:
+//     revisions on existing datasets (update, replace, delete), upload
+//     sources taking their bytes in one request or in chunks (in parallel,
+//     in any order; every chunk but the last the same size, none larger
+//     than the preferred_chunk_size of [WithChunkSize]), input schemas
+//     parsed from the CSV header, output schemas mapped onto the dataset's
+//     columns by field name, transforms (column references, to_text,
+//     to_number, to_boolean, to_floating_timestamp and to_fixed_timestamp
+//     with an optional strftime format, to_point, forgive), error rows as
+//     CSV, and applies that run as task sets. Answers are wrapped as
+//     {"resource", "links"}, and errors are {"key", "message", "params"}.
+//     Uploads are spooled to a temporary file and every pass over them
+//     streams, so memory stays flat.
 //
 // Authentication is HTTP Basic with a username (email) and password or an
 // API key id and secret; anything else in an Authorization header is a
@@ -38,6 +51,20 @@
 //     rows, and changes nothing.
 //   - A dataset made with DiscardRows validates and counts rows without
 //     storing them, so every upsert counts as a create.
+//   - Parsing an upload, working out an output schema and applying a
+//     revision happen in the background: poll the source until it has
+//     schemas, the output schema until completed_at (also finished_at) is
+//     set, and the revision (or apply/{id}) until the task set's status is
+//     "successful" or "failure". The last log entry's details hold the
+//     counts: created, updated, deleted, error_rows, not_found; a failure's
+//     details hold a message saying why.
+//   - An output schema's error_count counts rows with at least one error;
+//     each transform's error_count counts its cells. The error rows CSV is
+//     the file's header and rows with an "error" column added.
+//   - An apply fails, changing nothing, when an output column is not a
+//     column of the dataset (a real portal would add it), when a transform
+//     did not compile, and when a replace still has error rows. An update
+//     leaves error rows out and applies the rest.
 //
 // # Faults
 //

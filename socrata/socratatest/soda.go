@@ -158,16 +158,22 @@ type streamEntry struct {
 	Err string `json:"err,omitempty"`
 }
 
-// writeResult counts what a write did.
+// writeResult counts what a write did. It keeps one entry per input row
+// only when the response needs them (the row-array shape), so that a
+// huge write to a dataset that discards rows keeps memory flat.
 type writeResult struct {
 	created, updated, deleted int
 	byRowID, bySID            int
 	errs                      []rowErr
+	keepEntries               bool
 	entries                   []streamEntry
 }
 
 func (res *writeResult) fail(op rowOp, msg string) {
 	res.errs = append(res.errs, rowErr{op.index, op.key, msg})
+	if !res.keepEntries {
+		return
+	}
 	var id any
 	if op.key != "" {
 		id = op.key
@@ -176,7 +182,9 @@ func (res *writeResult) fail(op rowOp, msg string) {
 }
 
 func (res *writeResult) ok(typ, id, ver string) {
-	res.entries = append(res.entries, streamEntry{Typ: typ, ID: id, Ver: ver})
+	if res.keepEntries {
+		res.entries = append(res.entries, streamEntry{Typ: typ, ID: id, Ver: ver})
+	}
 	switch typ {
 	case "insert":
 		res.created++
@@ -202,8 +210,8 @@ func (res *writeResult) countOnly(d *dataset, op rowOp) {
 
 // applyOps applies upsert and delete ops in order. The caller holds p.mu
 // for writing.
-func (p *Portal) applyOps(d *dataset, ops []rowOp, now time.Time) writeResult {
-	var res writeResult
+func (p *Portal) applyOps(d *dataset, ops []rowOp, now time.Time, keepEntries bool) writeResult {
+	res := writeResult{keepEntries: keepEntries}
 	for _, op := range ops {
 		if op.err != "" {
 			res.fail(op, op.err)
@@ -320,8 +328,8 @@ func (d *dataset) compact() {
 
 // replaceRows swaps in a whole new set of rows. ops were all checked
 // valid by the caller. The caller holds p.mu for writing.
-func (p *Portal) replaceRows(d *dataset, ops []rowOp, now time.Time) writeResult {
-	var res writeResult
+func (p *Portal) replaceRows(d *dataset, ops []rowOp, now time.Time, keepEntries bool) writeResult {
+	res := writeResult{keepEntries: keepEntries}
 	d.rows, d.byKey, d.bySID, d.dirty = nil, map[string]*row{}, map[string]*row{}, false
 	for _, op := range ops {
 		d.version++
@@ -486,8 +494,12 @@ func (p *Portal) handleResourceWrite(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	replace := r.Method == http.MethodPut
+	p.mu.RLock()
+	shape := p.shape
+	p.mu.RUnlock()
+	keep := shape == RowArrayShape
 	var ops []rowOp
-	var counted writeResult
+	counted := writeResult{keepEntries: keep}
 	discard := d.spec.DiscardRows
 	err := readOps(d, r, func(op rowOp) {
 		if replace && op.del && op.err == "" {
@@ -535,9 +547,9 @@ func (p *Portal) handleResourceWrite(w http.ResponseWriter, r *http.Request) {
 		now := time.Now().UTC()
 		p.mu.Lock()
 		if replace {
-			res = p.replaceRows(d, ops, now)
+			res = p.replaceRows(d, ops, now, keep)
 		} else {
-			res = p.applyOps(d, ops, now)
+			res = p.applyOps(d, ops, now, keep)
 		}
 		p.mu.Unlock()
 	} else if len(ops) == 0 && (counted.created+counted.deleted) > 0 {
@@ -546,9 +558,6 @@ func (p *Portal) handleResourceWrite(w http.ResponseWriter, r *http.Request) {
 		d.rowsUpdatedAt, d.updatedAt = now, now
 		p.mu.Unlock()
 	}
-	p.mu.RLock()
-	shape := p.shape
-	p.mu.RUnlock()
 	writeResultShape(w, shape, res)
 }
 
@@ -604,7 +613,7 @@ func (p *Portal) handleResourceDeleteRow(w http.ResponseWriter, r *http.Request)
 	if d.keyCol < 0 || d.byKey[key] == nil && d.bySID[key] != nil {
 		op.bySID = true
 	}
-	res := p.applyOps(d, []rowOp{op}, time.Now().UTC())
+	res := p.applyOps(d, []rowOp{op}, time.Now().UTC(), false)
 	p.mu.Unlock()
 	if len(res.errs) > 0 {
 		writeSODAError(w, http.StatusNotFound, "not_found", "Cannot delete: "+res.errs[0].msg+".")

@@ -1,0 +1,234 @@
+package socratatest
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"runtime"
+	"strings"
+	"sync"
+	"testing"
+	"time"
+)
+
+// csvStream produces a CSV of about size bytes on the fly, so the
+// benchmark itself holds no file in memory.
+type csvStream struct {
+	size, sent int64
+	row        int
+	buf        bytes.Buffer
+}
+
+func newCSVStream(size int64) *csvStream {
+	s := &csvStream{size: size}
+	s.buf.WriteString("id,n,day,flag,note\n")
+	return s
+}
+
+func (s *csvStream) Read(p []byte) (int, error) {
+	for s.buf.Len() < len(p) && s.sent+int64(s.buf.Len()) < s.size {
+		s.row++
+		fmt.Fprintf(&s.buf, "r%09d,%d.%02d,2024-%02d-%02d,%v,sample row text for the benchmark\n",
+			s.row, s.row%100000, s.row%100, 1+s.row%12, 1+s.row%28, s.row%2 == 0)
+	}
+	if s.buf.Len() == 0 {
+		return 0, io.EOF
+	}
+	n, _ := s.buf.Read(p)
+	s.sent += int64(n)
+	return n, nil
+}
+
+// peakHeap samples the heap in use until stop is called, and returns the
+// highest value seen, in MB.
+func peakHeap() (stop func() float64) {
+	runtime.GC()
+	var peak uint64
+	done := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		var m runtime.MemStats
+		for {
+			runtime.ReadMemStats(&m)
+			peak = max(peak, m.HeapInuse)
+			select {
+			case <-done:
+				return
+			case <-time.After(20 * time.Millisecond):
+			}
+		}
+	}()
+	return func() float64 {
+		close(done)
+		wg.Wait()
+		return float64(peak) / (1 << 20)
+	}
+}
+
+func benchServer(b *testing.B) (*Server, *who) {
+	s := NewServer(WithSamples())
+	b.Cleanup(s.Close)
+	if err := s.Portal.AddDataset(DatasetSpec{
+		ID: "bnch-0001", Name: "Bench", Owner: DemoPublisherID, DiscardRows: true,
+		Columns: []ColumnSpec{{FieldName: "id", Type: "text"}, {FieldName: "n", Type: "number"},
+			{FieldName: "day", Type: "calendar_date"}, {FieldName: "flag", Type: "checkbox"}, {FieldName: "note", Type: "text"}},
+	}); err != nil {
+		b.Fatal(err)
+	}
+	d := s.Portal.Demo()
+	return s, &who{d.KeyID, d.KeySecret}
+}
+
+var benchSizes = []int64{10 << 20, 100 << 20}
+
+// BenchmarkSODAUploadDiscard streams a CSV upsert to a dataset that
+// discards rows: peak-heap-MB should not grow with the upload's size.
+func BenchmarkSODAUploadDiscard(b *testing.B) {
+	for _, size := range benchSizes {
+		b.Run(fmt.Sprintf("%dMB", size>>20), func(b *testing.B) {
+			s, c := benchServer(b)
+			b.SetBytes(size)
+			stop := peakHeap()
+			for b.Loop() {
+				req, _ := http.NewRequest("POST", s.URL+"/resource/bnch-0001.json", newCSVStream(size))
+				req.SetBasicAuth(c.name, c.secret)
+				req.Header.Set("Content-Type", "text/csv")
+				resp, err := s.Client().Do(req)
+				if err != nil {
+					b.Fatal(err)
+				}
+				body, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				if resp.StatusCode != 200 || !strings.Contains(string(body), `"errors":[]`) {
+					b.Fatalf("%d %s", resp.StatusCode, body)
+				}
+			}
+			b.ReportMetric(stop(), "peak-heap-MB")
+		})
+	}
+}
+
+// BenchmarkDSMAPIUploadDiscard sends a CSV through the Data Management API
+// in parallel chunks, waits for the schema, and applies it to a dataset
+// that discards rows: peak-heap-MB should not grow with the size either.
+func BenchmarkDSMAPIUploadDiscard(b *testing.B) {
+	for _, size := range benchSizes {
+		b.Run(fmt.Sprintf("%dMB", size>>20), func(b *testing.B) {
+			s, c := benchServer(b)
+			b.SetBytes(size)
+			stop := peakHeap()
+			for b.Loop() {
+				dsmBenchRun(b, s, c, size)
+			}
+			b.ReportMetric(stop(), "peak-heap-MB")
+		})
+	}
+}
+
+func dsmBenchRun(b *testing.B, s *Server, c *who, size int64) {
+	call := func(method, path, body string, v any) {
+		st, out, err := rawDo(s, method, path, c, jsonType, strings.NewReader(body))
+		if err != nil || st >= 300 {
+			b.Fatalf("%s %s: %d %v %s", method, path, st, err, out)
+		}
+		if v != nil {
+			if err := json.Unmarshal([]byte(out), v); err != nil {
+				b.Fatalf("%s %s: %v", method, path, err)
+			}
+		}
+	}
+	type wrapped struct {
+		Resource struct {
+			ID          int    `json:"id"`
+			RevisionSeq int    `json:"revision_seq"`
+			Status      string `json:"status"`
+			Schemas     []struct {
+				OutputSchemas []struct {
+					ID          int     `json:"id"`
+					CompletedAt *string `json:"completed_at"`
+				} `json:"output_schemas"`
+			} `json:"schemas"`
+		} `json:"resource"`
+	}
+	var rev, src wrapped
+	call("POST", dsmPrefix+"/revision/bnch-0001", `{"action": {"type": "update"}}`, &rev)
+	revPath := fmt.Sprintf("%s/revision/bnch-0001/%d", dsmPrefix, rev.Resource.RevisionSeq)
+	call("POST", revPath+"/source", `{"source_type": {"type": "upload", "filename": "bench.csv"}}`, &src)
+	base := fmt.Sprintf("%s/source/%d", dsmPrefix, src.Resource.ID)
+	call("POST", base+"/initiate", `{"content_type": "text/csv"}`, nil)
+
+	const chunkSize = 4 << 20
+	stream := newCSVStream(size)
+	sem := make(chan struct{}, 4) // at most four chunks in flight
+	var wg sync.WaitGroup
+	var mu sync.Mutex
+	var failure error
+	seq, offset := 0, int64(0)
+	for {
+		buf := make([]byte, chunkSize)
+		n, _ := io.ReadFull(stream, buf)
+		if n == 0 {
+			break
+		}
+		sem <- struct{}{}
+		wg.Add(1)
+		go func(seq int, off int64, data []byte) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			st, out, err := rawDo(s, "POST", fmt.Sprintf("%s/chunk/%d/%d", base, seq, off), c, "application/octet-stream", bytes.NewReader(data))
+			if err != nil || st != 200 {
+				mu.Lock()
+				failure = fmt.Errorf("chunk %d: %d %v %s", seq, st, err, out)
+				mu.Unlock()
+			}
+		}(seq, offset, buf[:n])
+		seq++
+		offset += int64(n)
+	}
+	wg.Wait()
+	if failure != nil {
+		b.Fatal(failure)
+	}
+	call("POST", fmt.Sprintf("%s/chunk/%d/%d/commit", base, seq-1, offset), "", nil)
+	outputID := 0
+	for outputID == 0 {
+		time.Sleep(20 * time.Millisecond)
+		call("GET", base, "", &src)
+		for _, in := range src.Resource.Schemas {
+			for _, o := range in.OutputSchemas {
+				if o.CompletedAt != nil {
+					outputID = o.ID
+				}
+			}
+		}
+	}
+	var task wrapped
+	call("PUT", revPath+"/apply", fmt.Sprintf(`{"output_schema_id": %d}`, outputID), &task)
+	for task.Resource.Status != "successful" {
+		if task.Resource.Status == "failure" {
+			b.Fatal("apply failed")
+		}
+		time.Sleep(20 * time.Millisecond)
+		call("GET", fmt.Sprintf("%s/apply/%d", revPath, task.Resource.ID), "", &task)
+	}
+}
+
+func rawDo(s *Server, method, path string, c *who, ctype string, body io.Reader) (int, string, error) {
+	req, err := http.NewRequest(method, s.URL+path, body)
+	if err != nil {
+		return 0, "", err
+	}
+	req.SetBasicAuth(c.name, c.secret)
+	req.Header.Set("Content-Type", ctype)
+	resp, err := s.Client().Do(req)
+	if err != nil {
+		return 0, "", err
+	}
+	defer resp.Body.Close()
+	out, err := io.ReadAll(resp.Body)
+	return resp.StatusCode, string(out), err
+}

@@ -61,9 +61,6 @@ type Value struct {
 	// Desc is the url's description or the phone's type.
 	Desc string
 	Bool bool
-	// Time is the instant of a fixed timestamp, in the zone it was read
-	// in.
-	Time time.Time
 	// Lon and Lat are a point's or location's coordinates; HasCoords says
 	// whether a location has them.
 	Lon, Lat  float64
@@ -71,7 +68,15 @@ type Value struct {
 	// Geom is the GeoJSON type of a geometry ("LineString", ...).
 	Geom string
 
+	// civil is a timestamp's wall-clock time; for a fixed timestamp its
+	// offset is the one in force there, from the value or the zone.
 	civil civil
+}
+
+// Instant is the moment a fixed timestamp names, or for a floating one the
+// wall-clock time read as UTC.
+func (v Value) Instant() time.Time {
+	return time.Unix(v.civil.wallSeconds()-int64(v.civil.offset), int64(v.civil.nsec)).UTC()
 }
 
 // AppendJSON appends the value as it goes into a SODA JSON row.
@@ -87,7 +92,7 @@ func (v Value) AppendJSON(b []byte) []byte {
 		return append(b, '"')
 	case ValueFixed:
 		b = append(b, '"')
-		b = appendFixed(b, v.Time)
+		b = v.civil.appendFixed(b)
 		return append(b, '"')
 	case ValuePoint:
 		b = append(b, `{"type":"Point","coordinates":[`...)
@@ -153,7 +158,7 @@ func (v Value) String() string {
 	case ValueFloating:
 		return string(v.civil.appendFloating(nil))
 	case ValueFixed:
-		return string(appendFixed(nil, v.Time))
+		return string(v.civil.appendFixed(nil))
 	case ValuePoint:
 		return "POINT (" + strconv.FormatFloat(v.Lon, 'f', -1, 64) + " " + strconv.FormatFloat(v.Lat, 'f', -1, 64) + ")"
 	case ValueGeometry:
@@ -176,13 +181,6 @@ func (v Value) String() string {
 		return s
 	}
 	return ""
-}
-
-func appendFixed(b []byte, t time.Time) []byte {
-	if t.Nanosecond() >= 1e6 {
-		return t.AppendFormat(b, "2006-01-02T15:04:05.000-07:00")
-	}
-	return t.AppendFormat(b, "2006-01-02T15:04:05-07:00")
 }
 
 // Problem says why a value cannot be sent. Its zero value, [OK], means
@@ -236,13 +234,60 @@ type Converter struct {
 	// no offset of their own.
 	Format   *TimeFormat
 	Location *time.Location
+
+	zones *zoneTable
+	kind  convKind
+}
+
+// convKind is the converter's type as a small integer, so that Convert
+// switches on a byte rather than comparing type names for every value.
+type convKind uint8
+
+const (
+	convText convKind = iota + 1
+	convNumber
+	convCheckbox
+	convFloating
+	convFixed
+	convPoint
+	convGeometry
+	convURL
+	convPhone
+	convLocation
+	convOther
+)
+
+func convKindOf(t socrata.DataType) convKind {
+	switch t {
+	case socrata.Text, "":
+		return convText
+	case socrata.Number, socrata.Money, socrata.Percent:
+		return convNumber
+	case socrata.Checkbox:
+		return convCheckbox
+	case socrata.FloatingTimestamp:
+		return convFloating
+	case socrata.FixedTimestamp:
+		return convFixed
+	case socrata.Point:
+		return convPoint
+	case socrata.MultiPoint, socrata.Line, socrata.MultiLine, socrata.Polygon, socrata.MultiPolygon:
+		return convGeometry
+	case socrata.URL:
+		return convURL
+	case socrata.Phone:
+		return convPhone
+	case socrata.Location:
+		return convLocation
+	}
+	return convOther
 }
 
 // NewConverter compiles a converter for a field of the given type with a
 // column's options. defaultTZ is the job's zone, used when the column names
 // none; "" means [DefaultTimezone].
 func NewConverter(field string, typ socrata.DataType, cm ColumnMap, defaultTZ string) (*Converter, error) {
-	c := &Converter{Field: field, Type: typ, Clean: cm.Clean, YesNo: cm.YesNo}
+	c := &Converter{Field: field, Type: typ, Clean: cm.Clean, YesNo: cm.YesNo, kind: convKindOf(typ)}
 	switch typ {
 	case socrata.FloatingTimestamp, socrata.FixedTimestamp:
 		tf, err := ParseTimeFormat(cm.Format)
@@ -263,6 +308,7 @@ func NewConverter(field string, typ socrata.DataType, cm ColumnMap, defaultTZ st
 				return nil, fmt.Errorf("field %s: %q is not a time zone this program knows: use a name such as America/New_York or UTC", field, tz)
 			}
 			c.Location = loc
+			c.zones = zoneTableFor(loc)
 		}
 	case socrata.Unsupported:
 		return nil, fmt.Errorf("field %s has a type (%s) that cannot be written by upload: ignore the column that fills it", field, cm.Type)
@@ -285,7 +331,11 @@ func trimSpace(s string) string {
 // Convert converts one value. An empty (or, for types other than text,
 // blank) value is null.
 func (c *Converter) Convert(s string) (Value, Problem) {
-	if c.Type == socrata.Text || c.Type == "" {
+	k := c.kind
+	if k == 0 {
+		k = convKindOf(c.Type)
+	}
+	if k == convText {
 		if s == "" {
 			return Value{}, OK
 		}
@@ -298,8 +348,8 @@ func (c *Converter) Convert(s string) (Value, Problem) {
 	if t == "" {
 		return Value{}, OK
 	}
-	switch c.Type {
-	case socrata.Number, socrata.Money, socrata.Percent:
+	switch k {
+	case convNumber:
 		if validNumber(t) {
 			return Value{Kind: ValueNumber, Text: t}, OK
 		}
@@ -309,7 +359,7 @@ func (c *Converter) Convert(s string) (Value, Problem) {
 			}
 		}
 		return Value{}, diagnoseNumber(t)
-	case socrata.Checkbox:
+	case convCheckbox:
 		switch {
 		case strings.EqualFold(t, "true"):
 			return Value{Kind: ValueBool, Bool: true}, OK
@@ -324,7 +374,7 @@ func (c *Converter) Convert(s string) (Value, Problem) {
 			return Value{}, ProbCheckboxYesNo
 		}
 		return Value{}, ProbCheckbox
-	case socrata.FloatingTimestamp:
+	case convFloating:
 		cv, p := c.Format.parse(t, false)
 		if p != timeOK {
 			return Value{}, timeProblemOf(p)
@@ -333,25 +383,28 @@ func (c *Converter) Convert(s string) (Value, Problem) {
 			return Value{}, ProbTimeZoneOnFloating
 		}
 		return Value{Kind: ValueFloating, civil: cv}, OK
-	case socrata.FixedTimestamp:
+	case convFixed:
 		cv, p := c.Format.parse(t, false)
 		if p != timeOK {
 			return Value{}, timeProblemOf(p)
 		}
-		at, ok := cv.instant(c.Location)
-		if !ok {
-			return Value{}, ProbTimeGap
+		if !cv.hasZone {
+			off, ok := c.zones.offset(&cv)
+			if !ok {
+				return Value{}, ProbTimeGap
+			}
+			cv.offset = off
 		}
-		return Value{Kind: ValueFixed, Time: at, civil: cv}, OK
-	case socrata.Point:
+		return Value{Kind: ValueFixed, civil: cv}, OK
+	case convPoint:
 		return parsePoint(t)
-	case socrata.MultiPoint, socrata.Line, socrata.MultiLine, socrata.Polygon, socrata.MultiPolygon:
+	case convGeometry:
 		return parseGeometry(t, c.Type)
-	case socrata.URL:
+	case convURL:
 		return parseURL(t)
-	case socrata.Phone:
+	case convPhone:
 		return parsePhone(t)
-	case socrata.Location:
+	case convLocation:
 		return parseLocation(t)
 	}
 	return Value{Kind: ValueText, Text: t}, OK
@@ -534,13 +587,18 @@ func parsePoint(s string) (Value, Problem) {
 		if len(rest) < 2 || rest[0] != '(' || rest[len(rest)-1] != ')' {
 			return Value{}, ProbPoint
 		}
-		parts := strings.Fields(rest[1 : len(rest)-1])
-		if len(parts) != 2 {
+		inner := trimSpace(rest[1 : len(rest)-1])
+		sp := indexSpace(inner)
+		if sp < 0 {
 			return Value{}, ProbPoint
 		}
-		x, err1 := strconv.ParseFloat(parts[0], 64)
-		y, err2 := strconv.ParseFloat(parts[1], 64)
-		if err1 != nil || err2 != nil {
+		xs, ys := inner[:sp], trimSpace(inner[sp:])
+		if indexSpace(ys) >= 0 {
+			return Value{}, ProbPoint
+		}
+		x, ok1 := parseFloat(xs)
+		y, ok2 := parseFloat(ys)
+		if !ok1 || !ok2 {
 			return Value{}, ProbPoint
 		}
 		return pointValue(x, y)
@@ -568,6 +626,64 @@ func pointValue(lon, lat float64) (Value, Problem) {
 	return Value{Kind: ValuePoint, Lon: lon, Lat: lat}, OK
 }
 
+func indexSpace(s string) int {
+	for i := 0; i < len(s); i++ {
+		if s[i] == ' ' || s[i] == '\t' {
+			return i
+		}
+	}
+	return -1
+}
+
+// pow10 are the powers of ten a float64 holds exactly.
+var pow10 = [...]float64{1e0, 1e1, 1e2, 1e3, 1e4, 1e5, 1e6, 1e7, 1e8, 1e9, 1e10, 1e11, 1e12, 1e13, 1e14, 1e15, 1e16, 1e17, 1e18, 1e19, 1e20, 1e21, 1e22}
+
+// parseFloat reads a coordinate. Plain decimals of up to 15 digits take a
+// fast path that is exact (an integer below 2^53 divided by an exact power
+// of ten rounds once, as strconv does); anything else, and anything that is
+// not a plain decimal, goes to strconv.ParseFloat, so the result is always
+// strconv's. NaN and infinities are refused.
+func parseFloat(s string) (float64, bool) {
+	i, neg := 0, false
+	if i < len(s) && (s[i] == '-' || s[i] == '+') {
+		neg = s[i] == '-'
+		i++
+	}
+	var mant uint64
+	digits, frac := 0, -1
+	for ; i < len(s); i++ {
+		ch := s[i]
+		if ch >= '0' && ch <= '9' {
+			mant = mant*10 + uint64(ch-'0')
+			digits++
+			if frac >= 0 {
+				frac++
+			}
+			continue
+		}
+		if ch == '.' && frac < 0 {
+			frac = 0
+			continue
+		}
+		break
+	}
+	if i == len(s) && digits > 0 && digits <= 15 {
+		f := float64(mant)
+		if frac > 0 {
+			f /= pow10[frac]
+		}
+		if neg {
+			f = -f
+		}
+		return f, true
+	}
+	f, err := strconv.ParseFloat(s, 64)
+	if err != nil || f != f || f > 1e308 || f < -1e308 {
+		return 0, false
+	}
+	return f, true
+}
+
 // LatLonPoint builds a point from separate latitude and longitude values,
 // for a [PointSource]. Both empty is null; one empty is a problem.
 func LatLonPoint(lat, lon string) (Value, Problem) {
@@ -578,9 +694,9 @@ func LatLonPoint(lat, lon string) (Value, Problem) {
 	if lat == "" || lon == "" {
 		return Value{}, ProbPointHalf
 	}
-	y, err1 := strconv.ParseFloat(lat, 64)
-	x, err2 := strconv.ParseFloat(lon, 64)
-	if err1 != nil || err2 != nil {
+	y, ok1 := parseFloat(lat)
+	x, ok2 := parseFloat(lon)
+	if !ok1 || !ok2 {
 		return Value{}, ProbPoint
 	}
 	if y < -90 || y > 90 || x < -180 || x > 180 || x != x || y != y {

@@ -280,9 +280,8 @@ type Record struct {
 	// Line is the 1-based physical line the record starts on. It differs
 	// from the record's position when quoted fields hold line breaks.
 	Line int
-	// Fields are the record's values, decoded to UTF-8. The slice and its
-	// strings' backing array are reused by the next call to Next; copy what
-	// you keep.
+	// Fields are the record's values, decoded to UTF-8. The slice is
+	// reused by the next call to Next; the strings in it may be kept.
 	Fields []string
 }
 

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"errors"
 	"io"
+	"unsafe"
 )
 
 // recordParser splits a decoded UTF-8 byte stream into records. It is our
@@ -36,6 +37,12 @@ type recordParser struct {
 
 	// recordLine is the line the last record started on.
 	recordLine int
+
+	// shared makes the fields' strings share recBuf, which the next record
+	// overwrites. It saves an allocation per record (and with it all the
+	// garbage collection) for the whole-file check, which keeps no value
+	// past its row; nothing else sets it.
+	shared bool
 }
 
 const (
@@ -279,7 +286,12 @@ parse:
 		break
 	}
 
-	str := string(p.recBuf)
+	var str string
+	if p.shared {
+		str = unsafe.String(unsafe.SliceData(p.recBuf), len(p.recBuf))
+	} else {
+		str = string(p.recBuf)
+	}
 	p.fields = p.fields[:0]
 	prev := 0
 	for _, e := range p.ends {

@@ -2,8 +2,9 @@ package wizard
 
 import (
 	"fmt"
-	"strconv"
+	"slices"
 	"strings"
+	"sync"
 	"time"
 	// Time zones are built in so that fixed timestamps convert the same
 	// way on a Windows machine with no zone database.
@@ -332,7 +333,7 @@ func (tf *TimeFormat) parse(s string, strict bool) (civil, timeProblem) {
 
 // check validates the ranges of a parsed timestamp.
 func (c *civil) check() timeProblem {
-	if c.month < 1 || c.month > 12 || c.day < 1 || c.day > daysIn(c.year, c.month) {
+	if c.month < 1 || c.month > 12 || c.day < 1 || c.day > daysIn(c.year, c.month) || c.year > 9999 {
 		return timeBadDate
 	}
 	if c.hour > 23 || c.minute > 59 || c.sec > 59 {
@@ -462,8 +463,12 @@ func parseISO(s string) (civil, timeProblem) {
 	return c, c.check()
 }
 
+// atoi reads a string of digits already checked by isDigits.
 func atoi(s string) int {
-	v, _ := strconv.Atoi(s)
+	v := 0
+	for i := 0; i < len(s); i++ {
+		v = v*10 + int(s[i]-'0')
+	}
 	return v
 }
 
@@ -502,22 +507,131 @@ func appendInt(b []byte, v, width int) []byte {
 	return append(b, tmp[i:]...)
 }
 
-// fixedLayout is how fixed timestamps are sent: the local time and its
-// offset, which SODA stores as the same instant in UTC.
-const fixedLayout = "2006-01-02T15:04:05.000-07:00"
+// appendFixed writes a fixed timestamp as it is sent: the wall-clock time
+// and its offset, 2024-03-01T14:30:00-05:00, which SODA stores as the same
+// instant in UTC.
+func (c *civil) appendFixed(b []byte) []byte {
+	b = c.appendFloating(b)
+	off := c.offset
+	if off < 0 {
+		b = append(b, '-')
+		off = -off
+	} else {
+		b = append(b, '+')
+	}
+	b = appendInt(b, off/3600, 2)
+	b = append(b, ':')
+	return appendInt(b, off/60%60, 2)
+}
 
-// instant places a parsed timestamp in time: by its own offset if it has
-// one, else in loc. ok is false when the local time does not exist (the
-// hour skipped when clocks go forward).
-func (c *civil) instant(loc *time.Location) (time.Time, bool) {
-	if c.hasZone {
-		return time.Date(c.year, time.Month(c.month), c.day, c.hour, c.minute, c.sec, c.nsec, time.FixedZone("", c.offset)), true
+// wallSeconds is the wall-clock time as seconds since 1970 read as UTC.
+func (c *civil) wallSeconds() int64 {
+	return daysFromCivil(c.year, c.month, c.day)*86400 + int64(c.hour*3600+c.minute*60+c.sec)
+}
+
+// daysFromCivil counts days from 1970-01-01 to a proleptic Gregorian date.
+func daysFromCivil(y, m, d int) int64 {
+	if m <= 2 {
+		y--
 	}
-	t := time.Date(c.year, time.Month(c.month), c.day, c.hour, c.minute, c.sec, c.nsec, loc)
+	era := y / 400
+	if y < 0 && y%400 != 0 {
+		era--
+	}
+	yoe := y - era*400
+	mp := (m + 9) % 12
+	doy := (153*mp+2)/5 + d - 1
+	doe := yoe*365 + yoe/4 - yoe/100 + doy
+	return int64(era)*146097 + int64(doe) - 719468
+}
+
+// zoneTable finds the offset of a wall-clock time in a zone without
+// time.Date's cost on every value: it lists the zone's transitions from
+// 1900 to 2200 once, answers from the list when the time is more than two
+// days from any transition, and asks time.Date (which knows about gaps and
+// overlaps) near one. It is read-only after it is built, so converters may
+// be shared between goroutines.
+type zoneTable struct {
+	loc   *time.Location
+	trans []int64 // instants at which offs[i] starts
+	offs  []int
+	first int
+	lo    int64
+	hi    int64
+	// byYear[y-1900] is the index of the first transition after the
+	// start of year y, so a lookup scans a year's few transitions.
+	byYear []int
+}
+
+var zoneTables sync.Map // zone name -> *zoneTable
+
+// zoneTableFor returns the table for loc, built once per zone name.
+func zoneTableFor(loc *time.Location) *zoneTable {
+	if z, ok := zoneTables.Load(loc.String()); ok {
+		return z.(*zoneTable)
+	}
+	z := &zoneTable{loc: loc}
+	t := time.Date(1900, 1, 1, 0, 0, 0, 0, loc)
+	end := time.Date(2200, 1, 1, 0, 0, 0, 0, time.UTC)
+	z.lo, z.hi = t.Unix(), end.Unix()
+	_, z.first = t.Zone()
+	prev := z.first
+	for {
+		_, e := t.ZoneBounds()
+		if e.IsZero() || e.After(end) {
+			break
+		}
+		if !e.After(t) {
+			// ZoneBounds can name the instant it was asked about as the
+			// end of a period past the zone's listed rules; step over it.
+			t = t.Add(time.Hour)
+			continue
+		}
+		// Only real changes of offset are transitions; the zone data also
+		// has year-end entries that change nothing.
+		if _, off := e.Zone(); off != prev {
+			z.trans = append(z.trans, e.Unix())
+			z.offs = append(z.offs, off)
+			prev = off
+		}
+		t = e
+	}
+	for y := 1900; y <= 2200; y++ {
+		start := daysFromCivil(y, 1, 1) * 86400
+		k, _ := slices.BinarySearch(z.trans, start)
+		z.byYear = append(z.byYear, k)
+	}
+	zoneTables.Store(loc.String(), z)
+	return z
+}
+
+const twoDays = 2 * 86400
+
+// offset returns the offset in force at wall-clock time c, and false when
+// that time does not exist (the hour skipped when clocks go forward). In
+// the hour that repeats when clocks go back, it takes the first.
+func (z *zoneTable) offset(c *civil) (int, bool) {
+	u := c.wallSeconds()
+	if u > z.lo+twoDays && u < z.hi-twoDays {
+		// The first transition after u: start from the year before, since
+		// u is a wall-clock time up to a day off the instant.
+		k := z.byYear[max(c.year-1901, 0)]
+		for k < len(z.trans) && z.trans[k] <= u {
+			k++
+		}
+		if (k == 0 || u-z.trans[k-1] > twoDays) && (k == len(z.trans) || z.trans[k]-u > twoDays) {
+			if k == 0 {
+				return z.first, true
+			}
+			return z.offs[k-1], true
+		}
+	}
+	t := time.Date(c.year, time.Month(c.month), c.day, c.hour, c.minute, c.sec, c.nsec, z.loc)
 	if t.Hour() != c.hour || t.Minute() != c.minute || t.Day() != c.day {
-		return t, false
+		return 0, false
 	}
-	return t, true
+	_, off := t.Zone()
+	return off, true
 }
 
 // TimeGuess is what DetectTimeFormat makes of a column's sample values.

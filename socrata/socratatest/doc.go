@@ -30,10 +30,13 @@
 //     in any order; every chunk but the last the same size, none larger
 //     than the preferred_chunk_size of [WithChunkSize]), input schemas
 //     parsed from the CSV header, output schemas mapped onto the dataset's
-//     columns by field name, transforms (column references, to_text,
-//     to_number, to_boolean, to_floating_timestamp and to_fixed_timestamp
-//     with an optional strftime format, to_point, forgive), error rows as
-//     CSV, and applies that run as task sets. Answers are wrapped as
+//     columns by field name, transforms (column references, literals and
+//     null, to_text, to_number, to_boolean, to_floating_timestamp and
+//     to_fixed_timestamp with an optional strftime format or, between the
+//     two kinds of timestamp, a time zone, to_point, forgive with an
+//     optional default, and coalesce, which stops at an error as well as at
+//     a value, so two date formats are coalesce(forgive(first), second)),
+//     error rows as CSV, and applies that run as task sets. Answers are wrapped as
 //     {"resource", "links"}, and errors are {"key", "message", "params"}.
 //     Uploads are spooled to a temporary file and every pass over them
 //     streams, so memory stays flat.

@@ -216,8 +216,12 @@ func sampleFile(t *testing.T, name string) SampleFile {
 }
 
 // parkMapping maps park_visits_2024_07.csv onto the park visits dataset:
-// "Visitor Count" to visitors, and US dates to ISO.
-func parkMapping() []map[string]any {
+// "Visitor Count" to visitors, and report dates with dateExpr (M/d/yyyy
+// alone when it is "").
+func parkMapping(dateExpr string) []map[string]any {
+	if dateExpr == "" {
+		dateExpr = "to_floating_timestamp(`report_date`, '%m/%d/%Y')"
+	}
 	col := func(field, expr string, pk bool) map[string]any {
 		return map[string]any{"field_name": field, "display_name": field, "is_primary_key": pk,
 			"transform": map[string]any{"transform_expr": expr}}
@@ -229,7 +233,7 @@ func parkMapping() []map[string]any {
 		col("month", "`month`", false),
 		col("visitors", "to_number(`visitor_count`)", false),
 		col("open", "to_boolean(`open`)", false),
-		col("report_date", "to_floating_timestamp(`report_date`, '%m/%d/%Y')", false),
+		col("report_date", dateExpr, false),
 	}
 }
 
@@ -260,9 +264,10 @@ func TestDSMAPIUpdateEndToEnd(t *testing.T) {
 				t.Errorf("input schema counts %v %v", u.inputSchema["total_rows"], u.inputSchema["num_row_errors"])
 			}
 			// The default output schema keeps visitor_count (no such field)
-			// and reads US dates as ISO: every row has an error.
-			if num(u.outputSchema["error_count"]) != 7 {
-				t.Errorf("default output schema error_count %v, want 7", u.outputSchema["error_count"])
+			// and reads dates as ISO: every row but the one ISO-dated
+			// correction has an error.
+			if num(u.outputSchema["error_count"]) != 6 {
+				t.Errorf("default output schema error_count %v, want 6", u.outputSchema["error_count"])
 			}
 			bad := c.apply(u, num(u.outputSchema["id"]))
 			if bad["status"] != "failure" || !strings.Contains(fmt.Sprint(lastDetails(bad)["message"]), "visitor_count") {
@@ -272,7 +277,7 @@ func TestDSMAPIUpdateEndToEnd(t *testing.T) {
 				t.Fatal("a failed apply changed the dataset")
 			}
 
-			mapped := c.transform(u, parkMapping())
+			mapped := c.transform(u, parkMapping(""))
 			if num(mapped["error_count"]) != 1 || num(mapped["total_rows"]) != 7 {
 				t.Errorf("mapped output schema: errors %v rows %v", mapped["error_count"], mapped["total_rows"])
 			}
@@ -293,7 +298,7 @@ func TestDSMAPIUpdateEndToEnd(t *testing.T) {
 			errs := c.call("GET", link(u.srcLinks, "input_schema_links.output_schema_links.schema_errors",
 				"input_schema_id", u.inputID, "output_schema_id", num(mapped["id"])), nil)
 			recs, err := csv.NewReader(strings.NewReader(string(errs.body))).ReadAll()
-			if err != nil || len(recs) != 2 || recs[1][6] != "2/30/2024" || !strings.Contains(recs[1][7], "report_date") {
+			if err != nil || len(recs) != 2 || recs[1][6] != "2024-08-07" || !strings.Contains(recs[1][7], "report_date") {
 				t.Errorf("error rows CSV: %v %v", recs, err)
 			}
 
@@ -332,6 +337,70 @@ func TestDSMAPIUpdateEndToEnd(t *testing.T) {
 			tid := num(task["id"])
 			if ts, _ := c.wrapped(c.call("GET", fmt.Sprintf("%s/%d", link(u.revLinks, "apply"), tid), nil), 200); ts["status"] != "successful" {
 				t.Errorf("task set by id: %v", ts)
+			}
+		})
+	}
+}
+
+// TestDSMAPITwoDateFormats is the fix of issue 5's walk-through done
+// through DSMAPI: the park visits sample's one ISO-dated row is an error
+// under M/d/yyyy alone and passes once the column also accepts
+// yyyy-MM-dd.
+func TestDSMAPITwoDateFormats(t *testing.T) {
+	const (
+		us  = "to_floating_timestamp(`report_date`, '%m/%d/%Y')"
+		iso = "to_floating_timestamp(`report_date`, '%Y-%m-%d')"
+	)
+	s := newServer(t, WithSamples())
+	c := dsmClient{t, s, demoKey(s.Portal)}
+	f := sampleFile(t, "park_visits_2024_07.csv")
+	u := c.upload(ParkVisitsID, "update", f.Name, f.Content, false)
+	errorRows := func(sch map[string]any) [][]string {
+		r := c.call("GET", link(u.srcLinks, "input_schema_links.output_schema_links.schema_errors",
+			"input_schema_id", u.inputID, "output_schema_id", num(sch["id"])), nil)
+		recs, err := csv.NewReader(strings.NewReader(string(r.body))).ReadAll()
+		if err != nil || len(recs) == 0 {
+			t.Fatalf("error rows CSV: %v %s", err, r.body)
+		}
+		return recs[1:]
+	}
+	for _, tt := range []struct {
+		name, expr string
+		errors     int
+		message    string // in the one error row's message
+	}{
+		{"M/d/yyyy alone", us, 1, `"2024-08-07" does not match the date format "%m/%d/%Y"`},
+		{"coalesce without forgive stops at the error", "coalesce(" + us + ", " + iso + ")", 1, "forgive"},
+		{"two formats", "coalesce(forgive(" + us + "), " + iso + ")", 0, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			sch := c.transform(u, parkMapping(tt.expr))
+			if num(sch["error_count"]) != tt.errors {
+				t.Fatalf("error_count %v, want %d", sch["error_count"], tt.errors)
+			}
+			rows := errorRows(sch)
+			if len(rows) != tt.errors || (tt.errors == 1 && (rows[0][0] != "P02-2024-02" || !strings.Contains(rows[0][7], tt.message))) {
+				t.Errorf("error rows %q", rows)
+			}
+			for _, oc := range sch["output_columns"].([]any) {
+				m := oc.(map[string]any)
+				if tr := m["transform"].(map[string]any); m["field_name"] == "report_date" && tr["output_soql_type"] != "floating_timestamp" {
+					t.Errorf("report_date output type %v", tr["output_soql_type"])
+				}
+			}
+			if tt.errors > 0 {
+				return
+			}
+			task := c.apply(u, num(sch["id"]))
+			if d := lastDetails(task); task["status"] != "successful" || num(d["created"]) != 5 || num(d["updated"]) != 2 || num(d["error_rows"]) != 0 {
+				t.Fatalf("apply: %v", task)
+			}
+			rows2 := s.Portal.Rows(ParkVisitsID)
+			if r := rowByKey(rows2, "record_id", "P02-2024-02"); r["report_date"] != "2024-08-07T00:00:00.000" || r["visitors"] != "3010" {
+				t.Errorf("the ISO-dated correction: %v", r)
+			}
+			if r := rowByKey(rows2, "record_id", "P04-2024-07"); r["report_date"] != "2024-08-06T00:00:00.000" {
+				t.Errorf("a US-dated row: %v", r)
 			}
 		})
 	}

@@ -104,7 +104,9 @@ func outputSchemaJSON(sch *outputSchema) map[string]any {
 			failure = map[string]any{"message": c.compileErr, "type": "compilation_failed"}
 			failedAt, finishedAt = ts(sch.createdAt), nil
 		} else {
-			outType = c.expr.outType()
+			if outType = c.expr.outType(); outType == nullType {
+				outType = "text" // a column of nothing but null
+			}
 		}
 		errCount := any(nil)
 		if !sch.finishedAt.IsZero() {

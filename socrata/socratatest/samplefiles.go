@@ -29,9 +29,12 @@ type SampleFile struct {
 //   - park_visits_2024_07.csv (ParkVisitsID, upsert): five new July rows
 //     and two corrections of earlier months. Its header names the visitors
 //     column by its display name "Visitor Count" instead of the field name
-//     "visitors", so it has to be mapped; its report dates are written the
-//     US way (8/5/2024), so a date format has to be chosen; and exactly one
-//     of them, 2/30/2024, is not a real date, so validation must catch it.
+//     "visitors", so it has to be mapped; and its report dates are written
+//     the US way (8/5/2024), so a date format has to be chosen. Exactly one
+//     of them, on the correction of February (line 7), is written the ISO
+//     way (2024-08-07), as when rows come from two systems: checked against
+//     M/d/yyyy alone it is an error with its line, and accepting yyyy-MM-dd
+//     as a second format for the column fixes it.
 //   - bridge_inspections_2024_q3.csv (BridgeInspectionsID, upsert): four
 //     new inspections and two revised ones, with WKT points (longitude
 //     first) and fixed timestamps carrying offsets. Every header is a
@@ -48,7 +51,7 @@ func SampleFiles() []SampleFile {
 	return []SampleFile{
 		{
 			Name: "park_visits_2024_07.csv", Dataset: ParkVisitsID, Method: "upsert",
-			About: "July park visits plus two corrections; \"Visitor Count\" must be mapped to visitors, dates are M/d/yyyy, and 2/30/2024 is not a date.",
+			About: "July park visits plus two corrections; \"Visitor Count\" must be mapped to visitors, dates are M/d/yyyy except one correction dated 2024-08-07, so the column needs yyyy-MM-dd as a second format.",
 			Content: lines(
 				"record_id,park_id,park_name,month,Visitor Count,open,report_date",
 				"P01-2024-07,P01,Hollow Pine State Park,2024-07,16430,true,8/5/2024",
@@ -56,7 +59,7 @@ func SampleFiles() []SampleFile {
 				"P03-2024-07,P03,Lantern Point State Park,2024-07,24190,true,8/5/2024",
 				"P04-2024-07,P04,Millstone Falls State Park,2024-07,28302,true,8/6/2024",
 				"P05-2024-07,P05,Heron Marsh State Park,2024-07,31957,true,8/6/2024",
-				"P02-2024-02,P02,Quarry Brook State Park,2024-02,3010,true,2/30/2024",
+				"P02-2024-02,P02,Quarry Brook State Park,2024-02,3010,true,2024-08-07",
 				"P05-2024-06,P05,Heron Marsh State Park,2024-06,29012,true,7/5/2024",
 			),
 		},

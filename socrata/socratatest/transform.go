@@ -4,19 +4,26 @@ import (
 	"fmt"
 	"strconv"
 	"strings"
+	"time"
+	_ "time/tzdata" // time zone arguments must not depend on the host's zone files
 	"unicode"
 )
 
 // expr is a compiled transform expression: a reference to an input
-// column, a string literal, or a call of one of the supported functions.
+// column, a string literal, null, or a call of one of the supported
+// functions.
 type expr struct {
 	fn   string // "" for a column reference or literal
 	col  int    // input column index, for references
 	lit  *string
+	null bool // the literal null
 	args []*expr
+	zone *time.Location // the time zone argument of a timestamp conversion
 }
 
-// soqlTypes is each function's output type.
+// transformFuncs is each supported function's argument count (maxArgs
+// -1 for any number) and output type ("" when it depends on the
+// arguments).
 var transformFuncs = map[string]struct {
 	minArgs, maxArgs int
 	out              string
@@ -27,14 +34,28 @@ var transformFuncs = map[string]struct {
 	"to_floating_timestamp": {1, 2, "floating_timestamp"},
 	"to_fixed_timestamp":    {1, 2, "fixed_timestamp"},
 	"to_point":              {1, 1, "point"},
-	"forgive":               {1, 1, ""},
+	"forgive":               {1, 2, ""},
+	"coalesce":              {1, -1, ""},
 }
+
+// supportedFuncs names the functions for error messages.
+const supportedFuncs = "to_text, to_number, to_boolean, to_floating_timestamp, to_fixed_timestamp, to_point, forgive and coalesce"
+
+// nullType is the type of the literal null, which fits any type.
+const nullType = "null"
 
 // outType is the SoQL type the expression produces.
 func (e *expr) outType() string {
 	switch {
-	case e.fn == "forgive":
-		return e.args[0].outType()
+	case e.null:
+		return nullType
+	case e.fn == "forgive" || e.fn == "coalesce":
+		for _, a := range e.args {
+			if t := a.outType(); t != nullType {
+				return t
+			}
+		}
+		return nullType
 	case e.fn != "":
 		return transformFuncs[e.fn].out
 	}
@@ -44,7 +65,7 @@ func (e *expr) outType() string {
 // inputs lists the input columns the expression reads.
 func (e *expr) inputs() []int {
 	if e.fn == "" {
-		if e.lit != nil {
+		if e.lit != nil || e.null {
 			return nil
 		}
 		return []int{e.col}
@@ -58,9 +79,24 @@ func (e *expr) inputs() []int {
 
 // compileTransform parses a transform_expr against the input columns
 // (named by field name, in backticks or bare). It supports column
-// references, 'string' literals, and to_text, to_number, to_boolean,
-// to_floating_timestamp and to_fixed_timestamp (each with an optional
-// strftime format), to_point and forgive.
+// references, 'string' literals, null, and the functions of the DSMAPI
+// transform language that an upload needs, with the signatures the
+// transform documentation gives them:
+//
+//   - to_text, to_number, to_boolean and to_point of a value;
+//   - to_floating_timestamp(text[, format]) and to_fixed_timestamp(text[,
+//     format]), the format in strftime style ('%m/%d/%Y');
+//   - to_fixed_timestamp(floating, zone), which reads a floating timestamp
+//     as a time in the named zone ('America/New_York'), and
+//     to_floating_timestamp(fixed, zone), its converse; each of them of a
+//     timestamp of its own kind gives it back unchanged;
+//   - forgive(a[, default]), which turns an error into null (or default);
+//   - coalesce(a, b, ...), the first argument that is not null, all of one
+//     type. An error is not null, so coalesce stops at an argument that
+//     fails: a column written in two date formats is
+//     coalesce(forgive(to_floating_timestamp(`d`, '%m/%d/%Y')),
+//     to_floating_timestamp(`d`, '%Y-%m-%d')), and a value neither format
+//     reads is an error from the last argument.
 func compileTransform(src string, inputs map[string]int) (*expr, error) {
 	p := &exprParser{src: src, inputs: inputs}
 	e, err := p.expr()
@@ -126,6 +162,9 @@ func (p *exprParser) expr() (*expr, error) {
 		if p.pos < len(p.src) && p.src[p.pos] == '(' {
 			return p.call(strings.ToLower(name))
 		}
+		if strings.EqualFold(name, "null") { // a column named null needs backticks
+			return &expr{null: true}, nil
+		}
 		return p.column(name)
 	}
 	return nil, fmt.Errorf("unexpected %q at position %d of %q", p.src[p.pos:p.pos+1], p.pos+1, p.src)
@@ -142,7 +181,7 @@ func (p *exprParser) column(name string) (*expr, error) {
 func (p *exprParser) call(name string) (*expr, error) {
 	f, ok := transformFuncs[name]
 	if !ok {
-		return nil, fmt.Errorf("unknown function %s; socratatest supports to_text, to_number, to_boolean, to_floating_timestamp, to_fixed_timestamp, to_point and forgive", name)
+		return nil, fmt.Errorf("unknown function %s; socratatest supports %s", name, supportedFuncs)
 	}
 	p.pos++ // (
 	e := &expr{fn: name}
@@ -171,19 +210,72 @@ func (p *exprParser) call(name string) (*expr, error) {
 		}
 		return nil, fmt.Errorf("expected , or ) at position %d of %q", p.pos+1, p.src)
 	}
-	if len(e.args) < f.minArgs || len(e.args) > f.maxArgs {
+	if len(e.args) < f.minArgs || (f.maxArgs >= 0 && len(e.args) > f.maxArgs) {
+		if f.maxArgs < 0 {
+			return nil, fmt.Errorf("%s takes at least %d argument, not %d", name, f.minArgs, len(e.args))
+		}
 		return nil, fmt.Errorf("%s takes %d to %d arguments, not %d", name, f.minArgs, f.maxArgs, len(e.args))
 	}
-	if len(e.args) == 2 && e.args[1].lit == nil {
-		return nil, fmt.Errorf("the format of %s must be a 'quoted' string such as '%%m/%%d/%%Y'", name)
+	if err := e.check(); err != nil {
+		return nil, err
 	}
 	return e, nil
 }
 
+// check checks a call's argument types, the way the transform service
+// picks a signature, and reads a time zone argument.
+func (e *expr) check() error {
+	in := e.args[0].outType()
+	switch e.fn {
+	case "forgive", "coalesce":
+		first, want := 0, nullType
+		for i, a := range e.args {
+			switch t := a.outType(); {
+			case t == nullType:
+			case want == nullType:
+				first, want = i, t
+			case t != want:
+				return fmt.Errorf("the arguments of %s must all be of one type, but argument %d is %s and argument %d is %s", e.fn, first+1, want, i+1, t)
+			}
+		}
+	case "to_floating_timestamp", "to_fixed_timestamp":
+		own, other := "floating_timestamp", "fixed_timestamp"
+		if e.fn == "to_fixed_timestamp" {
+			own, other = other, own
+		}
+		switch in {
+		case "text", nullType:
+			if len(e.args) == 2 && e.args[1].lit == nil {
+				return fmt.Errorf("the format of %s must be a 'quoted' string such as '%%m/%%d/%%Y'", e.fn)
+			}
+		case own:
+			if len(e.args) == 2 {
+				return fmt.Errorf("%s of a %s takes no second argument: it is one already", e.fn, own)
+			}
+		case other:
+			if len(e.args) != 2 || e.args[1].lit == nil {
+				return fmt.Errorf("%s of a %s needs the time zone as a 'quoted' second argument, such as 'America/New_York'", e.fn, other)
+			}
+			name := *e.args[1].lit
+			loc, err := time.LoadLocation(name)
+			if err != nil || name == "" || name == "Local" {
+				return fmt.Errorf("%q is not a time zone: name one from the tz database, such as 'America/New_York' or 'UTC'", name)
+			}
+			e.zone = loc
+		default:
+			return fmt.Errorf("%s takes text or a timestamp, not %s", e.fn, in)
+		}
+	}
+	return nil
+}
+
 // eval computes the expression for one input row. A null input gives
-// null ("" and ok); a value the function cannot convert is an error.
+// null ("" and no error); a value the function cannot convert is an
+// error.
 func (e *expr) eval(row []string) (string, error) {
 	switch {
+	case e.null:
+		return "", nil
 	case e.lit != nil:
 		return *e.lit, nil
 	case e.fn == "":
@@ -191,14 +283,28 @@ func (e *expr) eval(row []string) (string, error) {
 			return row[e.col], nil
 		}
 		return "", nil
+	case e.fn == "forgive":
+		v, err := e.args[0].eval(row)
+		if err == nil {
+			return v, nil
+		}
+		if len(e.args) == 2 {
+			return e.args[1].eval(row)
+		}
+		return "", nil
+	case e.fn == "coalesce":
+		for i, a := range e.args {
+			v, err := a.eval(row)
+			if err != nil && i < len(e.args)-1 {
+				return "", fmt.Errorf("%w (coalesce stops at an argument that fails, since an error is not null: wrap the arguments before the last in forgive(...) to try the next one)", err)
+			}
+			if err != nil || v != "" {
+				return v, err
+			}
+		}
+		return "", nil
 	}
 	v, err := e.args[0].eval(row)
-	if e.fn == "forgive" {
-		if err != nil {
-			return "", nil
-		}
-		return v, nil
-	}
 	if err != nil || v == "" {
 		return "", err
 	}
@@ -216,27 +322,56 @@ func (e *expr) eval(row []string) (string, error) {
 		}
 		return "", fmt.Errorf("%q is not a boolean: write true or false", v)
 	case "to_floating_timestamp", "to_fixed_timestamp":
-		k := kFloating
-		if e.fn == "to_fixed_timestamp" {
-			k = kFixed
-		}
-		if len(e.args) == 2 {
-			iso, err := strftimeToISO(strings.TrimSpace(v), *e.args[1].lit)
-			if err != nil {
-				return "", err
-			}
-			out, err := normalize(k, e.fn[3:], iso)
-			if err != nil {
-				// Name the value as written, as well as the ISO form made of it.
-				return "", fmt.Errorf("%q, read with the format %q: %w", v, *e.args[1].lit, err)
-			}
-			return out, nil
-		}
-		return normalize(k, e.fn[3:], v)
+		return e.timestamp(v)
 	case "to_point":
 		return normalize(kPoint, "point", v)
 	}
 	return "", fmt.Errorf("unknown function %s", e.fn)
+}
+
+// timestamp evaluates to_floating_timestamp or to_fixed_timestamp of the
+// value v of its first argument.
+func (e *expr) timestamp(v string) (string, error) {
+	k, kind := kFloating, "floating_timestamp"
+	if e.fn == "to_fixed_timestamp" {
+		k, kind = kFixed, "fixed_timestamp"
+	}
+	if e.zone != nil {
+		// The argument is a timestamp of the other kind, in the service's
+		// own form, so only a bug here can make these fail.
+		if k == kFixed {
+			t, err := time.ParseInLocation(floatingLayout, v, e.zone)
+			if err != nil {
+				return "", fmt.Errorf("%q is not a floating timestamp: %w", v, err)
+			}
+			return t.UTC().Format(fixedLayout), nil
+		}
+		t, err := time.Parse(fixedLayout, v)
+		if err != nil {
+			return "", fmt.Errorf("%q is not a fixed timestamp: %w", v, err)
+		}
+		return t.In(e.zone).Format(floatingLayout), nil
+	}
+	if e.args[0].outType() == kind {
+		return v, nil
+	}
+	if len(e.args) == 1 {
+		return normalize(k, kind, v)
+	}
+	format := *e.args[1].lit
+	iso, err := strftimeToISO(strings.TrimSpace(v), format)
+	if err != nil {
+		return "", err
+	}
+	out, err := normalize(k, kind, iso)
+	if err == nil {
+		return out, nil
+	}
+	if k == kFixed && !strings.ContainsAny(iso[len("2006-01-02T15:04:05"):], "Z+-") {
+		return "", fmt.Errorf("%q, read with the format %q, has no time zone: add %%z to the format if the values carry an offset, or read them as floating timestamps and name their zone, as in to_fixed_timestamp(to_floating_timestamp(`column`, %q), 'America/New_York')", v, format, format)
+	}
+	// Name the value as written, as well as the ISO form made of it.
+	return "", fmt.Errorf("%q, read with the format %q: %w", v, format, err)
 }
 
 // strftimeToISO reads s with a strftime-style format (%Y %y %m %d %H %I

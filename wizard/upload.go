@@ -334,10 +334,16 @@ func Upload(ctx context.Context, c *socrata.Client, ds *socrata.Dataset, f *CSVF
 	}
 	u := newUploader(ctx, c, ds, f, job, plan, opts)
 	defer u.close()
+	res := u.res
+	if res.Route == RouteDSMAPI && job.Route == RouteAuto {
+		if _, _, perr := dsmapiPlan(job, plan, f.Dialect); perr != nil {
+			res.Route = RouteSODA
+			res.Notes = append(res.Notes, "Sent through SODA rather than the Data Management API: "+perr.Error()+".")
+		}
+	}
 	if err := u.checkMethod(); err != nil {
 		return nil, err
 	}
-	res := u.res
 	switch {
 	case res.Route == RouteDSMAPI:
 		err = u.dsmapi()

@@ -84,28 +84,28 @@ func BenchmarkUpload(b *testing.B) {
 
 	b.ResetTimer()
 	for range b.N {
-		plain := rate(size, timeIt(b, func() error { return plainRead(path) }))
-		post := rate(size, timeIt(b, func() error { return rawPost(sink.URL, path) }))
+		plain := uploadRate(size, uploadTimeIt(b, func() error { return uploadPlainRead(path) }))
+		post := uploadRate(size, uploadTimeIt(b, func() error { return uploadRawPost(sink.URL, path) }))
 		b.ReportMetric(plain, "plain-read-MB/s")
 		b.ReportMetric(post, "raw-post-MB/s")
 
 		// The SODA route against a portal that reads each body and
 		// answers at once: the cost of this side alone.
 		job.Route = RouteSODA
-		peak, d := peakHeap(func() {
+		peak, d := uploadPeakHeap(func() {
 			if _, err := Upload(context.Background(), sinkClient, ds, f, job, UploadOptions{}); err != nil {
 				b.Fatal(err)
 			}
 		})
-		b.ReportMetric(rate(size, d), "soda-client-MB/s")
-		b.ReportMetric(rate(size, d)/plain, "soda-client/plain-read")
+		b.ReportMetric(uploadRate(size, d), "soda-client-MB/s")
+		b.ReportMetric(uploadRate(size, d)/plain, "soda-client/plain-read")
 		b.ReportMetric(float64(peak)/(1<<20), "soda-client-peak-heap-MB")
 
 		for _, route := range []Route{RouteSODA, RouteDSMAPI} {
 			job.Route = route
 			var res *UploadResult
 			var uerr error
-			peak, d := peakHeap(func() {
+			peak, d := uploadPeakHeap(func() {
 				cp := filepath.Join(dir, "bench.checkpoint")
 				if os.Getenv("NOCP") != "" {
 					cp = ""
@@ -119,7 +119,7 @@ func BenchmarkUpload(b *testing.B) {
 			if res.Sent+res.Rejected != res.Rows || !res.Complete {
 				b.Fatalf("%s route: sent %d and rejected %d of %d rows", route, res.Sent, res.Rejected, res.Rows)
 			}
-			r := rate(size, d)
+			r := uploadRate(size, d)
 			b.ReportMetric(r, route.String()+"-MB/s")
 			b.ReportMetric(float64(peak)/(1<<20), route.String()+"-peak-heap-MB")
 			if route == RouteSODA {
@@ -167,7 +167,7 @@ func writeBenchCSV(b *testing.B, path string, size int64) int64 {
 	return st.Size()
 }
 
-func timeIt(b *testing.B, f func() error) time.Duration {
+func uploadTimeIt(b *testing.B, f func() error) time.Duration {
 	b.Helper()
 	start := time.Now()
 	if err := f(); err != nil {
@@ -176,11 +176,11 @@ func timeIt(b *testing.B, f func() error) time.Duration {
 	return time.Since(start)
 }
 
-func rate(size int64, d time.Duration) float64 { return float64(size) / (1 << 20) / d.Seconds() }
+func uploadRate(size int64, d time.Duration) float64 { return float64(size) / (1 << 20) / d.Seconds() }
 
-// plainRead reads every record with encoding/csv, the yardstick for the
+// uploadPlainRead reads every record with encoding/csv, the yardstick for the
 // SODA route.
-func plainRead(path string) error {
+func uploadPlainRead(path string) error {
 	fh, err := os.Open(path)
 	if err != nil {
 		return err
@@ -197,9 +197,9 @@ func plainRead(path string) error {
 	}
 }
 
-// rawPost sends the file's bytes in one POST, the yardstick for the Data
+// uploadRawPost sends the file's bytes in one POST, the yardstick for the Data
 // Management API route.
-func rawPost(url, path string) error {
+func uploadRawPost(url, path string) error {
 	fh, err := os.Open(path)
 	if err != nil {
 		return err
@@ -213,10 +213,10 @@ func rawPost(url, path string) error {
 	return nil
 }
 
-// peakHeap runs f while sampling the heap's objects (HeapAlloc) every
+// uploadPeakHeap runs f while sampling the heap's objects (HeapAlloc) every
 // millisecond through runtime/metrics, which does not stop the world,
 // after a collection so that the samples start from what is live.
-func peakHeap(f func()) (uint64, time.Duration) {
+func uploadPeakHeap(f func()) (uint64, time.Duration) {
 	runtime.GC()
 	debug.FreeOSMemory()
 	var peak atomic.Uint64

@@ -17,6 +17,9 @@ import (
 var (
 	errStopped      = errors.New("stopped at your request")
 	errRequestEnded = errors.New("the request ended before its body was read")
+	// errAllRejected ends a replace none of whose rows can be sent: it
+	// would empty the dataset.
+	errAllRejected = errors.New("every row of the file was rejected, and a replace with no rows would empty the dataset; nothing was sent")
 )
 
 // replaceSODA sends the whole file as one SODA PUT whose body is made on
@@ -91,6 +94,9 @@ func (u *uploader) replaceSODA() error {
 			r.Stopped = true
 			return &UploadError{msg: "stopped at your request before the whole file was sent, so nothing was replaced: the dataset is unchanged",
 				hint: "Upload again to replace the dataset.", err: errors.Join(u.ctx.Err(), errStopped)}
+		case errors.Is(readErr, errAllRejected):
+			return &UploadError{msg: errAllRejected.Error() + ", and the dataset is unchanged",
+				hint: "Fix the rows listed in the rejected-rows file, then upload again.", err: readErr}
 		case readErr != nil && !errors.Is(readErr, errRequestEnded):
 			var ce *CSVError
 			if errors.As(readErr, &ce) {
@@ -186,6 +192,9 @@ func (u *uploader) streamRows(w io.Writer, enc *rowEncoder, rej *rejectFile, lin
 		}
 		lines.push(rec.Line)
 		*sent++
+	}
+	if *sent == 0 {
+		return errAllRejected
 	}
 	bw.Write(enc.end(nil))
 	if err := bw.Flush(); err != nil {

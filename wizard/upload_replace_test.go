@@ -122,3 +122,24 @@ func TestUploadReplaceSkipsBadRows(t *testing.T) {
 		t.Errorf("rejected rows = %q", recs)
 	}
 }
+
+func TestUploadReplaceRefusesToEmptyTheDataset(t *testing.T) {
+	for _, route := range []Route{RouteSODA, RouteDSMAPI} {
+		t.Run(route.String(), func(t *testing.T) {
+			e := dsmEnv(t, envOptions{initial: oldRows})
+			path := e.writeCSV("allbad.csv", permitHeader, [][]string{{"P-1", "A", "one", "2024-01-01", "true"}, {"P-2", "B", "two", "2024-01-01", "true"}})
+			f, job := e.open(path, Replace)
+			job.Route = route
+			res, err := Upload(context.Background(), e.c, e.ds, f, job, dsmOpts())
+			if err == nil || !strings.Contains(err.Error(), "would empty the dataset") {
+				t.Fatalf("err = %v", err)
+			}
+			if got := e.portalRows(); len(got) != 2 || got["OLD-1"] == nil {
+				t.Errorf("the dataset changed: %v", got)
+			}
+			if res.Rejected != 2 || res.RejectedFile == "" {
+				t.Errorf("result: %+v", res)
+			}
+		})
+	}
+}

@@ -559,12 +559,14 @@ func (u *uploader) streamConverted(w io.Writer, enc *rowEncoder, rej *rejectFile
 		return err
 	}
 	defer rr.Close()
+	ahead := readRecordsAhead(rr)
+	defer ahead.stop()
 	buf := enc.begin(make([]byte, 0, 256<<10))
 	for {
 		if u.stopping() {
 			return errStopped
 		}
-		rec, err := rr.Next()
+		rec, err := ahead.Next()
 		if err == io.EOF {
 			break
 		}
@@ -575,7 +577,7 @@ func (u *uploader) streamConverted(w io.Writer, enc *rowEncoder, rej *rejectFile
 		*rows++
 		*lastLine = rec.Line
 		if *rows%progressEvery == 0 {
-			n, at := *rows, rr.BytesRead()
+			n, at := *rows, ahead.BytesRead()
 			u.report(func(p *UploadProgress) { p.Rows, p.Bytes = n, at })
 		}
 		reason := ""
@@ -609,7 +611,7 @@ func (u *uploader) streamConverted(w io.Writer, enc *rowEncoder, rej *rejectFile
 	if _, err := w.Write(buf); err != nil {
 		return err
 	}
-	n, at := *rows, rr.BytesRead()
+	n, at := *rows, ahead.BytesRead()
 	u.report(func(p *UploadProgress) { p.Rows, p.Bytes = n, at })
 	return nil
 }

@@ -135,7 +135,7 @@ func (e *rowEncoder) encode(b []byte, fields []string) ([]byte, string) {
 		v, pr := c.Conv.Convert(s)
 		switch {
 		case pr == OK:
-			b = appendValueJSON(b, v)
+			b = appendValueJSON(b, &v)
 		case e.send:
 			b = appendJSONString(b, s)
 		default:
@@ -163,7 +163,7 @@ func (e *rowEncoder) encode(b []byte, fields []string) ([]byte, string) {
 		if pr != OK {
 			b = appendJSONString(b, s)
 		} else {
-			b = appendValueJSON(b, v)
+			b = appendValueJSON(b, &v)
 		}
 	}
 	for i := range e.plan.Points {
@@ -193,7 +193,7 @@ func (e *rowEncoder) encode(b []byte, fields []string) ([]byte, string) {
 		}
 		first = false
 		b = append(b, e.keys[len(e.plan.Columns)+i]...)
-		b = appendValueJSON(b, v)
+		b = appendValueJSON(b, &v)
 	}
 	if len(e.reasons) > 0 {
 		return b[:mark], strings.Join(e.reasons, "; ")
@@ -209,6 +209,17 @@ func (e *rowEncoder) encodeCSV(b []byte, fields []string) ([]byte, string) {
 	for i := range e.plan.Columns {
 		c := &e.plan.Columns[i]
 		s := cell(fields, c.Index)
+		if c.Conv.Type == socrata.Text && len(s) <= MaxTextBytes {
+			// Text goes as it is: the common case, without building a
+			// Value.
+			if len(e.reasons) == 0 {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendCSVField(b, s)
+			}
+			continue
+		}
 		v, pr := c.Conv.Convert(s)
 		if pr != OK && !e.send {
 			e.reasons = append(e.reasons, c.Source+": "+c.Conv.Message(s, pr))
@@ -223,7 +234,7 @@ func (e *rowEncoder) encodeCSV(b []byte, fields []string) ([]byte, string) {
 		if pr != OK {
 			b = appendCSVField(b, s)
 		} else {
-			b = appendValueCSV(b, v)
+			b = appendValueCSV(b, &v)
 		}
 	}
 	for i := range e.plan.Points {
@@ -244,7 +255,7 @@ func (e *rowEncoder) encodeCSV(b []byte, fields []string) ([]byte, string) {
 		if pr != OK {
 			b = appendCSVField(b, strings.TrimSpace(lat)+", "+strings.TrimSpace(lon))
 		} else {
-			b = appendValueCSV(b, v)
+			b = appendValueCSV(b, &v)
 		}
 	}
 	if len(e.reasons) > 0 {
@@ -259,7 +270,7 @@ func (e *rowEncoder) encodeCSV(b []byte, fields []string) ([]byte, string) {
 }
 
 // appendValueCSV appends a converted value as a SODA CSV cell.
-func appendValueCSV(b []byte, v Value) []byte {
+func appendValueCSV(b []byte, v *Value) []byte {
 	switch v.Kind {
 	case ValueNull:
 		return b
@@ -277,6 +288,23 @@ func appendValueCSV(b []byte, v Value) []byte {
 	return appendCSVField(b, v.String())
 }
 
+// csvByte classes bytes for appendCSVField: those that make a field need
+// quotes, and those past ASCII.
+var csvByte = func() (t [256]byte) {
+	for _, c := range []byte{',', '"', '\n', '\r'} {
+		t[c] = csvQuote
+	}
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = csvHigh
+	}
+	return t
+}()
+
+const (
+	csvQuote = 1 << iota
+	csvHigh
+)
+
 // appendCSVField appends s as a CSV field, quoted when it holds a comma,
 // a quote or a line break or starts with a space, as encoding/csv reads
 // it back. Bytes that are not UTF-8 become U+FFFD.
@@ -285,16 +313,12 @@ func appendCSVField(b []byte, s string) []byte {
 		return b
 	}
 	quote := s[0] == ' ' || s[0] == '\t' || s == `\.`
-	ascii := true
+	var seen byte
 	for i := 0; i < len(s); i++ {
-		switch c := s[i]; {
-		case c >= utf8.RuneSelf:
-			ascii = false
-		case c == ',' || c == '"' || c == '\n' || c == '\r':
-			quote = true
-		}
+		seen |= csvByte[s[i]]
 	}
-	if !ascii && !utf8.ValidString(s) {
+	quote = quote || seen&csvQuote != 0
+	if seen&csvHigh != 0 && !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\ufffd")
 	}
 	if !quote {
@@ -317,7 +341,7 @@ func appendCSVField(b []byte, s string) []byte {
 // appendValueJSON appends a converted value as SODA JSON. Text and
 // numbers are escaped here as JSON requires; the other kinds hold no
 // control characters and use Value.AppendJSON.
-func appendValueJSON(b []byte, v Value) []byte {
+func appendValueJSON(b []byte, v *Value) []byte {
 	switch v.Kind {
 	case ValueText, ValueNumber:
 		return appendJSONString(b, v.Text)
@@ -489,3 +513,19 @@ func groupDigits(n int64) string {
 	}
 	return string(out)
 }
+
+// aheadReader reads a file's records on a second goroutine, so that
+// parsing and converting run side by side. It wraps the read-ahead the
+// check uses; the upload would rather have it exported by the CSV reader.
+type aheadReader struct{ br *batchReader }
+
+func readRecordsAhead(rr *RecordReader) aheadReader { return aheadReader{readAhead(rr)} }
+
+// Next is RecordReader.Next; the fields are valid until the next call.
+func (a aheadReader) Next() (Record, error) { return a.br.Next() }
+
+// BytesRead is how far into the file reading has got.
+func (a aheadReader) BytesRead() int64 { return a.br.bytes }
+
+// stop ends the reading goroutine.
+func (a aheadReader) stop() { a.br.stop() }

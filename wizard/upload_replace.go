@@ -149,6 +149,8 @@ func (u *uploader) streamRows(w io.Writer, enc *rowEncoder, rej *rejectFile, lin
 		return err
 	}
 	defer rr.Close()
+	ahead := readRecordsAhead(rr)
+	defer ahead.stop()
 	bw := bufio.NewWriterSize(w, 256<<10)
 	buf := enc.begin(make([]byte, 0, 4096))
 	bw.Write(buf)
@@ -156,7 +158,7 @@ func (u *uploader) streamRows(w io.Writer, enc *rowEncoder, rej *rejectFile, lin
 		if u.stopping() {
 			return errStopped
 		}
-		rec, err := rr.Next()
+		rec, err := ahead.Next()
 		if err == io.EOF {
 			break
 		}
@@ -167,7 +169,7 @@ func (u *uploader) streamRows(w io.Writer, enc *rowEncoder, rej *rejectFile, lin
 		*rows++
 		*lastLine = rec.Line
 		if *rows%progressEvery == 0 {
-			n, at := *rows, rr.BytesRead()
+			n, at := *rows, ahead.BytesRead()
 			u.report(func(p *UploadProgress) { p.Rows, p.Bytes = n, at })
 		}
 		reason := ""
@@ -200,7 +202,7 @@ func (u *uploader) streamRows(w io.Writer, enc *rowEncoder, rej *rejectFile, lin
 	if err := bw.Flush(); err != nil {
 		return err
 	}
-	n, at := *rows, rr.BytesRead()
+	n, at := *rows, ahead.BytesRead()
 	u.report(func(p *UploadProgress) { p.Rows, p.Bytes = n, at })
 	return nil
 }

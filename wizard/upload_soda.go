@@ -190,6 +190,8 @@ func (s *sodaRun) run() error {
 		return s.fileError(err, 0)
 	}
 	defer rr.Close()
+	ahead := readRecordsAhead(rr)
+	defer ahead.stop()
 
 	s.free = make(chan *sodaBatch, 2)
 	s.free <- &sodaBatch{}
@@ -219,7 +221,7 @@ func (s *sodaRun) run() error {
 	// next hands b to the sender and takes a free batch; false means the
 	// sender has failed and reading should stop.
 	next := func() bool {
-		b.endBytes = rr.BytesRead()
+		b.endBytes = ahead.BytesRead()
 		select {
 		case s.ready <- b:
 		case <-s.quit:
@@ -246,7 +248,7 @@ loop:
 		if u.stopping() {
 			break
 		}
-		rec, err := rr.Next()
+		rec, err := ahead.Next()
 		if err == io.EOF {
 			eof = true
 			break
@@ -258,7 +260,7 @@ loop:
 		}
 		rows++
 		if rows%progressEvery == 0 {
-			read, at, est := rows, rr.BytesRead(), estimate
+			read, at, est := rows, ahead.BytesRead(), estimate
 			u.report(func(p *UploadProgress) { p.Rows, p.Bytes, p.Batches = read, at, est })
 		}
 		if rec.Line <= skipTo {

@@ -63,7 +63,7 @@ func newHarness(t *testing.T) *harness {
 		FileDir:  dir,
 		NoBlink:  true,
 		Debounce: time.Millisecond,
-	}}
+	}.withDefaults()}
 }
 
 // demoCreds are the sample publisher's API key.

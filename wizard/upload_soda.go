@@ -571,9 +571,9 @@ func (s *sodaRun) finish(eof bool, readErr error) error {
 		err = s.fileError(readErr, s.lastLine)
 	case u.stopping() || s.discarded:
 		r.Stopped = true
-		err = &UploadError{msg: "stopped at your request after " + s.appliedText(), hint: s.resumeText(), err: u.ctx.Err()}
+		err = &UploadError{msg: "stopped at your request " + s.appliedText(), hint: s.resumeText(), err: u.ctx.Err()}
 	default:
-		err = &UploadError{msg: "the upload ended early after " + s.appliedText()}
+		err = &UploadError{msg: "the upload ended early " + s.appliedText()}
 	}
 	if cerr != nil {
 		err = errors.Join(err, cerr)
@@ -581,14 +581,14 @@ func (s *sodaRun) finish(eof bool, readErr error) error {
 	return err
 }
 
-// appliedText says which lines were applied: "line 20,001: lines
+// appliedText says which lines were applied: "after line 20,001: lines
 // 2–20,001 were applied; nothing after".
 func (s *sodaRun) appliedText() string {
 	r := s.u.res
 	if s.lastLine == 0 {
-		return "sending nothing: no row was applied"
+		return "before any row was applied: the dataset is unchanged"
 	}
-	return fmt.Sprintf("line %s: %s %s applied; nothing after", groupDigits(int64(s.lastLine)),
+	return fmt.Sprintf("after line %s: %s %s applied; nothing after", groupDigits(int64(s.lastLine)),
 		lineRange(r.FirstLine, s.lastLine), plural(s.lastLine-r.FirstLine+1, "was", "were"))
 }
 

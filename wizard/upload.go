@@ -138,6 +138,19 @@ type UploadProgress struct {
 	Note string
 }
 
+// Fraction is how far the upload is, from 0 to 1, for a progress bar:
+// the share of the file read or sent, and 1 once the portal is working on
+// what it was sent.
+func (p UploadProgress) Fraction() float64 {
+	switch {
+	case p.Phase == PhaseProcessing || p.Phase == PhaseDone:
+		return 1
+	case p.TotalBytes <= 0:
+		return 0
+	}
+	return min(max(float64(p.Bytes)/float64(p.TotalBytes), 0), 1)
+}
+
 // RowProblem is one rejected row: by the portal, or here before sending.
 type RowProblem struct {
 	// Line is the 1-based line of the file the row starts on, or 0 when

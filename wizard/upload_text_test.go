@@ -181,3 +181,20 @@ func TestLineTable(t *testing.T) {
 		t.Errorf("%d marks for %d lines with 3 jumps", len(lt.marks), len(lines))
 	}
 }
+
+func TestProgressFraction(t *testing.T) {
+	tests := []struct {
+		p    UploadProgress
+		want float64
+	}{
+		{UploadProgress{Phase: PhaseSending, Bytes: 25, TotalBytes: 100}, 0.25},
+		{UploadProgress{Phase: PhaseSending, Bytes: 150, TotalBytes: 100}, 1},
+		{UploadProgress{Phase: PhasePreparing}, 0},
+		{UploadProgress{Phase: PhaseProcessing, Bytes: 10, TotalBytes: 100}, 1},
+	}
+	for _, tt := range tests {
+		if got := tt.p.Fraction(); got != tt.want {
+			t.Errorf("%+v: Fraction() = %v, want %v", tt.p, got, tt.want)
+		}
+	}
+}

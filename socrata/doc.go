@@ -8,4 +8,29 @@
 // portal reports come back as *[APIError] values that carry the HTTP status,
 // Socrata's error code and a message fit to show a person. The package has
 // no user-interface code and imports nothing from charmbracelet.
+//
+// # Addresses
+//
+// [ParseDomain] and [ParseDatasetRef] read what people type or paste. A
+// [Domain] is the bare host for real portals ("data.ct.gov") and keeps its
+// scheme only for test portals on loopback ("http://127.0.0.1:8080"); plain
+// http anywhere else is refused with [ErrInsecure].
+//
+// # Failures
+//
+// Every answer outside 2xx is an *APIError, whatever its body (Socrata's
+// JSON in its several shapes, text, or a proxy's HTML page); a 2xx answer
+// that is not the JSON expected is one too, matching [ErrNotSocrata].
+// Transport failures keep their cause, so errors.As finds *net.DNSError,
+// *net.OpError, TLS errors and context errors. No error text ever holds
+// the secret, the Basic header or the app token.
+//
+// # Retries
+//
+// Calls that are safe to repeat (GETs, [Client.Upsert], DSMAPI chunk
+// uploads and discards) are retried on 429, 502, 503, 504 and network
+// failures, with jittered exponential backoff that honours Retry-After
+// ([RetryPolicy]). [Client.Replace], [Client.Append] and
+// [Client.ApplyRevision] are never retried; when they fail after the
+// request may have reached the portal, the error wraps [ErrOutcomeUnknown].
 package socrata

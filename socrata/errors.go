@@ -64,7 +64,11 @@ type APIError struct {
 	Data map[string]any
 	// RequestID is the X-Socrata-RequestId to quote to Socrata support.
 	RequestID string
-	// HTML is true when the body was an HTML page rather than JSON.
+	// HTML is true when the body was an HTML page rather than JSON, and
+	// for a successful status whose body was anything but the JSON
+	// expected (a sign-in page, another web site, plain text): in both
+	// cases the answer did not come from Socrata's API, and the error
+	// matches [ErrNotSocrata].
 	HTML bool
 
 	// notSocrata is set when a successful status carried something other
@@ -268,7 +272,7 @@ func oneLine(s string) string {
 // notSocrataError is the *APIError for a successful status whose body was
 // not the JSON the call expected.
 func notSocrataError(resp *http.Response, sentID string, head []byte) *APIError {
-	e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId"), notSocrata: true}
+	e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId"), HTML: true, notSocrata: true}
 	if e.RequestID == "" {
 		e.RequestID = sentID
 	}
@@ -276,7 +280,6 @@ func notSocrataError(resp *http.Response, sentID string, head []byte) *APIError 
 	const advice = "check that the portal address is right and that it is a Socrata portal"
 	switch {
 	case isMarkup(resp.Header.Get("Content-Type"), trimmed):
-		e.HTML = true
 		e.Message = describePage(trimmed, advice)
 	case len(trimmed) == 0:
 		e.Message = "the server sent an empty answer where Socrata's API sends JSON; " + advice

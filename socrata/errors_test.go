@@ -2,10 +2,14 @@ package socrata_test
 
 import (
 	"context"
+	"crypto/tls"
 	"errors"
 	"fmt"
+	"io"
+	"log"
 	"net"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"syscall"
@@ -157,13 +161,12 @@ func TestAPIErrorBodies(t *testing.T) {
 func TestSuccessThatIsNotJSON(t *testing.T) {
 	tests := []struct {
 		name, contentType, body string
-		html                    bool
 		says                    string
 	}{
-		{"sign-in page", "text/html; charset=utf-8", "<html><head><title>Sign In | Data Portal</title></head></html>", true, `("Sign In | Data Portal")`},
-		{"html sent as json", jsonType, "\n<!doctype html><title>Welcome</title>", true, `("Welcome")`},
-		{"plain text", "text/plain", "hello from some other server", false, `it began "hello from some other server"`},
-		{"empty", jsonType, "", false, "empty answer"},
+		{"sign-in page", "text/html; charset=utf-8", "<html><head><title>Sign In | Data Portal</title></head></html>", `("Sign In | Data Portal")`},
+		{"html sent as json", jsonType, "\n<!doctype html><title>Welcome</title>", `("Welcome")`},
+		{"plain text", "text/plain", "hello from some other server", `it began "hello from some other server"`},
+		{"empty", jsonType, "", "empty answer"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -177,8 +180,8 @@ func TestSuccessThatIsNotJSON(t *testing.T) {
 			if !errors.Is(err, socrata.ErrNotSocrata) {
 				t.Errorf("error %q does not match ErrNotSocrata", err)
 			}
-			if ae.HTML != tt.html || ae.Status != 200 {
-				t.Errorf("HTML, Status = %v, %d; want %v, 200", ae.HTML, ae.Status, tt.html)
+			if !ae.HTML || ae.Status != 200 {
+				t.Errorf("HTML, Status = %v, %d; want true, 200: the answer did not come from Socrata's API", ae.HTML, ae.Status)
 			}
 			if !strings.Contains(err.Error(), tt.says) || !strings.Contains(err.Error(), "check that the portal address is right") {
 				t.Errorf("error %q does not say %q and what to do", err, tt.says)
@@ -336,3 +339,38 @@ func TestContextDeadline(t *testing.T) {
 }
 
 var netOpRefused = net.OpError{Op: "dial", Net: "tcp", Err: fmt.Errorf("connect: %w", syscall.ECONNREFUSED)}
+
+func TestTLSErrors(t *testing.T) {
+	srv := httptest.NewUnstartedServer(reply(200, jsonType, `{"id":"ab12-cd34"}`))
+	srv.Config.ErrorLog = log.New(io.Discard, "", 0) // the refused handshake is expected
+	srv.StartTLS()
+	defer srv.Close()
+	s := &sleeps{}
+	// The default client does not trust the test server's certificate.
+	c, err := socrata.NewClient(srv.URL, newCreds(t), nil, socrata.WithRetry(socrata.RetryPolicy{Sleep: s.sleep}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c.BaseURL() != srv.URL {
+		t.Fatalf("base URL %s, want %s", c.BaseURL(), srv.URL)
+	}
+	_, err = c.CurrentUser(context.Background())
+	var certErr *tls.CertificateVerificationError
+	if !errors.As(err, &certErr) {
+		t.Fatalf("error = %v, want *tls.CertificateVerificationError", err)
+	}
+	if !strings.Contains(err.Error(), "certificate could not be verified") {
+		t.Errorf("error %q does not explain the certificate problem", err)
+	}
+	if len(s.waits()) != 0 {
+		t.Error("a certificate failure was retried")
+	}
+	// With the server's certificate trusted, the same portal works.
+	c, err = socrata.NewClient(srv.URL, newCreds(t), srv.Client())
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := c.CurrentUser(context.Background()); err != nil {
+		t.Errorf("trusted TLS: %v", err)
+	}
+}

@@ -58,7 +58,8 @@ type RowError struct {
 // identifier exists are updated, the others created, and rows carrying
 // ":deleted": true (a ":deleted" column in CSV) are deleted. Upserts are
 // idempotent, so busy answers and network failures are retried; body is
-// sent again as is.
+// sent again as is. On a dataset without a row identifier every row is
+// created and a resend would duplicate rows: use [Client.Append] there.
 func (c *Client) Upsert(ctx context.Context, id DatasetID, body []byte, f Format) (*WriteResult, error) {
 	if !id.Valid() {
 		return nil, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
@@ -80,6 +81,42 @@ func (c *Client) Upsert(ctx context.Context, id DatasetID, body []byte, f Format
 		return nil, e
 	}
 	return c.readWriteResult(resp)
+}
+
+// Append sends rows with POST /resource/{id}.json, like Upsert, but is
+// never retried. Use it for a dataset without a row identifier: there every
+// row is created, so sending the same rows twice (after a lost reply, say)
+// would add them twice. When it fails after the request may have reached
+// the portal, the error wraps [ErrOutcomeUnknown], as for Replace.
+func (c *Client) Append(ctx context.Context, id DatasetID, body []byte, f Format) (*WriteResult, error) {
+	if !id.Valid() {
+		return nil, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
+	}
+	what := "the append to " + string(id)
+	resp, err := c.do(ctx, &request{
+		method:      http.MethodPost,
+		path:        "/resource/" + string(id) + ".json",
+		body:        body,
+		contentType: f.ContentType(),
+	})
+	if err != nil {
+		return nil, c.maybeApplied(err, what, c.datasetLink(id))
+	}
+	defer resp.Body.Close()
+	if resp.StatusCode == http.StatusAccepted {
+		e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId"),
+			Message: "the portal accepted the rows but had not finished writing them when it answered"}
+		return nil, &outcomeError{
+			msg: fmt.Sprintf("socrata: the portal accepted %s but had not finished it (202 Accepted); check the dataset at %s in a few minutes before you send the rows again, or they may be added twice",
+				what, c.datasetLink(id)),
+			err: e,
+		}
+	}
+	res, err := c.readWriteResult(resp)
+	if err != nil {
+		return nil, c.maybeApplied(err, what, c.datasetLink(id))
+	}
+	return res, nil
 }
 
 // Replace makes body the complete contents of the dataset with PUT

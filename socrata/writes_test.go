@@ -366,3 +366,51 @@ func hijackAndClose(t *testing.T, w http.ResponseWriter) {
 	}
 	conn.Close()
 }
+
+func TestAppend(t *testing.T) {
+	tests := []struct {
+		name    string
+		handler http.HandlerFunc
+		created int
+		unknown bool
+		status  int
+	}{
+		{name: "created", handler: reply(200, jsonType, `{"rows_created": 2, "rows_updated": 0, "rows_deleted": 0, "errors": []}`), created: 2},
+		{name: "busy gateway", handler: busy(503, "1"), unknown: true, status: 503},
+		{name: "rate limited", handler: busy(429, "1"), status: 429},
+		{name: "reply lost", handler: func(w http.ResponseWriter, r *http.Request) { hijackAndClose(t, w) }, unknown: true},
+		{name: "202", handler: reply(202, jsonType, `{}`), unknown: true, status: 202},
+		{name: "bad request", handler: reply(400, jsonType, `{"message":"Unknown column"}`), status: 400},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, tt.handler)
+			c, s := newTestClient(t, f, newCreds(t))
+			body := []byte("garage,tons\nX,1\nY,2\n")
+			res, err := c.Append(context.Background(), "abcd-1234", body, socrata.CSV)
+			r := f.last(t)
+			if r.Method != "POST" || r.Path != "/resource/abcd-1234.json" || !bytes.Equal(r.Body, body) || r.Header.Get("Content-Type") != "text/csv" {
+				t.Errorf("request = %s %s %q %q", r.Method, r.Path, r.Header.Get("Content-Type"), r.Body)
+			}
+			if len(f.requests()) != 1 || len(s.waits()) != 0 {
+				t.Errorf("an append was retried")
+			}
+			if tt.created > 0 {
+				if err != nil || res.Created != tt.created {
+					t.Fatalf("result %+v, error %v", res, err)
+				}
+				return
+			}
+			if err == nil {
+				t.Fatal("Append succeeded")
+			}
+			if got := errors.Is(err, socrata.ErrOutcomeUnknown); got != tt.unknown {
+				t.Errorf("ErrOutcomeUnknown = %v, want %v: %v", got, tt.unknown, err)
+			}
+			var ae *socrata.APIError
+			if tt.status != 0 && (!errors.As(err, &ae) || ae.Status != tt.status) {
+				t.Errorf("error %v, want status %d", err, tt.status)
+			}
+		})
+	}
+}

@@ -1,9 +1,11 @@
 package wizard
 
 import (
+	"bufio"
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"strings"
 	"time"
 
@@ -143,4 +145,32 @@ func HeadlessCredentials(ctx context.Context, getenv func(string) string, store 
 		c.AppToken = t
 	}
 	return c, FromKeyring, nil
+}
+
+// maxSecretLength bounds what ReadSecret accepts; key secrets and
+// passwords are far shorter, so anything longer is the wrong input (a file
+// piped in by mistake).
+const maxSecretLength = 4096
+
+// ReadSecret reads a secret for login --secret-stdin: the first line of r,
+// without its line ending (\n or \r\n), so that both
+// "printf %s secret |" and "echo secret |" work. Secrets never come from
+// the command line, where other users can read them in the process list.
+func ReadSecret(r io.Reader) (string, error) {
+	// Read a little past the limit, so that an over-long line is seen as
+	// such rather than cut to a plausible secret.
+	line, err := bufio.NewReader(io.LimitReader(r, maxSecretLength+3)).ReadString('\n')
+	if err != nil && !errors.Is(err, io.EOF) {
+		return "", fmt.Errorf("cannot read the secret from standard input: %w", err)
+	}
+	line = strings.TrimSuffix(line, "\n")
+	line = strings.TrimSuffix(line, "\r")
+	if len(line) > maxSecretLength {
+		return "", fmt.Errorf("the first line of standard input is longer than %d characters, which is not a key secret or password", maxSecretLength)
+	}
+	if line == "" {
+		return "", errors.New("standard input is empty: pipe the key secret or password in, as in " +
+			"printf '%s' \"$SOCRATA_KEY_SECRET\" | socrata-wizard login --secret-stdin")
+	}
+	return line, nil
 }

@@ -7,6 +7,7 @@ import (
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/zalando/go-keyring"
@@ -221,5 +222,55 @@ func TestHeadlessCredentials(t *testing.T) {
 	_, _, err := HeadlessCredentials(ctx, env(nil), failingStore{err: &KeyringError{Kind: KeyringNoSessionBus, Err: keyring.ErrNotFound}}, ps, "data.ct.gov", AuthRef{Login: "key1"})
 	if !strings.Contains(Hint(err), EnvKeyID) {
 		t.Errorf("hint %q does not offer %s", Hint(err), EnvKeyID)
+	}
+}
+
+func TestReadSecret(t *testing.T) {
+	secret := newSecret(t)
+	tests := []struct {
+		name, in, want, errWith string
+	}{
+		{"printf", secret, secret, ""},
+		{"echo", secret + "\n", secret, ""},
+		{"windows echo", secret + "\r\n", secret, ""},
+		{"only the first line", secret + "\nsomething else\n", secret, ""},
+		{"spaces are kept", " " + secret + " \n", " " + secret + " ", ""},
+		{"empty", "", "", "standard input is empty"},
+		{"empty line", "\n", "", "standard input is empty"},
+		{"too long", strings.Repeat("x", maxSecretLength+1), "", "longer than 4096"},
+		{"longest allowed", strings.Repeat("x", maxSecretLength) + "\n", strings.Repeat("x", maxSecretLength), ""},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			got, err := ReadSecret(strings.NewReader(tt.in))
+			if tt.errWith != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.errWith) {
+					t.Fatalf("err = %v, want %q", err, tt.errWith)
+				}
+				return
+			}
+			if err != nil || got != tt.want {
+				t.Errorf("ReadSecret = %q, %v; want %q", got, err, tt.want)
+			}
+		})
+	}
+}
+
+func TestMarkVerified(t *testing.T) {
+	dir := t.TempDir()
+	ps, _ := LoadProfiles(dir)
+	ps.Put(Profile{Domain: "data.ct.gov", Login: "key1", Kind: socrata.APIKey, Role: "viewer", Default: true})
+	p, _ := ps.FindLogin("data.ct.gov", "key1")
+	at := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
+	if err := ps.MarkVerified(p, publisher, at); err != nil {
+		t.Fatal(err)
+	}
+	again, _ := LoadProfiles(dir)
+	q, _ := again.FindLogin("data.ct.gov", "key1")
+	if q.Role != "publisher" || q.DisplayName != "Jane Analyst" || !q.VerifiedAt.Equal(at) || !q.Default {
+		t.Errorf("after MarkVerified: %+v", q)
+	}
+	if err := ps.MarkVerified(Profile{Domain: "data.ct.gov", Login: "nobody"}, publisher, at); err == nil {
+		t.Error("MarkVerified of an unknown login succeeded")
 	}
 }

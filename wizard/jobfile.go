@@ -58,16 +58,6 @@ var (
 	validEncodings  = []string{"utf-8", "utf-16le", "utf-16be", "windows-1252", "iso-8859-1"}
 )
 
-// hostPattern accepts a host name or an IPv4 address with an optional
-// port. It is deliberately simple: the portal client's ParseDomain
-// normalises what people type; this only catches job files edited into
-// something that is not a host.
-var hostPattern = regexp.MustCompile(`^([a-z0-9]([a-z0-9-]*[a-z0-9])?\.)*[a-z0-9]([a-z0-9-]*[a-z0-9])?(:[0-9]{1,5})?$`)
-
-// loopbackPattern is the canonical form of a test portal on this computer,
-// which keeps its plain-http scheme (socratatest, the demo).
-var loopbackPattern = regexp.MustCompile(`^http://(127\.[0-9]{1,3}\.[0-9]{1,3}\.[0-9]{1,3}|localhost|\[::1\])(:[0-9]{1,5})?$`)
-
 // Validate checks the job for everything that can be checked without the
 // data file or the portal, and returns a *JobError listing every problem.
 func (j *Job) Validate() error {
@@ -83,14 +73,10 @@ func (j *Job) Validate() error {
 		add("\"version\" %d is not a job file version", j.Version)
 	}
 
-	switch d := j.Domain; {
-	case d == "":
+	if strings.TrimSpace(j.Domain) == "" {
 		add("\"domain\" is empty: give the portal's host, such as data.ct.gov")
-	case loopbackPattern.MatchString(d):
-	case strings.Contains(d, "://") || strings.Contains(d, "/"):
-		add("\"domain\" %q is a URL: give only the host, such as data.ct.gov", d)
-	case !hostPattern.MatchString(d):
-		add("\"domain\" %q is not a host name such as data.ct.gov", d)
+	} else if _, err := socrata.ParseDomain(j.Domain); err != nil {
+		add("\"domain\": %v", err)
 	}
 
 	if j.Dataset == "" {
@@ -230,6 +216,7 @@ func SaveJob(path string, j *Job) error {
 	if err != nil {
 		return fmt.Errorf("cannot save the job to %s: %w", path, err)
 	}
+	out.Domain = canonicalDomain(out.Domain)
 	out.File = relativeTo(filepath.Dir(absJob), out.File)
 	data, err := json.MarshalIndent(&out, "", "  ")
 	if err != nil {
@@ -240,6 +227,16 @@ func SaveJob(path string, j *Job) error {
 		return fmt.Errorf("cannot save the job to %s: %w", path, err)
 	}
 	return nil
+}
+
+// canonicalDomain is the client's canonical form of a domain that
+// Validate accepted ("DATA.CT.GOV/" becomes "data.ct.gov"), so that jobs
+// and profiles name a portal the same way.
+func canonicalDomain(d string) string {
+	if c, err := socrata.ParseDomain(d); err == nil {
+		return string(c)
+	}
+	return d
 }
 
 // relativeTo writes file relative to dir when it lies in dir or below,
@@ -304,6 +301,7 @@ func LoadJob(path string) (*Job, error) {
 		}
 		return nil, err
 	}
+	j.Domain = canonicalDomain(j.Domain)
 	if !filepath.IsAbs(j.File) {
 		absJob, err := filepath.Abs(path)
 		if err != nil {

@@ -155,7 +155,7 @@ func TestLoadJobErrors(t *testing.T) {
 		{"wrong-type.job.json", []string{`"csv.header" must be true or false`, "line 6"}},
 		{"many-problems.job.json", []string{
 			"problems",
-			`"domain" "https://data.ct.gov/d/abcd-1234" is a URL`,
+			`"domain": not a portal address: "ftp://data.ct.gov" starts with ftp://`,
 			`"dataset": "ABCD-12345" is not a dataset id`,
 			`"file" is empty`,
 			`"csv.delimiter" ":"`,
@@ -200,11 +200,13 @@ func TestValidate(t *testing.T) {
 		{"sample", func(*Job) {}, ""},
 		{"loopback domain with port", func(j *Job) { j.Domain = "127.0.0.1:8080" }, ""},
 		{"loopback test portal", func(j *Job) { j.Domain = "http://127.0.0.1:41234" }, ""},
-		{"plain http to a real host", func(j *Job) { j.Domain = "http://data.ct.gov" }, "is a URL"},
+		{"plain http to a real host", func(j *Job) { j.Domain = "http://data.ct.gov" }, "plain http is not allowed for data.ct.gov"},
+		{"dataset address as domain", func(j *Job) { j.Domain = "https://data.ct.gov/d/abcd-1234" }, ""},
 		{"no auth (environment only)", func(j *Job) { j.Auth = AuthRef{} }, ""},
 		{"no version", func(j *Job) { j.Version = 0 }, `no "version"`},
 		{"empty domain", func(j *Job) { j.Domain = "" }, `"domain" is empty`},
-		{"domain with space", func(j *Job) { j.Domain = "data ct gov" }, "is not a host name"},
+		{"domain with space", func(j *Job) { j.Domain = "data ct gov" }, "has spaces in it"},
+		{"domain without a dot", func(j *Job) { j.Domain = "datactgov" }, "is not a full host name"},
 		{"upper-case dataset", func(j *Job) { j.Dataset = "ABCD-1234" }, "is not a dataset id"},
 		{"no dataset", func(j *Job) { j.Dataset = "" }, "looks like abcd-1234"},
 		{"bad method", func(j *Job) { j.Method = Method(7) }, "method 7 is unknown"},
@@ -253,5 +255,30 @@ func TestWriteFileAtomicReplaces(t *testing.T) {
 	}
 	if entries, _ := os.ReadDir(filepath.Dir(path)); len(entries) != 1 {
 		t.Errorf("temporary files left: %v", entries)
+	}
+}
+
+func TestJobDomainIsCanonical(t *testing.T) {
+	dir := t.TempDir()
+	path := filepath.Join(dir, "x.job.json")
+	j := sampleJob(filepath.Join(dir, "x.csv"))
+	j.Domain = "https://DATA.CT.GOV/browse"
+	if err := SaveJob(path, j); err != nil {
+		t.Fatal(err)
+	}
+	raw, _ := os.ReadFile(path)
+	if !strings.Contains(string(raw), `"domain": "data.ct.gov"`) {
+		t.Errorf("saved domain is not canonical:\n%s", raw)
+	}
+	j.Domain = "127.0.0.1:8080"
+	if err := SaveJob(path, j); err != nil {
+		t.Fatal(err)
+	}
+	back, err := LoadJob(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if back.Domain != "http://127.0.0.1:8080" {
+		t.Errorf("loopback domain loaded as %q", back.Domain)
 	}
 }

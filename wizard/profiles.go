@@ -268,6 +268,23 @@ func (ps *Profiles) Put(p Profile) {
 	ps.fixDefault()
 }
 
+// MarkVerified records a successful re-verification of a saved profile
+// (the wizard re-verifies saved logins before offering them): the name and
+// role the portal gave now, and the time. It does not touch the keyring,
+// and it saves the index.
+func (ps *Profiles) MarkVerified(p Profile, u *socrata.User, at time.Time) error {
+	q, ok := ps.FindLogin(p.Domain, p.Login)
+	if !ok {
+		return fmt.Errorf("no saved login %s to update", p.Name())
+	}
+	if u != nil {
+		q.DisplayName, q.Role, q.UserID = UserName(u), u.RoleName, u.ID
+	}
+	q.VerifiedAt = at
+	ps.Put(q)
+	return ps.Save()
+}
+
 // Remove deletes the profile for domain and login and reports whether it
 // was there. If it was the default, the most recently verified remaining
 // profile becomes the default.

@@ -1,0 +1,272 @@
+package wizard
+
+import (
+	"bytes"
+	"encoding/json"
+	"fmt"
+	"os"
+	"path/filepath"
+	"regexp"
+	"runtime"
+	"strings"
+
+	"github.com/ctopendata/socrata-wizard/socrata"
+)
+
+// Export is what an exporter wrote for another tool.
+type Export struct {
+	// Files are the paths written, the one to run or open first.
+	Files []string
+	// Warnings say, one sentence each, what of the job the other tool
+	// cannot do the way socrata-wizard does, so that a person is not
+	// surprised by rows it rejects.
+	Warnings []string
+}
+
+// exportBase checks the job and prepares dir for an export. It returns the
+// base name of the exported files (the data file's name without its
+// extension, made safe for every file system) and the data file's absolute
+// path, which the other tools need because they resolve relative paths
+// against their own working directory.
+func exportBase(j *Job, dir string) (name, file string, err error) {
+	if err := j.Validate(); err != nil {
+		return "", "", err
+	}
+	file, err = filepath.Abs(j.File)
+	if err != nil {
+		return "", "", fmt.Errorf("cannot find the data file %s: %w", j.File, err)
+	}
+	if err := os.MkdirAll(dir, 0o755); err != nil {
+		return "", "", fmt.Errorf("cannot create the export folder: %w", err)
+	}
+	base := filepath.Base(file)
+	base = strings.TrimSuffix(base, filepath.Ext(base))
+	name = unsafeNameChars.ReplaceAllString(base, "_")
+	if name == "" || strings.Trim(name, "_.") == "" {
+		name = "job"
+	}
+	return name, file, nil
+}
+
+// unsafeNameChars are characters kept out of exported file names.
+var unsafeNameChars = regexp.MustCompile(`[^A-Za-z0-9._-]+`)
+
+// mappedColumn is a file column with where it goes, for the exporters.
+type mappedColumn struct {
+	Index int // 0-based position in the file
+	ColumnMap
+	Kind socrata.DataType // "" when the job does not say
+}
+
+// mapped lists the file columns that fill a dataset field.
+func mapped(j *Job) []mappedColumn {
+	var out []mappedColumn
+	for i, c := range j.Columns {
+		if c.Field == "" {
+			continue
+		}
+		m := mappedColumn{Index: i, ColumnMap: c}
+		if c.Type != "" {
+			m.Kind = socrata.ParseDataType(c.Type)
+		}
+		out = append(out, m)
+	}
+	return out
+}
+
+// sourceIndex returns the file position of the column with header src.
+func sourceIndex(j *Job, src string) int {
+	for i, c := range j.Columns {
+		if c.Source == src {
+			return i
+		}
+	}
+	return -1
+}
+
+// columnTimezone is the zone for a column's zone-less fixed timestamps.
+func columnTimezone(j *Job, c ColumnMap) string {
+	if c.Timezone != "" {
+		return c.Timezone
+	}
+	if j.Timezone != "" {
+		return j.Timezone
+	}
+	return "UTC"
+}
+
+// isISOFormat reports whether a job's timestamp format means ISO 8601,
+// which every tool reads without a pattern.
+func isISOFormat(f string) bool { return f == "" || strings.EqualFold(f, "ISO8601") }
+
+// jodaToStrftime converts a DataSync (Joda) date pattern such as
+// "MM/dd/yyyy hh:mm a" into the strftime notation that Python's and R's
+// strptime read ("%m/%d/%Y %I:%M %p"). Patterns with letters it has no
+// strftime equivalent for (fractions of a second, zone names, week dates)
+// are an error, so that an export never silently parses dates wrongly.
+func jodaToStrftime(p string) (string, error) {
+	var b strings.Builder
+	rs := []rune(p)
+	for i := 0; i < len(rs); {
+		r := rs[i]
+		switch {
+		case r == '\'':
+			// Quoted literal text; '' is a quote.
+			j := i + 1
+			if j < len(rs) && rs[j] == '\'' {
+				b.WriteRune('\'')
+				i += 2
+				continue
+			}
+			for j < len(rs) {
+				if rs[j] == '\'' {
+					if j+1 < len(rs) && rs[j+1] == '\'' {
+						b.WriteRune('\'')
+						j += 2
+						continue
+					}
+					break
+				}
+				if rs[j] == '%' {
+					b.WriteString("%%")
+				} else {
+					b.WriteRune(rs[j])
+				}
+				j++
+			}
+			if j == len(rs) {
+				return "", fmt.Errorf("date format %q has an unclosed quote", p)
+			}
+			i = j + 1
+		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
+			j := i
+			for j < len(rs) && rs[j] == r {
+				j++
+			}
+			n := j - i
+			var spec string
+			switch r {
+			case 'y':
+				spec = "%Y"
+				if n == 2 {
+					spec = "%y"
+				}
+			case 'M':
+				switch {
+				case n >= 4:
+					spec = "%B"
+				case n == 3:
+					spec = "%b"
+				default:
+					spec = "%m"
+				}
+			case 'd':
+				spec = "%d"
+			case 'H':
+				spec = "%H"
+			case 'h':
+				spec = "%I"
+			case 'm':
+				spec = "%M"
+			case 's':
+				spec = "%S"
+			case 'a':
+				spec = "%p"
+			case 'E':
+				spec = "%a"
+				if n >= 4 {
+					spec = "%A"
+				}
+			case 'Z':
+				if n <= 2 {
+					spec = "%z"
+				}
+			}
+			if spec == "" {
+				return "", fmt.Errorf("date format %q uses %q, which the exported script cannot read; use a simpler pattern or ISO8601", p, string(rs[i:j]))
+			}
+			b.WriteString(spec)
+			i = j
+		case r == '%':
+			b.WriteString("%%")
+			i++
+		default:
+			b.WriteRune(r)
+			i++
+		}
+	}
+	return b.String(), nil
+}
+
+// marshalJSON is json.MarshalIndent without HTML escaping (so "<" stays
+// readable in placeholders) and with a final newline.
+func marshalJSON(v any) ([]byte, error) {
+	var buf bytes.Buffer
+	enc := json.NewEncoder(&buf)
+	enc.SetEscapeHTML(false)
+	enc.SetIndent("", "  ")
+	if err := enc.Encode(v); err != nil {
+		return nil, err
+	}
+	return buf.Bytes(), nil
+}
+
+// shellQuote quotes a path for the command line of the computer the export
+// is made on: double quotes on Windows (cmd.exe has no other kind), single
+// quotes elsewhere. Plain paths are left bare.
+func shellQuote(s string) string {
+	if s != "" && safeShellWord.MatchString(s) {
+		return s
+	}
+	if runtime.GOOS == "windows" {
+		return `"` + s + `"`
+	}
+	return "'" + strings.ReplaceAll(s, "'", `'\''`) + "'"
+}
+
+// safeShellWord matches words that need no quoting in sh or cmd.exe.
+var safeShellWord = regexp.MustCompile(`^[A-Za-z0-9_./:\\=+-]+$`)
+
+// literal writes s as a double-quoted, ASCII-only string literal that
+// Python and R both read back as s. Anything outside printable ASCII is
+// escaped (\uXXXX, or \UXXXXXXXX beyond the BMP), because R on Windows
+// reads scripts in the local code page, not UTF-8.
+func literal(s string) string {
+	var b strings.Builder
+	b.WriteByte('"')
+	for _, r := range s {
+		switch {
+		case r == '"' || r == '\\':
+			b.WriteByte('\\')
+			b.WriteRune(r)
+		case r == '\n':
+			b.WriteString(`\n`)
+		case r == '\t':
+			b.WriteString(`\t`)
+		case r == '\r':
+			b.WriteString(`\r`)
+		case r >= 0x20 && r < 0x7f:
+			b.WriteRune(r)
+		case r <= 0xffff:
+			fmt.Fprintf(&b, `\u%04x`, r)
+		default:
+			fmt.Fprintf(&b, `\U%08x`, r)
+		}
+	}
+	b.WriteByte('"')
+	return b.String()
+}
+
+// write writes one exported file atomically and records it.
+func (e *Export) write(path string, data []byte, perm os.FileMode) error {
+	if err := writeFileAtomic(path, data, perm); err != nil {
+		return fmt.Errorf("cannot write %s: %w", path, err)
+	}
+	e.Files = append(e.Files, path)
+	return nil
+}
+
+// warnf adds a warning.
+func (e *Export) warnf(format string, args ...any) {
+	e.Warnings = append(e.Warnings, fmt.Sprintf(format, args...))
+}

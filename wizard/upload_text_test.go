@@ -198,3 +198,14 @@ func TestProgressFraction(t *testing.T) {
 		}
 	}
 }
+
+func TestUploadErrorExplain(t *testing.T) {
+	e := &UploadError{msg: "stopped at your request after line 31: lines 2–31 were applied; nothing after", hint: "Resume to continue from line 32.", err: errors.Join(errors.New("x"))}
+	want := "Stopped at your request after line 31: lines 2–31 were applied; nothing after. Resume to continue from line 32."
+	if got := e.Explain(); got != want {
+		t.Errorf("Explain() = %q, want %q", got, want)
+	}
+	if got := (&UploadError{msg: "done."}).Explain(); got != "Done." {
+		t.Errorf("Explain() = %q", got)
+	}
+}

@@ -551,26 +551,10 @@ func (s *accountStep) problemView(title string, err error, next string) string {
 	return s.st.Title.Render(wrap(title, s.width)) + "\n\n" + s.errorView(err) + "\n\n" + wrap(next, s.width)
 }
 
-// sentence is an error's text as a sentence: capitalised, with a full
-// stop. Errors from the wizard are written for people already.
-func sentence(err error) string {
-	var sie *wizard.SignInError
-	var ke *wizard.KeyringError
-	msg := ""
-	if errors.As(err, &sie) || errors.As(err, &ke) {
-		msg = err.Error()
-	} else {
-		msg = wizard.Explain(err)
-	}
-	if msg == "" {
-		return ""
-	}
-	return capitalize(msg)
-}
+// sentence is an error as a sentence for the screen.
+func sentence(err error) string { return wizard.Explain(err) }
 
-// capitalize makes a message a sentence: a capital first letter, unless
-// it starts with an address or a name that must keep its case, and a
-// full stop.
+// capitalize makes a lower-case message from the wizard a sentence.
 func capitalize(msg string) string {
 	if msg == "" {
 		return ""

@@ -43,8 +43,17 @@ func newHarness(t *testing.T) *harness {
 	srv := socratatest.NewServer(socratatest.WithSamples())
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
-	if _, err := socratatest.WriteSamples(dir); err != nil {
+	files, err := socratatest.WriteSamples(dir)
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The file chooser lists newest first; one time for all keeps the
+	// order (then by name) the same on every run.
+	stamp := time.Date(2024, 8, 1, 0, 0, 0, 0, time.UTC)
+	for _, f := range files {
+		if err := os.Chtimes(f, stamp, stamp); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ps, err := wizard.LoadProfiles(t.TempDir())
 	if err != nil {

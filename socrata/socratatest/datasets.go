@@ -46,6 +46,17 @@ type DatasetSpec struct {
 	// DiscardRows makes writes validate and count rows without storing
 	// them, so memory stays flat when a benchmark uploads 100 MB.
 	DiscardRows bool
+	// Sink makes the dataset a sink for benchmarks: counts rows, checks
+	// nothing. A SODA write's body is read once and its records counted
+	// by a byte scan (CSV records, or the objects of a JSON array), every
+	// one reported as created, and nothing is converted or stored. A Data
+	// Management API upload is counted as its chunks arrive and never
+	// spooled; its schemas are ready when the upload is committed, with
+	// no errors, and an apply succeeds before its reply is sent. So the
+	// portal costs a benchmark of the client next to nothing, and memory
+	// stays flat. Only the header (the first 64 KB of an upload) is kept.
+	// Sink takes precedence over DiscardRows.
+	Sink bool
 	// CreatedAt and UpdatedAt default to the time the dataset is added.
 	CreatedAt time.Time
 	UpdatedAt time.Time

@@ -139,23 +139,26 @@ func FuzzCSVTally(f *testing.F) {
 	})
 }
 
+var jsonTallyCases = []struct {
+	name string
+	body string
+	want int64
+}{
+	{"empty array", `[]`, 0},
+	{"flat", `[{"a": 1}, {"a": 2}]`, 2},
+	{"whitespace", " \r\n\t[\n {\"a\":1} ,\n{}\n]\n", 2},
+	{"nested objects", `[{"a": {"b": {"c": 1}}, "d": [{"e": 2}, {"f": 3}]}, {"g": {}}]`, 2},
+	{"braces in strings", `[{"note": "{not} [an] {object"}, {"note": "}}]]"}]`, 2},
+	{"quotes in strings", `[{"note": "he said \"{hi}\""}, {"note": "\"["}]`, 2},
+	{"escaped backslash before a quote", `[{"path": "C:\\"}, {"x": "\\\"{"}]`, 2},
+	{"unicode escapes", `[{"a": "\u007b\u0022"}, {"b": 1}]`, 2},
+	{"braces in keys", `[{"{": 1, "}": {"[": 2}}]`, 1},
+	{"points", `[{"location": {"type": "Point", "coordinates": [-72.6, 41.7]}}, {"location": null}]`, 2},
+	{"long strings", `[{"note": "a string longer than a word \\\\\" with {escapes} and \" quotes"}, {"b": "0123456789abcdef\\"}]`, 2},
+}
+
 func TestJSONTallyCountsObjects(t *testing.T) {
-	for _, tt := range []struct {
-		name string
-		body string
-		want int64
-	}{
-		{"empty array", `[]`, 0},
-		{"flat", `[{"a": 1}, {"a": 2}]`, 2},
-		{"whitespace", " \r\n\t[\n {\"a\":1} ,\n{}\n]\n", 2},
-		{"nested objects", `[{"a": {"b": {"c": 1}}, "d": [{"e": 2}, {"f": 3}]}, {"g": {}}]`, 2},
-		{"braces in strings", `[{"note": "{not} [an] {object"}, {"note": "}}]]"}]`, 2},
-		{"quotes in strings", `[{"note": "he said \"{hi}\""}, {"note": "\"["}]`, 2},
-		{"escaped backslash before a quote", `[{"path": "C:\\"}, {"x": "\\\"{"}]`, 2},
-		{"unicode escapes", `[{"a": "\u007b\u0022"}, {"b": 1}]`, 2},
-		{"braces in keys", `[{"{": 1, "}": {"[": 2}}]`, 1},
-		{"points", `[{"location": {"type": "Point", "coordinates": [-72.6, 41.7]}}, {"location": null}]`, 2},
-	} {
+	for _, tt := range jsonTallyCases {
 		var whole jsonTally
 		whole.add([]byte(tt.body))
 		if !whole.array || whole.objects != tt.want {
@@ -181,6 +184,36 @@ func TestJSONTallyCountsObjects(t *testing.T) {
 			t.Errorf("%q taken for an array", body)
 		}
 	}
+}
+
+// FuzzJSONTally checks the tally against encoding/json on any JSON array,
+// whole and cut in two.
+func FuzzJSONTally(f *testing.F) {
+	for _, tt := range jsonTallyCases {
+		f.Add(tt.body, len(tt.body)/2)
+	}
+	f.Fuzz(func(t *testing.T, body string, cut int) {
+		var elems []json.RawMessage
+		if json.Unmarshal([]byte(body), &elems) != nil || !strings.HasPrefix(strings.TrimLeft(body, " \t\r\n"), "[") {
+			t.Skip() // not an array ("null" unmarshals as one)
+		}
+		var want int64
+		for _, e := range elems {
+			if e[0] == '{' {
+				want++
+			}
+		}
+		if cut < 0 || cut > len(body) {
+			cut = len(body) / 2
+		}
+		var whole, split jsonTally
+		whole.add([]byte(body))
+		split.add([]byte(body[:cut]))
+		split.add([]byte(body[cut:]))
+		if !whole.array || whole.objects != want || split.objects != want {
+			t.Errorf("%q: %d objects whole, %d cut at %d, want %d", body, whole.objects, split.objects, cut, want)
+		}
+	})
 }
 
 // sinkBlock is a few megabytes of whole rows, shaped like the wizard's

@@ -249,10 +249,7 @@ func (p *Portal) openUpload(src *source) (int, string, string) {
 		return http.StatusBadRequest, "revision_closed", "This source's revision is closed; open a new revision."
 	}
 	if src.sink {
-		if src.head == nil {
-			src.head = make([]byte, sinkHeadSize)
-		}
-		return 0, "", ""
+		return 0, "", "" // nothing is spooled
 	}
 	if src.file == nil {
 		dir, err := p.tempDir()
@@ -283,16 +280,17 @@ func (p *Portal) dsmUploadBytes(w http.ResponseWriter, r *http.Request) {
 		writeDSMError(w, http.StatusBadRequest, "chunked_upload", "A chunked upload was started on this source: send chunks and commit them instead.")
 		return
 	}
-	f, head := src.file, src.head
+	f := src.file
 	src.busy++
 	p.dsm.mu.Unlock()
 	var (
 		n     int64
 		err   error
-		tally csvTally
+		piece sinkPiece
 	)
 	if src.sink {
-		n, tally, err = sinkChunk(head, 0, r.Body)
+		piece, err = sinkChunk(0, r.Body)
+		n = piece.size
 	} else {
 		// Stream straight to disk: the body is never held in memory.
 		n, err = io.Copy(io.NewOffsetWriter(f, 0), r.Body)
@@ -303,8 +301,8 @@ func (p *Portal) dsmUploadBytes(w http.ResponseWriter, r *http.Request) {
 	p.dsm.mu.Lock()
 	defer p.dsm.mu.Unlock()
 	src.busy--
-	if src.sink {
-		src.chunks = map[int]chunk{0: {offset: 0, size: n, tally: tally}}
+	if src.sink && err == nil {
+		src.keep(0, piece)
 	}
 	if err != nil {
 		writeDSMError(w, http.StatusBadRequest, "upload_failed", "The upload stopped before the whole file arrived: "+err.Error()+". Upload it again.")
@@ -358,7 +356,7 @@ func (p *Portal) dsmChunk(w http.ResponseWriter, r *http.Request) {
 		writeDSMError(w, http.StatusBadRequest, "upload_finished", "This upload was already committed.")
 		return
 	}
-	f, head := src.file, src.head
+	f := src.file
 	src.busy++
 	p.dsm.mu.Unlock()
 	// Chunks may arrive in parallel and out of order; each is written at
@@ -366,11 +364,12 @@ func (p *Portal) dsmChunk(w http.ResponseWriter, r *http.Request) {
 	var (
 		n     int64
 		err   error
-		tally csvTally
+		piece sinkPiece
 	)
 	body := io.LimitReader(r.Body, p.chunkSize+1)
 	if src.sink {
-		n, tally, err = sinkChunk(head, off, body)
+		piece, err = sinkChunk(off, body)
+		n = piece.size
 	} else {
 		n, err = io.Copy(io.NewOffsetWriter(f, off), body)
 	}
@@ -386,7 +385,11 @@ func (p *Portal) dsmChunk(w http.ResponseWriter, r *http.Request) {
 	case n == 0:
 		writeDSMError(w, http.StatusBadRequest, "empty_chunk", fmt.Sprintf("Chunk %d is empty.", seq))
 	default:
-		src.chunks[seq] = chunk{offset: off, size: n, tally: tally}
+		if src.sink {
+			src.keep(seq, piece)
+		} else {
+			src.chunks[seq] = chunk{offset: off, size: n}
+		}
 		writeJSON(w, http.StatusOK, map[string]any{"seq_num": seq, "byte_offset": off, "end_byte_offset": off + n})
 	}
 }

@@ -112,19 +112,39 @@ func writeSinkEntries(w http.ResponseWriter, firstSID uint64, rows int64) {
 // header row.
 const sinkHeadSize = 64 << 10
 
-// sinkChunk counts the records of one piece of a sink upload, at offset
-// off in the file, keeping the bytes that fall in the source's head.
-func sinkChunk(head []byte, off int64, r io.Reader) (int64, csvTally, error) {
-	t := newCSVTally()
-	at := off
-	n, err := sinkRead(r, func(b []byte) {
-		if at < int64(len(head)) {
-			copy(head[at:], b)
+// sinkPiece is what a sink keeps of one piece of an upload (the whole of
+// a single-shot upload, or a chunk): its size, the tally of its records,
+// and its bytes that fall in the first sinkHeadSize of the file.
+type sinkPiece struct {
+	offset, size int64
+	tally        csvTally
+	head         []byte
+}
+
+// sinkChunk counts the records of the piece of a sink upload at offset
+// off in the file.
+func sinkChunk(off int64, r io.Reader) (sinkPiece, error) {
+	p := sinkPiece{offset: off, tally: newCSVTally()}
+	_, err := sinkRead(r, func(b []byte) {
+		if at := p.offset + p.size; at < sinkHeadSize {
+			p.head = append(p.head, b[:min(int64(len(b)), sinkHeadSize-at)]...)
 		}
-		at += int64(len(b))
-		t.add(b)
+		p.size += int64(len(b))
+		p.tally.add(b)
 	})
-	return n, t, err
+	return p, err
+}
+
+// keep records a piece that arrived whole. The caller holds dsm.mu, so
+// a chunk sent twice at once does not write the head twice at once.
+func (src *source) keep(seq int, p sinkPiece) {
+	if len(p.head) > 0 {
+		if src.head == nil {
+			src.head = make([]byte, sinkHeadSize)
+		}
+		copy(src.head[p.offset:], p.head)
+	}
+	src.chunks[seq] = chunk{offset: p.offset, size: p.size, tally: p.tally}
 }
 
 // sinkParse makes the input schema of a committed sink upload from its
@@ -135,11 +155,11 @@ func (p *Portal) sinkParse(src *source) {
 	fail := func(msg string) { src.failedAt, src.failure = now, msg }
 	kept := src.head[:min(src.size, int64(len(src.head)))]
 	headers := intOption(src.parseOptions, "header_count")
-	if src.size > int64(len(kept)) {
+	if src.size > sinkHeadSize {
 		t := newCSVTally()
 		t.add(kept)
 		if whole, _, _ := t.resolve(0, false); whole < int64(max(headers, 1)) {
-			fail(fmt.Sprintf("The header is longer than the %d bytes a sink dataset keeps of an upload; socratatest cannot read it.", len(src.head)))
+			fail(fmt.Sprintf("The header is longer than the %d bytes a sink dataset keeps of an upload; socratatest cannot read it.", sinkHeadSize))
 			return
 		}
 	}

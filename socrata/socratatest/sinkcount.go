@@ -127,19 +127,36 @@ func (t *csvTally) records() int64 {
 	return n
 }
 
-// jsonTally counts the objects at the top level of a JSON array (the rows
-// of a SODA write) in one pass, looking only at brackets, braces and
-// strings, so nested objects and braces or quotes inside strings are not
-// counted. It checks nothing else. Strings, most of a row, are skipped
-// eight bytes at a time. Strings are skipped with
-// bytes.IndexByte to their closing quote.
+// jsonTally counts the rows of a SODA JSON body, an array of objects: the
+// objects that are not inside another object. It looks only at braces,
+// quotes and backslashes, so nested objects and braces or quotes inside
+// strings are not counted, and it checks nothing else.
+//
+// It reads eight bytes at a time: a word's quotes and braces become bit
+// masks, a running XOR of the quote bits tells which bytes are inside a
+// string, and only braces outside strings are looked at one by one. A word
+// with a backslash in it (an escape) is read byte by byte.
 type jsonTally struct {
-	depth   int
+	depth   int // braces open
 	inStr   bool
-	slashes bool // inside a string, an odd run of backslashes ended the last buffer
+	escape  bool // the next byte is escaped
 	started bool // the first byte that is not white space was seen
 	array   bool // and it was '['
 	objects int64
+}
+
+// Every byte 0x01, and every byte 0x80.
+const (
+	lowBits  = 0x0101010101010101
+	highBits = 0x8080808080808080
+)
+
+// matchBytes sets the high bit of exactly the bytes of x that are c.
+func matchBytes(x uint64, c byte) uint64 {
+	y := x ^ uint64(c)*lowBits
+	// A byte of y is zero when adding 0x7f to its low seven bits leaves
+	// the high bit clear and its own high bit is clear too.
+	return ^((y&^highBits + (highBits - lowBits)) | y) & highBits
 }
 
 func (t *jsonTally) add(b []byte) {
@@ -152,78 +169,59 @@ func (t *jsonTally) add(b []byte) {
 			}
 		}
 	}
-	depth, n := t.depth, t.objects
-	for i < len(b) {
-		if t.inStr {
-			if t.slashes {
-				// The byte after a backslash is escaped, a quote too.
-				t.slashes = false
-				i++
-				continue
-			}
-			k := stringStop(b, i)
-			switch {
-			case k == len(b):
-				i = k
-			case b[k] == '\\':
-				t.slashes = true
-				i = k + 1
-			default:
-				t.inStr = false
-				i = k + 1
-			}
-			continue
-		}
-		switch b[i] {
-		case '"':
-			t.inStr = true
-		case '{':
-			if depth == 1 {
-				n++
-			}
-			depth++
-		case '[':
-			depth++
-		case '}', ']':
-			depth--
-		}
-		i++
-	}
-	t.depth, t.objects = depth, n
-}
-
-// oddSlashes reports whether b ends in an odd number of backslashes.
-func oddSlashes(b []byte) bool {
-	n := 0
-	for j := len(b) - 1; j >= 0 && b[j] == '\\'; j-- {
-		n++
-	}
-	return n%2 == 1
-}
-
-// Every byte 0x01, and every byte 0x80: the constants of the classic
-// test for a zero byte in a word.
-const (
-	lowBits  = 0x0101010101010101
-	highBits = 0x8080808080808080
-)
-
-// stringStop is the index of the first quote or backslash in b from i on,
-// or len(b). It looks at eight bytes at a time: x^(c*lowBits) has a zero
-// byte where x has c, and (v-lowBits)&^v&highBits marks zero bytes of v,
-// exactly in its lowest set bit (higher ones may be false).
-func stringStop(b []byte, i int) int {
 	for ; i+8 <= len(b); i += 8 {
 		x := binary.LittleEndian.Uint64(b[i:])
-		q, s := x^('"'*lowBits), x^('\\'*lowBits)
-		if m := ((q-lowBits)&^q | (s-lowBits)&^s) & highBits; m != 0 {
-			return i + bits.TrailingZeros64(m)>>3
+		if t.escape || matchBytes(x, '\\') != 0 {
+			t.bytes(b[i : i+8])
+			continue
+		}
+		q := matchBytes(x, '"')
+		// Bit 8k+7 of in: the quotes in bytes 0..k are odd in number, so
+		// byte k is inside a string if the word did not begin in one.
+		in := q ^ q<<8
+		in ^= in << 16
+		in ^= in << 32
+		if t.inStr {
+			in = ^in
+		}
+		for br := (matchBytes(x, '{') | matchBytes(x, '}')) &^ in & highBits; br != 0; br &= br - 1 {
+			if b[i+bits.TrailingZeros64(br)>>3] == '{' {
+				if t.depth == 0 {
+					t.objects++
+				}
+				t.depth++
+			} else {
+				t.depth--
+			}
+		}
+		if bits.OnesCount64(q)%2 == 1 {
+			t.inStr = !t.inStr
 		}
 	}
-	for ; i < len(b); i++ {
-		if b[i] == '"' || b[i] == '\\' {
-			return i
+	t.bytes(b[i:])
+}
+
+// bytes reads b one byte at a time.
+func (t *jsonTally) bytes(b []byte) {
+	for _, c := range b {
+		switch {
+		case t.escape:
+			t.escape = false
+		case t.inStr:
+			if c == '\\' {
+				t.escape = true
+			} else if c == '"' {
+				t.inStr = false
+			}
+		case c == '"':
+			t.inStr = true
+		case c == '{':
+			if t.depth == 0 {
+				t.objects++
+			}
+			t.depth++
+		case c == '}':
+			t.depth--
 		}
 	}
-	return i
 }

@@ -110,3 +110,23 @@ func TestDatasetStepDirectEntry(t *testing.T) {
 		})
 	}
 }
+
+func TestDatasetStepWarnsBeforePickingReadOnly(t *testing.T) {
+	h := newHarness(t)
+	s := newTestDatasetStep(t, h, 78, 30)
+	s = press(t, s, socratatest.SyncedCopyID)
+	if v := h.plain(s.View()); !strings.Contains(v, "not update it") {
+		t.Fatalf("read-only dataset's details do not say so:\n%s", v)
+	}
+	s = press(t, s, "enter")
+	if s.Done() {
+		t.Fatal("a dataset the user cannot update was picked without a warning")
+	}
+	if v := h.plain(s.View()); !strings.Contains(v, "Press enter again") {
+		t.Fatalf("no confirmation asked:\n%s", v)
+	}
+	s = press(t, s, "enter")
+	if !s.Done() {
+		t.Fatal("second enter did not pick it")
+	}
+}

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,14 +13,13 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+	xgolden "github.com/charmbracelet/x/exp/golden"
 	"github.com/muesli/termenv"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/socrata/socratatest"
 	"github.com/ctopendata/socrata-wizard/wizard"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func init() {
 	// Goldens are plain text, and dates print the same on every machine.
@@ -123,27 +121,11 @@ func (h *harness) plain(view string) string {
 	return strings.Join(lines, "\n")
 }
 
-// golden compares got with testdata/<test name>.golden, or rewrites it with
-// -update.
+// golden compares a plain view with testdata/<test name>.golden; run the
+// tests with -update to rewrite the files after checking the change.
 func golden(t *testing.T, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", strings.ReplaceAll(t.Name(), "/", "_")+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("no golden file (run go test ./tui -update): %v", err)
-	}
-	if string(want) != got {
-		t.Errorf("view differs from %s (run go test ./tui -update after checking it):\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
-	}
+	xgolden.RequireEqual(t, []byte(got))
 }
 
 // keys turns a description into key messages: "enter", "esc", "tab",
@@ -208,4 +190,10 @@ func press(t testing.TB, s step, specs ...string) step {
 		s = run(t, s, cmd)
 	}
 	return s
+}
+
+// isCosmetic reports whether a message only animates: spinner ticks.
+func isCosmetic(m tea.Msg) bool {
+	_, ok := m.(spinner.TickMsg)
+	return ok
 }

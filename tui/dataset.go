@@ -412,7 +412,7 @@ func (s *datasetStep) detailView() string {
 	lines := datasetDetailLines(s.st, s.detail, s.detailRows, s.userID(), s.width)
 	if s.confirmRO {
 		warn := s.st.Warn.Render(wrap("You cannot update this dataset, so an upload to it will be refused. Press enter again to use it anyway (to check a file against it), or esc to pick another.", s.width))
-		lines = append(strings.Split(warn, "\n"), lines...)
+		lines = append(append(strings.Split(warn, "\n"), ""), lines...)
 	}
 	s.detailScroll = min(s.detailScroll, max(len(lines)-s.height, 0))
 	end := min(len(lines), s.detailScroll+s.height)
@@ -447,7 +447,7 @@ func datasetDetailLines(st *Styles, ds *socrata.Dataset, rows []socrata.Row, use
 	if rowID == "" {
 		rowID = "none (uploads add rows; replace works, upsert by key and delete do not)"
 	}
-	add(fmt.Sprintf("Row identifier: %s", rowID))
+	add(wrap(fmt.Sprintf("Row identifier: %s", rowID), width))
 	add("")
 	add(st.Title.Render(fmt.Sprintf("Columns (%d)", len(ds.Columns))))
 	nameW := min(max(width*2/5, 12), 40)

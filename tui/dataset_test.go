@@ -113,8 +113,16 @@ func TestDatasetStepDirectEntry(t *testing.T) {
 
 func TestDatasetStepWarnsBeforePickingReadOnly(t *testing.T) {
 	h := newHarness(t)
+	// A public dataset of another publisher, not shared: readable only.
+	err := h.srv.Portal.AddDataset(socratatest.DatasetSpec{
+		ID: "othr-pub1", Name: "SAMPLE Someone Else's Counts", Owner: socratatest.OtherPublisherID,
+		Columns: []socratatest.ColumnSpec{{FieldName: "n", Name: "N", Type: "number"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
 	s := newTestDatasetStep(t, h, 78, 30)
-	s = press(t, s, socratatest.SyncedCopyID)
+	s = press(t, s, "othr-pub1")
 	if v := h.plain(s.View()); !strings.Contains(v, "not update it") {
 		t.Fatalf("read-only dataset's details do not say so:\n%s", v)
 	}
@@ -122,7 +130,7 @@ func TestDatasetStepWarnsBeforePickingReadOnly(t *testing.T) {
 	if s.Done() {
 		t.Fatal("a dataset the user cannot update was picked without a warning")
 	}
-	if v := h.plain(s.View()); !strings.Contains(v, "Press enter again") {
+	if v := h.plain(s.View()); !strings.Contains(strings.Join(strings.Fields(v), " "), "Press enter again") {
 		t.Fatalf("no confirmation asked:\n%s", v)
 	}
 	s = press(t, s, "enter")

@@ -95,7 +95,7 @@ func TestDatasetStepDirectEntry(t *testing.T) {
 		{"not found", "zzzz-9999", "no such dataset"},
 		{"private", socratatest.PrivateDatasetID, "permission"},
 		{"story", socratatest.StoryID, "cannot take an upload"},
-		{"read only", socratatest.SyncedCopyID, ""},
+		{"synced copy", socratatest.SyncedCopyID, "new backend copy"},
 		{"other portal", "https://data.example.gov/d/abcd-1234", "sign in to that portal first"},
 	}
 	for _, tt := range tests {

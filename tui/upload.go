@@ -38,6 +38,7 @@ type uploadStep struct {
 	file   *wizard.CSVFile
 	job    *wizard.Job
 	rows   int64 // from the check, for the confirmation
+	bad    int64 // rows with bad values, from the check
 
 	route   wizard.Route
 	state   uploadState
@@ -65,7 +66,7 @@ func newUploadStep(deps Deps, d wizard.Draft) *uploadStep {
 		route:  wizard.RouteAuto,
 	}
 	if d.Report != nil {
-		s.rows = d.Report.Rows
+		s.rows, s.bad = d.Report.Rows, d.Report.BadRows
 	}
 	if d.SendBadRows {
 		s.job.BadRows = wizard.SendBadRows
@@ -236,8 +237,11 @@ func (s *uploadStep) confirmView() string {
 	} else {
 		b.WriteString(wrap("from "+filepath.Base(s.file.Path)+".", s.width) + "\n")
 	}
-	if s.job.BadRows != wizard.SendBadRows && s.rows > 0 {
-		b.WriteString(s.st.Muted.Render("Rows with bad values are not sent.") + "\n")
+	switch {
+	case s.bad > 0 && s.job.BadRows == wizard.SendBadRows:
+		b.WriteString(s.st.Warn.Render(wrap(fmt.Sprintf("The %s rows with bad values are sent as they are; the portal's verdict on each is reported with its line.", commas(s.bad)), s.width)) + "\n")
+	case s.bad > 0:
+		b.WriteString(s.st.Muted.Render(wrap(fmt.Sprintf("The %s rows with bad values are not sent; they are written, with the reason, to %s.", commas(s.bad), filepath.Base(wizard.RejectedPath(s.file.Path))), s.width)) + "\n")
 	}
 	b.WriteString("\n" + s.st.Label.Render("Route: "))
 	for r := wizard.RouteAuto; r <= wizard.RouteDSMAPI; r++ {

@@ -37,7 +37,13 @@ type JobError struct {
 	// Problems are lower-case sentences, each saying what is wrong and,
 	// where it is not obvious, what to do.
 	Problems []string
+	// Err is the operating system's error when the file could not be
+	// opened, kept for errors.Is and out of the message.
+	Err error
 }
+
+// Unwrap returns the operating system's error, if any.
+func (e *JobError) Unwrap() error { return e.Err }
 
 // Error lists the problems on one line.
 func (e *JobError) Error() string {
@@ -261,7 +267,11 @@ func relativeTo(dir, file string) string {
 func LoadJob(path string) (*Job, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open the job file: %w", err)
+		why := osReason(err)
+		if errors.Is(err, os.ErrNotExist) {
+			why += ": check the path, or save the job again from the wizard"
+		}
+		return nil, &JobError{Path: path, Problems: []string{why}, Err: err}
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxJobFileSize+1))

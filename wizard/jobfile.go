@@ -204,7 +204,9 @@ func contains(list []string, s string) bool {
 // crash never leaves half a job behind. When the data file lies in the job
 // file's directory or below it, File is written relative to that
 // directory, so the pair can be moved together; otherwise it is written
-// absolute. j itself is not changed. A job holds no secret, so the file is
+// absolute. A relative j.File is taken as relative to the working
+// directory, like a path typed on the command line (LoadJob returns File
+// absolute, so a loaded job saves back unchanged). j itself is not changed. A job holds no secret, so the file is
 // world-readable (0644) like any document.
 func SaveJob(path string, j *Job) error {
 	out := *j

@@ -80,6 +80,9 @@ func runLogin(ctx context.Context, e *env, args []string) int {
 	}
 	p, err := wizard.SaveLogin(ctx, wizard.NewKeyringStore(), ps, string(dom), creds, u, *makeDefault)
 	if err != nil {
+		// The portal took the credentials; only keeping them failed. Say
+		// so, or the person starts doubting a secret that was right.
+		fmt.Fprintln(e.stderr, wizard.SignedInLine(u, string(dom))+", but the login could not be saved.")
 		return fail(e, err)
 	}
 	fmt.Fprintln(e.stdout, wizard.SignedInLine(u, string(dom)))

@@ -6,6 +6,7 @@ import (
 	"crypto/rand"
 	"encoding/base64"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"io/fs"
 	"os"
@@ -131,6 +132,7 @@ type fixture struct {
 
 	mu       sync.Mutex
 	captured []capture // every stdout and stderr of every run
+	written  []capture // files under root, as they were at each snapshot
 }
 
 // capture is what one run printed.
@@ -184,7 +186,8 @@ func newFixture(t *testing.T) *fixture {
 		t.Fatal(err)
 	}
 
-	f.configDir = f.mkdir("config")
+	// The program creates its config folder itself, with its own mode.
+	f.configDir = filepath.Join(f.root, "config")
 	f.home = f.mkdir("home")
 	f.tmp = f.mkdir("tmp")
 	f.data = f.mkdir("data")
@@ -340,12 +343,16 @@ func expect(t *testing.T, r result, code int, wants ...string) {
 	}
 }
 
-// files lists every regular file under the given roots, by path.
+// files lists every regular file under the given roots, by path. A root
+// that does not exist has none.
 func files(t *testing.T, roots ...string) []string {
 	t.Helper()
 	var out []string
 	for _, root := range roots {
 		err := filepath.WalkDir(root, func(p string, d fs.DirEntry, err error) error {
+			if errors.Is(err, fs.ErrNotExist) && p == root {
+				return nil
+			}
 			if err != nil {
 				return err
 			}
@@ -389,4 +396,18 @@ func (f *fixture) writeJob(name, csvFile string) string {
 		f.t.Fatal(err)
 	}
 	return p
+}
+
+// snapshot keeps the content of every file under the fixture's root as it
+// is now, so that a file later rewritten or removed (the login index after
+// logout, a checkpoint after a finished upload) is still searched.
+func (f *fixture) snapshot() {
+	f.t.Helper()
+	for _, p := range files(f.t, f.root) {
+		data, err := os.ReadFile(p)
+		if err != nil {
+			f.t.Fatal(err)
+		}
+		f.written = append(f.written, capture{p, string(data)})
+	}
 }

@@ -175,6 +175,15 @@ func connectHeadless(ctx context.Context, e *env, profile, domain string, ref wi
 	case profile != "" || ref.Login == "":
 		p, err := ps.Find(profile)
 		if err != nil {
+			if c, ok, _ := wizard.EnvCredentials(e.getenv); ok && profile == "" {
+				// A scheduler's environment names no portal, and "no
+				// saved login" would send the person to the wrong fix.
+				vars := wizard.EnvKeyID + " and " + wizard.EnvKeySecret
+				if c.Kind == socrata.Password {
+					vars = wizard.EnvUsername + " and " + wizard.EnvPassword
+				}
+				return nil, fmt.Errorf("%s are set, but they do not say which portal they are for: add --domain, such as --domain data.ct.gov", vars)
+			}
 			return nil, err
 		}
 		domain, ref = p.Domain, p.Ref()

@@ -78,6 +78,13 @@ func TestBinaryCommands(t *testing.T) {
 		}
 		r = f.run("", f.secretEnv(), "whoami", "--domain", url)
 		expect(t, r, exitOK, "stdout:Signed in as Erin Endtoend (publisher)", "stdout:Credentials from environment variables.")
+		r = f.run("", []string{wizard.EnvUsername + "=" + f.acc.Email, wizard.EnvPassword + "=" + f.acc.Password}, "whoami", "--domain", url)
+		expect(t, r, exitOK, "stdout:Signed in as Erin Endtoend (publisher)", "stdout:Credentials from environment variables.")
+		if !f.keyring {
+			// Without a saved login the environment alone names no portal.
+			r = f.run("", f.secretEnv(), "whoami")
+			expect(t, r, exitFailed, "stderr:SOCRATA_KEY_ID and SOCRATA_KEY_SECRET are set, but they do not say which portal they are for: add --domain")
+		}
 		r = f.run("", []string{wizard.EnvKeyID + "=" + f.acc.KeyID, wizard.EnvKeySecret + "=wrong-" + randomHex(t, 8)}, "whoami", "--domain", url)
 		expect(t, r, exitFailed, "stderr:The portal did not accept your credentials")
 	})

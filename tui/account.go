@@ -2,7 +2,6 @@ package tui
 
 import (
 	"errors"
-	"fmt"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -436,32 +435,28 @@ func (s *accountStep) verifyingDomain() string {
 func (s *accountStep) pickView() string {
 	var b strings.Builder
 	b.WriteString(s.st.Title.Render("Choose an account") + "\n")
-	b.WriteString(s.st.Muted.Render("Saved sign-ins. The secret of each is in your OS keyring; it is checked again when you choose it.") + "\n\n")
+	b.WriteString(s.st.Muted.Render(wrap("Saved sign-ins. The secret of each is in your OS keyring; it is checked again when you choose it.", s.width)))
+	b.WriteString("\n\n")
 	for i, p := range s.profiles {
-		line := fmt.Sprintf("%s  %s", p.Name(), s.st.Muted.Render(profileNote(p)))
-		b.WriteString(s.cursorLine(i == s.pick, line) + "\n")
+		name := p.DisplayName
+		if name == "" {
+			name = p.Login
+		}
+		if p.Default {
+			name += s.st.Muted.Render("  (default)")
+		}
+		kind := "password"
+		if p.Kind == socrata.APIKey {
+			kind = "API key"
+		}
+		b.WriteString(s.cursorLine(i == s.pick, truncate(name, s.width-2)) + "\n")
+		b.WriteString("    " + s.st.Muted.Render(truncate(p.Login+" on "+socrata.Domain(p.Domain).Host()+" · "+kind, s.width-4)) + "\n")
 	}
 	b.WriteString(s.cursorLine(s.pick == len(s.profiles), "Add another account…") + "\n")
 	if s.err != nil {
 		b.WriteString("\n" + s.errorView(s.err))
 	}
 	return b.String()
-}
-
-func profileNote(p wizard.Profile) string {
-	var parts []string
-	if p.DisplayName != "" {
-		parts = append(parts, p.DisplayName)
-	}
-	if p.Kind == socrata.APIKey {
-		parts = append(parts, "API key")
-	} else {
-		parts = append(parts, "password")
-	}
-	if p.Default {
-		parts = append(parts, "default")
-	}
-	return strings.Join(parts, " · ")
 }
 
 func (s *accountStep) cursorLine(on bool, text string) string {
@@ -487,7 +482,9 @@ func (s *accountStep) formView() string {
 		}
 		b.WriteString(s.cursorLine(s.focus == f && s.state == acctForm, l+value) + "\n")
 		if e, ok := s.fieldErr[f]; ok {
-			b.WriteString(padRight("", 18) + s.st.Bad.Render(truncate(e, max(s.width-18, 10))) + "\n")
+			for _, l := range strings.Split(wrap(e, max(s.width-18, 10)), "\n") {
+				b.WriteString(padRight("", 18) + s.st.Bad.Render(l) + "\n")
+			}
 		}
 	}
 	row(fieldDomain, "Portal", s.domain.View())
@@ -554,21 +551,18 @@ func (s *accountStep) problemView(title string, err error, next string) string {
 	return s.st.Title.Render(wrap(title, s.width)) + "\n\n" + s.errorView(err) + "\n\n" + wrap(next, s.width)
 }
 
-// sentence is an error's text as a sentence: capitalised, with a full
-// stop. Errors from the wizard are written for people already.
-func sentence(err error) string {
-	var sie *wizard.SignInError
-	var ke *wizard.KeyringError
-	msg := ""
-	if errors.As(err, &sie) || errors.As(err, &ke) {
-		msg = err.Error()
-	} else {
-		msg = wizard.Explain(err)
-	}
+// sentence is an error as a sentence for the screen.
+func sentence(err error) string { return wizard.Explain(err) }
+
+// capitalize makes a lower-case message from the wizard a sentence.
+func capitalize(msg string) string {
 	if msg == "" {
 		return ""
 	}
-	msg = strings.ToUpper(msg[:1]) + msg[1:]
+	first, _, _ := strings.Cut(msg, " ")
+	if !strings.ContainsAny(first, ".:/@_") {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+	}
 	if !strings.HasSuffix(msg, ".") {
 		msg += "."
 	}

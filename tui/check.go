@@ -381,7 +381,7 @@ func (s *checkStep) reportView() string {
 	name := filepath.Base(r.File)
 	switch {
 	case r.Fatal != "":
-		b.WriteString(s.st.Bad.Render("✗ "+wrap(sentenceText(r.Fatal), s.width)) + "\n")
+		b.WriteString(s.st.Bad.Render("✗ "+wrap(capitalize(r.Fatal), s.width)) + "\n")
 	case r.OK():
 		b.WriteString(s.st.Good.Render(fmt.Sprintf("✓ All %s rows of %s can be sent.", commas(r.Rows), name)) + "\n\n")
 		b.WriteString(wrap("Every value was converted the way the upload will send it, and none would be rejected. Press enter to choose how to send them.", s.width))
@@ -392,7 +392,7 @@ func (s *checkStep) reportView() string {
 	}
 	for _, m := range r.Mapping {
 		if m.Severity == wizard.SeverityError {
-			b.WriteString(s.st.Bad.Render(truncate("✗ "+sentenceText(m.Message), s.width)) + "\n")
+			b.WriteString(s.st.Bad.Render(truncate("✗ "+capitalize(m.Message), s.width)) + "\n")
 		}
 	}
 	if r.Structure > 0 {

@@ -99,13 +99,21 @@ func signInProfile(deps Deps, p wizard.Profile) tea.Cmd {
 
 func verify(deps Deps, domain string, creds socrata.Credentials, fromProfile bool) signedInMsg {
 	msg := signedInMsg{domain: domain, creds: creds, fromProfile: fromProfile}
-	c, err := deps.connect(domain, creds)
+	// A person is waiting: try twice, quickly, rather than back off for
+	// a minute against a portal that is down or a mistyped address. The
+	// client kept for the rest of the session retries patiently.
+	quick, err := deps.connect(domain, creds, socrata.WithRetry(socrata.RetryPolicy{MaxAttempts: 2, Base: 500 * time.Millisecond, Max: 2 * time.Second}))
 	if err != nil {
 		msg.err = err
 		return msg
 	}
-	msg.client = c
-	msg.user, msg.err = wizard.Verify(deps.Ctx, c, domain)
+	msg.user, msg.err = wizard.Verify(deps.Ctx, quick, domain)
+	if msg.user != nil {
+		msg.client, err = deps.connect(domain, creds)
+		if err != nil {
+			msg.err = err
+		}
+	}
 	return msg
 }
 

@@ -31,6 +31,9 @@ type Deps struct {
 	Profiles *wizard.Profiles
 	// HTTPClient is given to every portal client; nil means the default.
 	HTTPClient *http.Client
+	// Retries carries the portal client's retries into the upload's
+	// progress notes ("portal busy (503): retrying in 4s").
+	Retries *wizard.RetryNotes
 	// DefaultDomain is offered on the account form (data.ct.gov).
 	DefaultDomain string
 	// Preset fills in the account form, as the demo does.
@@ -70,6 +73,9 @@ func (d Deps) withDefaults() Deps {
 	if d.Styles == nil {
 		d.Styles = DefaultStyles(lipgloss.DefaultRenderer())
 	}
+	if d.Retries == nil {
+		d.Retries = &wizard.RetryNotes{}
+	}
 	if d.Debounce == 0 {
 		d.Debounce = 300 * time.Millisecond
 	}
@@ -80,8 +86,13 @@ func (d Deps) withDefaults() Deps {
 }
 
 // connect makes a portal client for the domain and credentials.
-func (d Deps) connect(domain string, c socrata.Credentials) (*socrata.Client, error) {
-	return socrata.NewClient(domain, c, d.HTTPClient, socrata.WithUserAgent(d.Version))
+func (d Deps) connect(domain string, c socrata.Credentials, opts ...socrata.Option) (*socrata.Client, error) {
+	base := []socrata.Option{socrata.WithUserAgent(d.Version)}
+	if d.Retries != nil {
+		base = append(base, socrata.WithOnRetry(d.Retries.OnRetry))
+	}
+	opts = append(base, opts...)
+	return socrata.NewClient(domain, c, d.HTTPClient, opts...)
 }
 
 // newInput makes a text input in the interface's style.

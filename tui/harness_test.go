@@ -43,8 +43,17 @@ func newHarness(t *testing.T) *harness {
 	srv := socratatest.NewServer(socratatest.WithSamples())
 	t.Cleanup(srv.Close)
 	dir := t.TempDir()
-	if _, err := socratatest.WriteSamples(dir); err != nil {
+	files, err := socratatest.WriteSamples(dir)
+	if err != nil {
 		t.Fatal(err)
+	}
+	// The file chooser lists newest first; one time for all keeps the
+	// order (then by name) the same on every run.
+	stamp := time.Date(2024, 8, 1, 0, 0, 0, 0, time.UTC)
+	for _, f := range files {
+		if err := os.Chtimes(f, stamp, stamp); err != nil {
+			t.Fatal(err)
+		}
 	}
 	ps, err := wizard.LoadProfiles(t.TempDir())
 	if err != nil {
@@ -63,7 +72,7 @@ func newHarness(t *testing.T) *harness {
 		FileDir:  dir,
 		NoBlink:  true,
 		Debounce: time.Millisecond,
-	}}
+	}.withDefaults()}
 }
 
 // demoCreds are the sample publisher's API key.
@@ -105,6 +114,7 @@ func (h *harness) sample(name string) string { return filepath.Join(h.dir, name)
 func (h *harness) plain(view string) string {
 	s := ansi.Strip(view)
 	s = strings.ReplaceAll(s, h.srv.Host(), "127.0.0.1:PORT")
+	s = strings.ReplaceAll(s, h.srv.Portal.Demo().KeyID, "DEMO-KEY-ID")
 	s = strings.ReplaceAll(s, h.dir, "SAMPLES")
 	lines := strings.Split(s, "\n")
 	for i, l := range lines {
@@ -161,7 +171,7 @@ func keys(specs ...string) []tea.Msg {
 // messages back into the step, as the program would. The harness turns
 // cursor blinking off and the search debounce down to a millisecond, so
 // every command here finishes promptly.
-func run(t *testing.T, s step, cmd tea.Cmd) step {
+func run(t testing.TB, s step, cmd tea.Cmd) step {
 	t.Helper()
 	queue := []tea.Cmd{cmd}
 	for n := 0; len(queue) > 0; n++ {
@@ -190,7 +200,7 @@ func run(t *testing.T, s step, cmd tea.Cmd) step {
 }
 
 // press sends keys to a step, running what they lead to.
-func press(t *testing.T, s step, specs ...string) step {
+func press(t testing.TB, s step, specs ...string) step {
 	t.Helper()
 	for _, m := range keys(specs...) {
 		var cmd tea.Cmd

@@ -284,8 +284,16 @@ func (s *mappingStep) updatePicker(msg tea.KeyMsg) (step, tea.Cmd) {
 	return s, nil
 }
 
-// tableRows is how many mapping rows fit above the issues.
-func (s *mappingStep) tableRows() int { return max(s.height-12, 3) }
+// tableRows is how many mapping rows fit: the step's height less the
+// heading (4 lines), the note on the cursor row (2), a blank line, the
+// issues and the notice.
+func (s *mappingStep) tableRows() int {
+	used := 7 + len(s.issueLines()) + len(s.mapping.Points)
+	if s.notice != "" {
+		used += 2
+	}
+	return max(s.height-used, 3)
+}
 
 func (s *mappingStep) scroll() {
 	h := s.tableRows()
@@ -379,11 +387,11 @@ func (s *mappingStep) fileView() string {
 		b.WriteString("\n" + s.st.ErrorBox.Render(s.st.Bad.Render(wrap(sentence(s.fileErr), max(s.width-4, 10)))) + "\n")
 	}
 	if len(s.files) > 0 {
-		b.WriteString("\n" + s.st.Muted.Render("Files found here:") + "\n")
+		b.WriteString("\n" + s.st.Muted.Render(truncate("Files in "+s.listDir()+":", s.width)) + "\n")
 		room := max(s.height-8, 3)
 		start := max(0, s.fileSel-room+1)
 		for i := start; i < len(s.files) && i < start+room; i++ {
-			name := truncate(s.files[i], s.width-2)
+			name := truncate(s.relName(s.files[i]), s.width-2)
 			if i == s.fileSel {
 				b.WriteString(s.st.Selected.Render("› "+name) + "\n")
 			} else {
@@ -394,19 +402,40 @@ func (s *mappingStep) fileView() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-// mapCols sizes the table's columns to the width.
+// listDir is the folder the listed files are in.
+func (s *mappingStep) listDir() string {
+	if len(s.files) > 0 {
+		return filepath.Dir(s.files[0])
+	}
+	return s.deps.FileDir
+}
+
+// relName shows a listed file by its name when it is in the listed
+// folder, and by its whole path otherwise.
+func (s *mappingStep) relName(p string) string {
+	if filepath.Dir(p) == s.listDir() {
+		return filepath.Base(p)
+	}
+	return p
+}
+
+// mapCols sizes the table's columns to the width. "Matched by" gets a
+// column only on wide screens; otherwise the line under the table says it
+// for the row under the cursor.
 type mapCols struct{ src, field, typ, how, sample int }
 
 func mappingColumns(width int) mapCols {
-	c := mapCols{src: 20, field: 20, typ: 14, how: 16}
-	switch {
-	case width < 70:
-		c.how = 0
-		c.src, c.field, c.typ = 16, 16, 10
-	case width < 100:
-		c.src, c.field, c.typ, c.how = 18, 18, 12, 14
+	c := mapCols{src: 20, field: 22, typ: 12}
+	if width >= 110 {
+		c.how = 18
 	}
-	used := c.src + c.field + c.typ + c.how + 8
+	if width < 70 {
+		c.src, c.field, c.typ = 16, 16, 10
+	}
+	used := c.src + c.field + c.typ + 5
+	if c.how > 0 {
+		used += c.how + 1
+	}
 	c.sample = max(width-used, 0)
 	return c
 }
@@ -445,11 +474,7 @@ func (s *mappingStep) tableView() string {
 				}
 			}
 		}
-		sample := ""
-		if i < len(s.samples) {
-			sample = strings.Join(s.samples[i], ", ")
-		}
-		line := cols.row(c.Source, field, typ, c.Describe(), sample)
+		line := cols.row(c.Source, field, typ, c.Describe(), strings.Join(s.sampleValues(i), ", "))
 		switch {
 		case i == s.cursor:
 			line = s.st.Selected.Render(line)
@@ -461,11 +486,34 @@ func (s *mappingStep) tableView() string {
 	for _, p := range s.mapping.Points {
 		b.WriteString(s.st.Muted.Render(truncate(fmt.Sprintf("  %s and %s → %s (point built from latitude and longitude)", p.Latitude, p.Longitude, p.Field), s.width)) + "\n")
 	}
-	b.WriteString("\n" + s.issuesView())
+	b.WriteString(s.st.Muted.Render(fitHeight(wrap(s.cursorNote(), s.width), 2)) + "\n\n")
+	b.WriteString(strings.Join(s.issueLines(), "\n"))
 	if s.notice != "" {
 		b.WriteString("\n" + s.st.Warn.Render(wrap(s.notice, s.width)))
 	}
 	return strings.TrimRight(b.String(), "\n")
+}
+
+func (s *mappingStep) sampleValues(i int) []string {
+	if i < len(s.samples) {
+		return s.samples[i]
+	}
+	return nil
+}
+
+// cursorNote says, for the row under the cursor, how it was matched and
+// what the field is.
+func (s *mappingStep) cursorNote() string {
+	c := s.mapping.Columns[s.cursor]
+	if c.Field == "" {
+		return fmt.Sprintf("%q is not sent (%s). enter: choose a field for it.", c.Source, c.Describe())
+	}
+	col, _ := s.ds.Column(c.Field)
+	note := fmt.Sprintf("%q fills %q (%s): matched by %s", c.Source, col.Name, c.Field, c.Describe())
+	if g, ok := s.guesses[s.cursor]; ok && g.Pattern != "" {
+		note += ", dates read as " + g.Pattern
+	}
+	return note + "."
 }
 
 func headerWord(h bool) string {
@@ -505,31 +553,29 @@ func methodHelp(m wizard.Method, ds *socrata.Dataset) string {
 	return ""
 }
 
-// issuesView lists what blocks or deserves a look, errors first, in the
-// room left under the table.
-func (s *mappingStep) issuesView() string {
-	issues := s.mapping.Check(s.ds, s.method)
+// maxIssueLines bounds the issues shown under the table, so the table
+// keeps most of the screen.
+const maxIssueLines = 4
+
+// issueLines lists what blocks or deserves a look, errors first.
+func (s *mappingStep) issueLines() []string {
 	var lines []string
-	notes := 0
-	for _, is := range issues {
+	for _, is := range s.mapping.Check(s.ds, s.method) {
 		switch is.Severity {
 		case wizard.SeverityError:
-			lines = append(lines, s.st.Bad.Render(truncate("✗ "+sentenceText(is.Message), s.width)))
+			lines = append(lines, s.st.Bad.Render(truncate("✗ "+capitalize(is.Message), s.width)))
 		case wizard.SeverityWarning:
-			lines = append(lines, s.st.Warn.Render(truncate("! "+sentenceText(is.Message), s.width)))
-		default:
-			notes++
+			lines = append(lines, s.st.Warn.Render(truncate("! "+capitalize(is.Message), s.width)))
 		}
 	}
 	if len(lines) == 0 {
-		lines = append(lines, s.st.Good.Render("✓ Ready: press c to check every value before anything is sent."))
+		return []string{s.st.Good.Render("✓ Ready: press c to check every value before anything is sent.")}
 	}
-	room := max(s.height-s.tableRows()-6, 1)
-	if len(lines) > room {
-		more := len(lines) - room + 1
-		lines = append(lines[:room-1], s.st.Muted.Render(fmt.Sprintf("… and %d more", more)))
+	if len(lines) > maxIssueLines {
+		more := len(lines) - maxIssueLines + 1
+		lines = append(lines[:maxIssueLines-1], s.st.Muted.Render(fmt.Sprintf("… and %d more", more)))
 	}
-	return strings.Join(lines, "\n")
+	return lines
 }
 
 func (s *mappingStep) pickerView() string {
@@ -570,14 +616,6 @@ func (s *mappingStep) pickerView() string {
 		b.WriteString("\n" + s.st.Warn.Render(wrap(s.notice, s.width)))
 	}
 	return strings.TrimRight(b.String(), "\n")
-}
-
-// sentenceText capitalises a lower-case message from the wizard.
-func sentenceText(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func indexOf[T comparable](list []T, v T) int {

@@ -45,11 +45,11 @@ type saveStep struct {
 	exports [exportCount]bool
 	focus   int
 
-	confirm string // a path that exists and may be replaced
-	err     error
+	confirm  string // a path that exists and may be replaced
+	err      error
 	saved    []string // files written
 	warnings []string // what the other tools cannot do as this one does
-	done    bool
+	done     bool
 
 	width, height int
 }

@@ -86,7 +86,12 @@ func (s *uploadStep) start(resume bool) tea.Cmd {
 	ctx, cancel := context.WithCancel(s.deps.Ctx)
 	s.cancel = cancel
 	ch := make(chan wizard.UploadProgress, 1)
-	opts := wizard.UploadOptions{Resume: resume, Checkpoint: wizard.CheckpointPath(wizard.DefaultJobPath(s.file.Path))}
+	opts := wizard.UploadOptions{
+		Resume:     resume,
+		Checkpoint: wizard.CheckpointPath(wizard.DefaultJobPath(s.file.Path)),
+		ResumeHint: "ctrl+r",
+		Retries:    s.deps.Retries,
+	}
 	return tea.Batch(runUpload(ctx, s.seq, s.client, s.ds, s.file, s.job, opts, ch), waitUploadProgress(s.seq, ch))
 }
 

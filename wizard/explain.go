@@ -20,6 +20,15 @@ func Explain(err error) string {
 	if err == nil {
 		return ""
 	}
+	// Errors of this program that are written for people (a failed
+	// sign-in, keyring or upload) say it best themselves; their advice is
+	// in Hint.
+	var told interface{ Hint() string }
+	if errors.As(err, &told) {
+		if e, ok := told.(error); ok {
+			return sentence(e.Error())
+		}
+	}
 	var apiErr *socrata.APIError
 	var dnsErr *net.DNSError
 	var certErr *tls.CertificateVerificationError
@@ -49,8 +58,18 @@ func Explain(err error) string {
 		return "Could not connect to the portal. Check your network connection, VPN or proxy, and the domain."
 	}
 	// Errors from this program's own checks are already sentences.
-	msg := err.Error()
-	if msg != "" {
+	return sentence(err.Error())
+}
+
+// sentence makes a message a sentence: a capital first letter, unless it
+// starts with an address or a name that must keep its case, and a full
+// stop.
+func sentence(msg string) string {
+	if msg == "" {
+		return ""
+	}
+	first, _, _ := strings.Cut(msg, " ")
+	if !strings.ContainsAny(first, ".:/@_") {
 		msg = strings.ToUpper(msg[:1]) + msg[1:]
 	}
 	if !strings.HasSuffix(msg, ".") {

@@ -138,6 +138,19 @@ type UploadProgress struct {
 	Note string
 }
 
+// Fraction is how far the upload is, from 0 to 1, for a progress bar:
+// the share of the file read or sent, and 1 once the portal is working on
+// what it was sent.
+func (p UploadProgress) Fraction() float64 {
+	switch {
+	case p.Phase == PhaseProcessing || p.Phase == PhaseDone:
+		return 1
+	case p.TotalBytes <= 0:
+		return 0
+	}
+	return min(max(float64(p.Bytes)/float64(p.TotalBytes), 0), 1)
+}
+
 // RowProblem is one rejected row: by the portal, or here before sending.
 type RowProblem struct {
 	// Line is the 1-based line of the file the row starts on, or 0 when
@@ -218,6 +231,23 @@ func (e *UploadError) Hint() string { return e.hint }
 // Unwrap returns the cause.
 func (e *UploadError) Unwrap() error { return e.err }
 
+// Explain is the whole message for a person: what happened, as a
+// sentence, then what to do. wizard.Explain should use it before looking
+// at the cause, which would lose what was applied.
+func (e *UploadError) Explain() string {
+	msg := e.msg
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+		if !strings.HasSuffix(msg, ".") {
+			msg += "."
+		}
+	}
+	if e.hint != "" {
+		msg += " " + e.hint
+	}
+	return msg
+}
+
 // ResolveRoute is the route an upload takes: r itself unless it is
 // [RouteAuto], in which case a replace and any file over [LargeFile] go
 // through the Data Management API and the rest through SODA.
@@ -249,7 +279,7 @@ func DescribeRoute(m Method, r Route, fileSize int64) string {
 	case got == RouteDSMAPI && m == Replace:
 		return fmt.Sprintf("Sending through the Data Management API, because a replace through it is all or nothing: the dataset stays as it is unless the whole %s file is applied.", size)
 	case got == RouteDSMAPI:
-		return fmt.Sprintf("Sending through the Data Management API, because the file is %s (over %s): it goes up in chunks, and the portal checks every row before applying any.", size, byteSize(LargeFile))
+		return fmt.Sprintf("Sending through the Data Management API, because the file is %s (over %s): it goes up in chunks, and the portal checks every row before applying any. An interrupted upload changes nothing and starts again from the beginning.", size, byteSize(LargeFile))
 	case m == Replace:
 		return fmt.Sprintf("Sending through SODA as one streamed request that replaces every row (%s).", size)
 	}
@@ -336,9 +366,9 @@ func Upload(ctx context.Context, c *socrata.Client, ds *socrata.Dataset, f *CSVF
 	defer u.close()
 	res := u.res
 	if res.Route == RouteDSMAPI && job.Route == RouteAuto {
-		if _, _, perr := dsmapiPlan(job, plan, f.Dialect); perr != nil {
+		if why := u.sodaInstead(); why != "" {
 			res.Route = RouteSODA
-			res.Notes = append(res.Notes, "Sent through SODA rather than the Data Management API: "+perr.Error()+".")
+			res.Notes = append(res.Notes, "Sent through SODA rather than the Data Management API: "+why+".")
 		}
 	}
 	if err := u.checkMethod(); err != nil {
@@ -513,6 +543,42 @@ func (u *uploader) checkMethod() error {
 			hint: "Run the upload again from the start, without --resume."}
 	}
 	return nil
+}
+
+// sodaInstead says why an upload the wizard would send through the Data
+// Management API should go through SODA after all, or "". That is when
+// the API cannot carry a mapped field, and when an upsert or append leaves
+// some of the dataset's fields unfilled: SODA keeps such fields as they
+// are, while a revision whose file lacks a field may drop or empty it.
+func (u *uploader) sodaInstead() string {
+	if _, _, err := dsmapiPlan(u.job, u.plan, u.f.Dialect); err != nil {
+		return err.Error()
+	}
+	if u.job.Method != Upsert && u.job.Method != Append {
+		return ""
+	}
+	if missing := u.unfilled(); len(missing) > 0 {
+		return fmt.Sprintf("the file does not fill %s %s, which SODA leaves as they are", plural(len(missing), "field", "fields"), strings.Join(missing, ", "))
+	}
+	return ""
+}
+
+// unfilled lists the dataset's fields that the plan does not fill.
+func (u *uploader) unfilled() []string {
+	filled := map[string]bool{}
+	for _, c := range u.plan.Columns {
+		filled[c.Conv.Field] = true
+	}
+	for _, p := range u.plan.Points {
+		filled[p.Field] = true
+	}
+	var out []string
+	for _, c := range u.ds.Columns {
+		if !filled[c.FieldName] {
+			out = append(out, c.FieldName)
+		}
+	}
+	return out
 }
 
 // idColumn is the index in plan.Columns of the column that fills the row

@@ -767,6 +767,14 @@ func (d *dsmRun) outputColumns(in *socrata.InputSchema, out *socrata.OutputSchem
 	cols := append([]socrata.InputColumn(nil), in.InputColumns...)
 	sort.SliceStable(cols, func(a, b int) bool { return cols[a].Position < cols[b].Position })
 	inputFor := func(i int) (string, error) {
+		if d.raw && !u.f.Dialect.Header {
+			// The portal names the columns of a file without a header
+			// itself; only their order ties them to the file's.
+			if i < len(cols) {
+				return cols[i].FieldName, nil
+			}
+			return "", fmt.Errorf("the portal read %d columns, and the file has at least %d", len(cols), i+1)
+		}
 		h := strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff"))
 		if i < len(cols) && (cols[i].DisplayName == h || cols[i].DisplayName == "") {
 			return cols[i].FieldName, nil
@@ -803,11 +811,15 @@ func (d *dsmRun) outputColumns(in *socrata.InputSchema, out *socrata.OutputSchem
 		current[s.FieldName] = s
 	}
 	var want []socrata.OutputColumnSpec
+	var missing []string
 	for _, c := range u.ds.Columns {
 		expr, mapped := exprFor[c.FieldName]
 		cur, has := current[c.FieldName]
 		if u.job.Method == Delete && c.FieldName != u.rowID {
 			continue
+		}
+		if !mapped && !has {
+			missing = append(missing, c.FieldName)
 		}
 		switch {
 		case mapped:
@@ -824,6 +836,11 @@ func (d *dsmRun) outputColumns(in *socrata.InputSchema, out *socrata.OutputSchem
 	}
 	for i := range want {
 		want[i].Position = i
+	}
+	if len(missing) > 0 && (u.job.Method == Upsert || u.job.Method == Append) {
+		u.res.Notes = append(u.res.Notes, fmt.Sprintf(
+			"The file does not fill %s %s. Through the Data Management API a portal may treat a field missing from the file as one to empty or drop; check the dataset's columns, or send updates that leave fields out through SODA.",
+			plural(len(missing), "field", "fields"), strings.Join(missing, ", ")))
 	}
 	if sameColumns(want, out.Specs()) {
 		return nil, nil

@@ -310,3 +310,61 @@ func TestStrftimeOf(t *testing.T) {
 		}
 	}
 }
+
+func TestUploadAutoRouteFallsBackToSODA(t *testing.T) {
+	e := newUploadEnv(t, envOptions{})
+	path := e.permits(3)
+	tests := []struct {
+		name   string
+		method Method
+		edit   func(job *Job)
+		want   string // why SODA, or "" to stay
+	}{
+		{"every field filled", Upsert, func(*Job) {}, ""},
+		{"a field left out of an upsert", Upsert, func(j *Job) { j.Columns[4].Field = "" }, "does not fill field paid, which SODA leaves as they are"},
+		{"a field left out of a replace", Replace, func(j *Job) { j.Columns[4].Field = "" }, ""},
+		{"a type the API route does not carry", Upsert, func(j *Job) { j.Columns[1].Type = "polygon" }, "field holder is a Polygon column"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f, job := e.open(path, tt.method)
+			job.Route = RouteAuto
+			tt.edit(job)
+			plan, err := NewPlan(job, f.Header)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u := newUploader(context.Background(), e.c, e.ds, f, job, plan, UploadOptions{})
+			defer u.close()
+			if got := u.sodaInstead(); (tt.want == "" && got != "") || !strings.Contains(got, tt.want) {
+				t.Errorf("sodaInstead() = %q, want %q", got, tt.want)
+			}
+		})
+	}
+}
+
+func TestUploadDSMAPIFileWithoutHeader(t *testing.T) {
+	e := dsmEnv(t, envOptions{})
+	var b strings.Builder
+	for i := range 12 {
+		b.WriteString(strings.Join(permitRow(i), ",") + "\n")
+	}
+	path := filepathJoin(e.dir, "noheader.csv")
+	os.WriteFile(path, []byte(b.String()), 0o644)
+	f, err := OpenCSVWith(path, OpenOptions{Header: HeaderNo})
+	if err != nil {
+		t.Fatal(err)
+	}
+	job := &Job{Version: JobVersion, Dataset: testDatasetID, File: path, Method: Upsert, Route: RouteDSMAPI, CSV: f.Dialect, RowIdentifier: "permit_id"}
+	for i, h := range f.Header {
+		job.Columns = append(job.Columns, ColumnMap{Source: h, Field: permitHeader[i], Type: string(socrata.ParseDataType(testColumns[i].Type))})
+	}
+	res, err := Upload(context.Background(), e.c, e.ds, f, job, dsmOpts())
+	if err != nil {
+		t.Fatalf("Upload: %v", err)
+	}
+	e.wantPermits(0, 12)
+	if res.FirstLine != 1 || res.AppliedThrough != 12 {
+		t.Errorf("lines %d–%d", res.FirstLine, res.AppliedThrough)
+	}
+}

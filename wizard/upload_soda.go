@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"math/rand/v2"
 	"net/http"
 	"os"
 	"slices"
@@ -349,23 +350,50 @@ func (s *sodaRun) send(b *sodaBatch) error {
 	if b.rows > 0 {
 		u.takeRetries()
 		var err error
-		wr, err = u.c.Upsert(u.send, u.ds.ID, s.enc.end(b.body), s.enc.format())
+		body := s.enc.end(b.body)
+		if s.keyless {
+			wr, err = s.appendRows(body)
+		} else {
+			wr, err = u.c.Upsert(u.send, u.ds.ID, body, s.enc.format())
+		}
 		retries := u.takeRetries()
 		if err != nil {
 			return s.batchFailed(b, err, retries)
 		}
-		switch {
-		case s.keyless && mayHaveRunTwice(retries):
-			u.res.Notes = append(u.res.Notes, fmt.Sprintf(
-				"The request carrying %s was sent again after a failure that may have come after the portal applied it; the dataset has no row identifier, so those rows may have been added twice. Check the dataset.",
-				lineRange(b.first, b.last)))
-		case mayHaveRunTwice(retries) && wr.Updated > 0:
+		if mayHaveRunTwice(retries) && wr.Updated > 0 {
 			u.res.Notes = append(u.res.Notes, fmt.Sprintf(
 				"The request carrying %s was sent again after its first answer was lost; rows the first attempt created count as updated.",
 				lineRange(b.first, b.last)))
 		}
 	}
 	return s.confirm(b, wr)
+}
+
+// appendRows sends rows to a dataset without a row identifier, where
+// sending them twice would add them twice. The client never repeats such
+// a request; it is sent again here only when the portal certainly did not
+// apply it: it asked to slow down (429), or the connection failed before
+// the request went out.
+func (s *sodaRun) appendRows(body []byte) (*socrata.WriteResult, error) {
+	u := s.u
+	const attempts = 5
+	wait := time.Second
+	for n := 1; ; n++ {
+		wr, err := u.c.Append(u.send, u.ds.ID, body, s.enc.format())
+		if err == nil || n == attempts || errors.Is(err, socrata.ErrOutcomeUnknown) || u.send.Err() != nil {
+			return wr, err
+		}
+		var ae *socrata.APIError
+		if errors.As(err, &ae) && ae.Status != http.StatusTooManyRequests {
+			return wr, err
+		}
+		d := time.Duration(rand.Int64N(int64(wait))) + wait/2
+		u.onRetry(socrata.RetryEvent{Attempt: n + 1, Max: attempts, Wait: d, Err: err})
+		if err := u.sleep(u.send, d); err != nil {
+			return nil, err
+		}
+		wait = min(wait*2, time.Minute)
+	}
 }
 
 // mayHaveRunTwice reports whether any retry followed a failure after
@@ -506,9 +534,19 @@ func (s *sodaRun) batchFailed(b *sodaBatch, err error, retries []socrata.RetryEv
 	}
 	hint := "Resume when the portal is reachable; sending those lines again is safe for an upsert."
 	if s.keyless {
-		hint = "The dataset has no row identifier, so check whether those lines were added before you resume, or they may be added twice."
+		hint = fmt.Sprintf("The dataset has no row identifier, so look at it (%s) to see whether those lines were added before you resume, or they may be added twice.", r.Link)
 	}
-	return &UploadError{msg: fmt.Sprintf("the batch carrying %s failed, and the portal may or may not have applied it: %s", lines, portalMessage(err)),
+	cause := portalMessage(err)
+	var ne interface{ Unwrap() []error }
+	if errors.Is(err, socrata.ErrOutcomeUnknown) && errors.As(err, &ne) {
+		// The client's message repeats the doubt; its cause is enough.
+		for _, e := range ne.Unwrap() {
+			if e != socrata.ErrOutcomeUnknown {
+				cause = portalMessage(e)
+			}
+		}
+	}
+	return &UploadError{msg: fmt.Sprintf("the request carrying %s failed, and the portal may or may not have applied those lines: %s", lines, cause),
 		hint: hint, err: err}
 }
 
@@ -571,9 +609,9 @@ func (s *sodaRun) finish(eof bool, readErr error) error {
 		err = s.fileError(readErr, s.lastLine)
 	case u.stopping() || s.discarded:
 		r.Stopped = true
-		err = &UploadError{msg: "stopped at your request after " + s.appliedText(), hint: s.resumeText(), err: u.ctx.Err()}
+		err = &UploadError{msg: "stopped at your request " + s.appliedText(), hint: s.resumeText(), err: u.ctx.Err()}
 	default:
-		err = &UploadError{msg: "the upload ended early after " + s.appliedText()}
+		err = &UploadError{msg: "the upload ended early " + s.appliedText()}
 	}
 	if cerr != nil {
 		err = errors.Join(err, cerr)
@@ -581,14 +619,14 @@ func (s *sodaRun) finish(eof bool, readErr error) error {
 	return err
 }
 
-// appliedText says which lines were applied: "line 20,001: lines
+// appliedText says which lines were applied: "after line 20,001: lines
 // 2–20,001 were applied; nothing after".
 func (s *sodaRun) appliedText() string {
 	r := s.u.res
 	if s.lastLine == 0 {
-		return "sending nothing: no row was applied"
+		return "before any row was applied: the dataset is unchanged"
 	}
-	return fmt.Sprintf("line %s: %s %s applied; nothing after", groupDigits(int64(s.lastLine)),
+	return fmt.Sprintf("after line %s: %s %s applied; nothing after", groupDigits(int64(s.lastLine)),
 		lineRange(r.FirstLine, s.lastLine), plural(s.lastLine-r.FirstLine+1, "was", "were"))
 }
 

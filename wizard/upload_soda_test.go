@@ -88,13 +88,21 @@ func TestUploadRetriesLoseAndDuplicateNothing(t *testing.T) {
 		// keyless uses a dataset without a row identifier.
 		keyless bool
 		note    string // a progress note expected
+		// wantErr, when set, is the failure expected, with only the
+		// first batch (lines 2–11) applied and the second in doubt.
+		wantErr string
 	}{
-		{"rate limited", socratatest.RateLimited(2), 3, false, "slow down (429): retrying in 2s"},
-		{"unavailable", socratatest.Unavailable(), 2, false, "portal busy (503)"},
-		{"gateway timeout page", socratatest.ProxyTimeout(), 1, false, "gateway timed out (504)"},
-		{"connection dropped on arrival", socratatest.DropConnection(), 2, false, "connection failed"},
-		{"reply lost after the rows were applied", socratatest.LoseReply(), 2, false, "connection failed"},
-		{"dropped on arrival, no row identifier", socratatest.DropConnection(), 1, true, "connection failed"},
+		{name: "rate limited", fault: socratatest.RateLimited(2), times: 3, note: "slow down (429): retrying in 2s"},
+		{name: "unavailable", fault: socratatest.Unavailable(), times: 2, note: "portal busy (503)"},
+		{name: "gateway timeout page", fault: socratatest.ProxyTimeout(), times: 1, note: "gateway timed out (504)"},
+		{name: "connection dropped on arrival", fault: socratatest.DropConnection(), times: 2, note: "connection failed"},
+		{name: "reply lost after the rows were applied", fault: socratatest.LoseReply(), times: 2, note: "connection failed"},
+		{name: "rate limited, no row identifier", fault: socratatest.RateLimited(2), times: 2, keyless: true, note: "slow down (429)"},
+		// Without a row identifier a request that may have arrived is
+		// never sent again: the upload stops and says which lines are in
+		// doubt.
+		{name: "dropped, no row identifier", fault: socratatest.DropConnection(), times: 1, keyless: true,
+			wantErr: "the request carrying lines 12–21 failed, and the portal may or may not have applied those lines"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -113,7 +121,23 @@ func TestUploadRetriesLoseAndDuplicateNothing(t *testing.T) {
 				return socratatest.Fault{}
 			})
 			var log progressLog
-			res, err := Upload(context.Background(), e.c, e.ds, f, job, UploadOptions{BatchRows: 10, Progress: log.add, Retries: e.notes})
+			opts := UploadOptions{BatchRows: 10, Progress: log.add, Retries: e.notes, Sleep: noSleep}
+			res, err := Upload(context.Background(), e.c, e.ds, f, job, opts)
+			if tt.wantErr != "" {
+				if err == nil || !strings.Contains(err.Error(), tt.wantErr) {
+					t.Fatalf("err = %v, want it to say %q", err, tt.wantErr)
+				}
+				if res.AppliedThrough != 11 || res.UnknownFrom != 12 || res.UnknownTo != 21 || res.Created != 10 {
+					t.Errorf("result: %+v", res)
+				}
+				if got := len(e.srv.Portal.Rows(testDatasetID)); got != 10 {
+					t.Errorf("the portal holds %d rows, want the first batch's 10", got)
+				}
+				if lines := SummaryLines(res); !containsText(lines, "Lines 12–21 may or may not have been applied") {
+					t.Errorf("summary %q", lines)
+				}
+				return
+			}
 			if err != nil {
 				t.Fatalf("Upload: %v", err)
 			}

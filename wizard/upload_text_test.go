@@ -181,3 +181,31 @@ func TestLineTable(t *testing.T) {
 		t.Errorf("%d marks for %d lines with 3 jumps", len(lt.marks), len(lines))
 	}
 }
+
+func TestProgressFraction(t *testing.T) {
+	tests := []struct {
+		p    UploadProgress
+		want float64
+	}{
+		{UploadProgress{Phase: PhaseSending, Bytes: 25, TotalBytes: 100}, 0.25},
+		{UploadProgress{Phase: PhaseSending, Bytes: 150, TotalBytes: 100}, 1},
+		{UploadProgress{Phase: PhasePreparing}, 0},
+		{UploadProgress{Phase: PhaseProcessing, Bytes: 10, TotalBytes: 100}, 1},
+	}
+	for _, tt := range tests {
+		if got := tt.p.Fraction(); got != tt.want {
+			t.Errorf("%+v: Fraction() = %v, want %v", tt.p, got, tt.want)
+		}
+	}
+}
+
+func TestUploadErrorExplain(t *testing.T) {
+	e := &UploadError{msg: "stopped at your request after line 31: lines 2–31 were applied; nothing after", hint: "Resume to continue from line 32.", err: errors.Join(errors.New("x"))}
+	want := "Stopped at your request after line 31: lines 2–31 were applied; nothing after. Resume to continue from line 32."
+	if got := e.Explain(); got != want {
+		t.Errorf("Explain() = %q, want %q", got, want)
+	}
+	if got := (&UploadError{msg: "done."}).Explain(); got != "Done." {
+		t.Errorf("Explain() = %q", got)
+	}
+}

@@ -156,7 +156,7 @@ type headless struct {
 
 // connectHeadless finds credentials for a headless command: environment
 // variables first, then the named, job's or default login in the keyring.
-func connectHeadless(ctx context.Context, e *env, profile, domain string, ref wizard.AuthRef) (*headless, error) {
+func connectHeadless(ctx context.Context, e *env, profile, domain string, ref wizard.AuthRef, opts ...socrata.Option) (*headless, error) {
 	dir, err := wizard.ConfigDir(e.getenv)
 	if err != nil {
 		return nil, err
@@ -192,7 +192,7 @@ func connectHeadless(ctx context.Context, e *env, profile, domain string, ref wi
 	if err != nil {
 		return nil, err
 	}
-	c, err := socrata.NewClient(domain, creds, nil, socrata.WithUserAgent(version))
+	c, err := socrata.NewClient(domain, creds, nil, append([]socrata.Option{socrata.WithUserAgent(version)}, opts...)...)
 	if err != nil {
 		return nil, err
 	}

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"os"
+	"os/signal"
 	"path/filepath"
 	"time"
 
@@ -59,7 +60,8 @@ func runJob(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, err)
 	}
-	h, err := connectHeadless(ctx, e, "", job.Domain, job.Auth)
+	notes := &wizard.RetryNotes{}
+	h, err := connectHeadless(ctx, e, "", job.Domain, job.Auth, socrata.WithOnRetry(notes.OnRetry))
 	if err != nil {
 		return fail(e, err)
 	}
@@ -80,7 +82,10 @@ func runJob(ctx context.Context, e *env, args []string) int {
 	res, err := wizard.Upload(ctx, h.client, ds, f, job, wizard.UploadOptions{
 		Resume:     *resume,
 		Checkpoint: wizard.CheckpointPath(jobPath),
+		ResumeHint: "socrata-wizard run --resume " + jobPath,
 		Progress:   printer.Update,
+		Retries:    notes,
+		Abort:      secondInterrupt(ctx),
 	})
 	printer.Finish()
 	if res != nil {
@@ -97,6 +102,22 @@ func runJob(ctx context.Context, e *env, args []string) int {
 		return exitFailed
 	}
 	return exitOK
+}
+
+// secondInterrupt is closed by a ctrl+c that comes after the first one
+// (which cancelled ctx and lets the request in flight finish), for a
+// person who will not wait for it.
+func secondInterrupt(ctx context.Context) <-chan struct{} {
+	abort := make(chan struct{})
+	go func() {
+		<-ctx.Done()
+		sig := make(chan os.Signal, 1)
+		signal.Notify(sig, os.Interrupt)
+		defer signal.Stop(sig)
+		<-sig
+		close(abort)
+	}()
+	return abort
 }
 
 // runExport writes a job for another tool.

@@ -40,7 +40,7 @@ func TestBinaryCommands(t *testing.T) {
 			{"wizard without a terminal", "", []string{"start"}, exitUsage, []string{"stderr:the wizard needs a terminal", "stderr:headless commands"}},
 			{"login secret on the command line", "", []string{"login", "--domain", url, "--key-id", f.acc.KeyID}, exitUsage, []string{"stderr:never from the command line", "stderr:--secret-stdin"}},
 			{"login with empty stdin", "", []string{"login", "--domain", url, "--key-id", f.acc.KeyID, "--secret-stdin"}, exitFailed, []string{"stderr:Stdin was empty: pipe the key secret or password in"}},
-			{"login with a wrong secret", "wrong-" + randomHex(t, 8) + "\n", []string{"login", "--domain", url, "--key-id", f.acc.KeyID, "--secret-stdin"}, exitFailed, []string{"stderr:The portal did not accept your credentials"}},
+			{"login with a wrong secret", "wrong-" + randomHex(t, 8) + "\n", []string{"login", "--domain", url, "--key-id", f.acc.KeyID, "--secret-stdin"}, exitFailed, []string{"stderr:did not accept these credentials"}},
 			{"login to plain http elsewhere", f.acc.KeySecret + "\n", []string{"login", "--domain", "http://example.org", "--key-id", f.acc.KeyID, "--secret-stdin"}, exitFailed, []string{"stderr:use https://example.org"}},
 			{"check without a job", "", []string{"check"}, exitUsage, []string{"stderr:check takes one job file"}},
 			{"check a missing job", "", []string{"check", filepath.Join(f.data, "nope.job.json")}, exitFailed, []string{"stderr:nope.job.json cannot be used: there is no such file"}},
@@ -86,7 +86,7 @@ func TestBinaryCommands(t *testing.T) {
 			expect(t, r, exitFailed, "stderr:SOCRATA_KEY_ID and SOCRATA_KEY_SECRET are set, but they do not say which portal they are for: add --domain")
 		}
 		r = f.run("", []string{wizard.EnvKeyID + "=" + f.acc.KeyID, wizard.EnvKeySecret + "=wrong-" + randomHex(t, 8)}, "whoami", "--domain", url)
-		expect(t, r, exitFailed, "stderr:The portal did not accept your credentials")
+		expect(t, r, exitFailed, "stderr:did not accept these credentials")
 	})
 
 	t.Run("datasets --json", func(t *testing.T) {

@@ -80,6 +80,9 @@ func runLogin(ctx context.Context, e *env, args []string) int {
 	}
 	p, err := wizard.SaveLogin(ctx, wizard.NewKeyringStore(), ps, string(dom), creds, u, *makeDefault)
 	if err != nil {
+		// The portal took the credentials; only keeping them failed. Say
+		// so, or the person starts doubting a secret that was right.
+		fmt.Fprintln(e.stderr, wizard.SignedInLine(u, string(dom))+", but the login could not be saved.")
 		return fail(e, err)
 	}
 	fmt.Fprintln(e.stdout, wizard.SignedInLine(u, string(dom)))
@@ -172,6 +175,15 @@ func connectHeadless(ctx context.Context, e *env, profile, domain string, ref wi
 	case profile != "" || ref.Login == "":
 		p, err := ps.Find(profile)
 		if err != nil {
+			if c, ok, _ := wizard.EnvCredentials(e.getenv); ok && profile == "" {
+				// A scheduler's environment names no portal, and "no
+				// saved login" would send the person to the wrong fix.
+				vars := wizard.EnvKeyID + " and " + wizard.EnvKeySecret
+				if c.Kind == socrata.Password {
+					vars = wizard.EnvUsername + " and " + wizard.EnvPassword
+				}
+				return nil, fmt.Errorf("%s are set, but they do not say which portal they are for: add --domain, such as --domain data.ct.gov", vars)
+			}
 			return nil, err
 		}
 		domain, ref = p.Domain, p.Ref()

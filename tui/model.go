@@ -137,7 +137,7 @@ func (m Model) advance(cmd tea.Cmd) (tea.Model, tea.Cmd) {
 // back returns to the previous step, which keeps what the user entered.
 func (m Model) back() (tea.Model, tea.Cmd) {
 	prev := wizard.Prev(m.cur, &m.draft)
-	if prev == m.cur {
+	if prev == m.cur || m.deps.Single {
 		return m, nil
 	}
 	if n := len(m.trail); n > 0 {

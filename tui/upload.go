@@ -155,6 +155,12 @@ func (s *uploadStep) canResume() bool {
 	return s.err != nil && s.result != nil && s.result.Resumable
 }
 
+// CanGoBack is false while an upload runs and after one finished: the
+// rows are on the portal, and going back would not take them off.
+func (s *uploadStep) CanGoBack() bool {
+	return s.state == upConfirm || (s.state == upFinished && s.err != nil)
+}
+
 // SetSize gives the step its space.
 func (s *uploadStep) SetSize(w, h int) {
 	s.width, s.height = w, h

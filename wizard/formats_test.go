@@ -240,6 +240,21 @@ func TestJobFormatsField(t *testing.T) {
 		t.Errorf("loaded formats %q", back.Columns[1].Formats)
 	}
 
+	for _, bad := range []struct {
+		formats []string
+		errWith string
+	}{
+		{[]string{"MM/dd/yyyy", "MM/dd/yyyy"}, `column "Issued": timestamp pattern "MM/dd/yyyy" is listed twice`},
+		{[]string{"MM/dd/yyyy", ""}, `column "Issued": a timestamp pattern is empty`},
+		{[]string{"MM/dd/yyyy", "HH:mm"}, `column "Issued": timestamp pattern "HH:mm" needs a year`},
+	} {
+		j := sampleJob(filepath.Join(dir, "permits.csv"))
+		j.Columns[1].Formats = bad.formats
+		if err := j.Validate(); err == nil || !strings.Contains(err.Error(), bad.errWith) {
+			t.Errorf("formats %q: err = %v, want %q", bad.formats, err, bad.errWith)
+		}
+	}
+
 	tests := []struct {
 		name, from, to string
 		errWith        []string

@@ -159,6 +159,11 @@ func (j *Job) validateColumns() []string {
 		if c.Type != "" && socrata.ParseDataType(c.Type) == socrata.Unsupported {
 			add("column %q has type %q, which cannot be written", c.Source, c.Type)
 		}
+		if len(c.Formats) > 0 {
+			if _, err := parseTimeFormats(c.Formats); err != nil {
+				add("column %q: %v", c.Source, err)
+			}
+		}
 	}
 	if mapped == 0 && len(j.Points) == 0 {
 		add("no file column is mapped onto a dataset field")

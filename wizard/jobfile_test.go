@@ -26,7 +26,7 @@ func sampleJob(file string) *Job {
 		RowIdentifier: "permit_id",
 		Columns: []ColumnMap{
 			{Source: "Permit No", Field: "permit_id", Type: "text"},
-			{Source: "Issued", Field: "issued", Type: "floating_timestamp", Format: "MM/dd/yyyy"},
+			{Source: "Issued", Field: "issued", Type: "floating_timestamp", Formats: []string{"MM/dd/yyyy"}},
 			{Source: "Fee", Field: "fee", Type: "money", Clean: true},
 			{Source: "Notes"},
 			{Source: "Lat"},

@@ -392,7 +392,7 @@ func (f *fixture) writeJob(name, csvFile string) string {
 			{Source: "site", Field: "site", Type: string(socrata.Text)},
 			{Source: "visitors", Field: "visitors", Type: string(socrata.Number)},
 			{Source: "open", Field: "open", Type: string(socrata.Checkbox)},
-			{Source: "report_date", Field: "report_date", Type: string(socrata.FloatingTimestamp), Format: "yyyy-MM-dd"},
+			{Source: "report_date", Field: "report_date", Type: string(socrata.FloatingTimestamp), Formats: []string{"yyyy-MM-dd"}},
 		},
 	}
 	p := filepath.Join(f.data, name)

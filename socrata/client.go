@@ -394,7 +394,7 @@ func (c *Client) decodeJSON(resp *http.Response, v any) error {
 		return err
 	}
 	if err := json.NewDecoder(br).Decode(v); err != nil {
-		return fmt.Errorf("socrata: could not read the portal's answer to %s %s: %w", resp.Request.Method, resp.Request.URL.Path, err)
+		return c.decodeError(resp.Request.Method, resp.Request.URL.Path, err)
 	}
 	return nil
 }

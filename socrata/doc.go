@@ -20,7 +20,10 @@
 //
 // Every answer outside 2xx is an *APIError, whatever its body (Socrata's
 // JSON in its several shapes, text, or a proxy's HTML page); a 2xx answer
-// that is not the JSON expected is one too, matching [ErrNotSocrata].
+// that is not JSON is one too. Any 2xx answer that is not the JSON
+// expected (not JSON at all, or JSON of another shape, such as a user
+// without an id) matches [ErrNotSocrata], while one cut short is a failed
+// connection.
 // Transport failures keep their cause, so errors.As finds *net.DNSError,
 // *net.OpError, TLS errors and context errors. No error text ever holds
 // the secret, the Basic header or the app token.

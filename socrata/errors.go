@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"reflect"
 	"regexp"
 	"strings"
 	"syscall"
@@ -25,7 +26,7 @@ var (
 	ErrForbidden    = errors.New("not allowed")                     // 403
 	ErrNotFound     = errors.New("not found")                       // 404
 	ErrRateLimited  = errors.New("too many requests")               // 429
-	ErrNotSocrata   = errors.New("not a socrata portal")            // an HTML or non-JSON answer
+	ErrNotSocrata   = errors.New("not a socrata portal")            // a 2xx answer that is not the JSON expected
 	ErrInsecure     = errors.New("plain http is only for loopback") // http:// to a real host
 )
 
@@ -375,3 +376,114 @@ type outcomeError struct {
 
 func (e *outcomeError) Error() string   { return e.msg }
 func (e *outcomeError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.err} }
+
+// shapeError is a successful answer that was JSON, but not in the shape
+// Socrata's API gives for the call: some other JSON service answered, or
+// the address leads somewhere on a web server that is not the API. It
+// matches [ErrNotSocrata] and, when there was one, the JSON decoding error.
+type shapeError struct {
+	host, method, path string
+	// what says in words what was wrong: "it has no user id".
+	what string
+	err  error
+}
+
+func (e *shapeError) Error() string {
+	return fmt.Sprintf("socrata: the answer %s gave to %s %s is not what Socrata's API sends (%s); check that the portal address is right and that it is a Socrata portal",
+		e.host, e.method, e.path, e.what)
+}
+
+func (e *shapeError) Unwrap() []error {
+	if e.err == nil {
+		return []error{ErrNotSocrata}
+	}
+	return []error{ErrNotSocrata, e.err}
+}
+
+// badShape is the error for a successful answer to method path whose JSON
+// was not in the shape expected; what says how, in words.
+func (c *Client) badShape(method, path, what string, err error) error {
+	return &shapeError{host: c.domain.Host(), method: method, path: path, what: c.scrub.clean(what), err: err}
+}
+
+// decodeError explains why a successful answer's JSON could not be read.
+// A body that was cut short, or whose reading failed, is a network
+// failure after the request was sent (so a write's outcome is unknown);
+// JSON that is not well formed or does not fit the call means the server
+// is not speaking Socrata's API.
+func (c *Client) decodeError(method, path string, err error) error {
+	var (
+		syntaxErr *json.SyntaxError
+		typeErr   *json.UnmarshalTypeError
+		netErr    net.Error
+	)
+	switch {
+	case errors.As(err, &syntaxErr):
+		return c.badShape(method, path, "it is not well-formed JSON", err)
+	case errors.As(err, &typeErr):
+		return c.badShape(method, path, describeTypeError(typeErr), err)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.As(err, &netErr),
+		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		hint, _ := classifyNetError(err, c.domain.Host())
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			hint = "the connection was cut off while the answer was being read"
+		}
+		return &netError{method: method, path: path, host: c.domain.Host(), hint: hint, err: err, sent: true}
+	}
+	// A value our own decoders refused, such as text where a number
+	// belongs.
+	return c.badShape(method, path, oneLine(err.Error()), err)
+}
+
+// describeTypeError says in words which JSON value did not fit: "its
+// "id" is a number, not text".
+func describeTypeError(e *json.UnmarshalTypeError) string {
+	got := jsonValueWords(e.Value)
+	want := goTypeWords(e.Type)
+	if e.Field != "" {
+		return fmt.Sprintf("its %q is %s, not %s", clip(e.Field), got, want)
+	}
+	return fmt.Sprintf("it is %s, not %s", got, want)
+}
+
+// jsonValueWords names the kind of JSON value the decoder found, as
+// json.UnmarshalTypeError.Value gives it.
+func jsonValueWords(v string) string {
+	switch {
+	case v == "array":
+		return "a list"
+	case v == "object":
+		return "an object"
+	case v == "string":
+		return "text"
+	case v == "bool":
+		return "true or false"
+	case strings.HasPrefix(v, "number"):
+		return "a number"
+	}
+	return "a " + clip(v)
+}
+
+// goTypeWords names what a Go type holds, in the same words.
+func goTypeWords(t reflect.Type) string {
+	if t == nil {
+		return "what was expected"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "text"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Pointer:
+		return goTypeWords(t.Elem())
+	}
+	return "what was expected"
+}

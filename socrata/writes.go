@@ -185,8 +185,10 @@ func (c *Client) maybeApplied(err error, what, where string) error {
 		default:
 			return err
 		}
+	case errors.Is(err, ErrNotSocrata):
+		// A successful status whose JSON was not a write result.
+		cause = "its answer was not what Socrata's API sends"
 	default:
-		// A successful status whose body could not be decoded.
 		cause = "its answer could not be read"
 	}
 	return &outcomeError{
@@ -204,17 +206,22 @@ func (c *Client) readWriteResult(resp *http.Response) (*WriteResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	method, path := resp.Request.Method, resp.Request.URL.Path
 	first, err := firstByte(br)
 	if err != nil {
-		return nil, fmt.Errorf("socrata: could not read the portal's answer to the write: %w", err)
+		return nil, c.decodeError(method, path, err)
 	}
 	dec := json.NewDecoder(br)
 	if first == '[' {
-		return readRowEntries(dec)
+		res, err := readRowEntries(dec)
+		if err != nil {
+			return nil, c.decodeError(method, path, err)
+		}
+		return res, nil
 	}
 	var obj map[string]json.RawMessage
 	if err := dec.Decode(&obj); err != nil {
-		return nil, fmt.Errorf("socrata: could not read the portal's answer to the write: %w", err)
+		return nil, c.decodeError(method, path, err)
 	}
 	return c.readSummary(resp, obj)
 }
@@ -248,12 +255,12 @@ type rowEntry struct {
 func readRowEntries(dec *json.Decoder) (*WriteResult, error) {
 	res := &WriteResult{}
 	if _, err := dec.Token(); err != nil {
-		return nil, fmt.Errorf("socrata: could not read the portal's answer to the write: %w", err)
+		return nil, err
 	}
 	for i := 0; dec.More(); i++ {
 		var e rowEntry
 		if err := dec.Decode(&e); err != nil {
-			return nil, fmt.Errorf("socrata: could not read entry %d of the portal's answer to the write: %w", i, err)
+			return nil, err
 		}
 		switch strings.ToLower(e.Typ) {
 		case "insert", "create", "created":
@@ -268,14 +275,15 @@ func readRowEntries(dec *json.Decoder) (*WriteResult, error) {
 		}
 	}
 	if _, err := dec.Token(); err != nil {
-		return nil, fmt.Errorf("socrata: the portal's answer to the write was cut short: %w", err)
+		return nil, err
 	}
 	return res, nil
 }
 
 // readSummary reads the Core ("Rows Created") and snake_case
 // ("rows_created") summaries. An object that is neither but says
-// "error" is the portal reporting a failure with a 200 status.
+// "error" is the portal reporting a failure with a 200 status; any other
+// object did not come from Socrata's API.
 func (c *Client) readSummary(resp *http.Response, obj map[string]json.RawMessage) (*WriteResult, error) {
 	res := &WriteResult{}
 	known := false
@@ -317,16 +325,17 @@ func (c *Client) readSummary(resp *http.Response, obj map[string]json.RawMessage
 		}
 	}
 	if !known {
+		body, _ := json.Marshal(obj)
+		if _, isErr := obj["error"]; !isErr {
+			return nil, c.badShape(resp.Request.Method, resp.Request.URL.Path,
+				"it did not say what the write did: "+clip(oneLine(string(body))), nil)
+		}
 		e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId")}
 		if e.RequestID == "" {
 			e.RequestID = requestID(resp)
 		}
-		body, _ := json.Marshal(obj)
 		parseErrorBody(e, "application/json", body)
 		c.scrub.apiError(e)
-		if _, isErr := obj["error"]; !isErr {
-			e.Message = "the portal's answer to the write did not say what it did: " + e.Message
-		}
 		return nil, e
 	}
 	return res, nil

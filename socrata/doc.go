@@ -33,7 +33,9 @@
 // Calls that are safe to repeat (GETs, [Client.Upsert], DSMAPI chunk
 // uploads and discards) are retried on 429, 502, 503, 504 and network
 // failures, with jittered exponential backoff that honours Retry-After
-// ([RetryPolicy]). [Client.Replace], [Client.Append] and
-// [Client.ApplyRevision] are never retried; when they fail after the
-// request may have reached the portal, the error wraps [ErrOutcomeUnknown].
+// ([RetryPolicy]); a call that was retried and still failed is a
+// *[RetryError] wrapping the last failure. [Client.Replace],
+// [Client.Append] and [Client.ApplyRevision] are never retried; when they
+// fail after the request may have reached the portal, the error is an
+// *[OutcomeError], matching [ErrOutcomeUnknown], that says what to check.
 package socrata

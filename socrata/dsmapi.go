@@ -660,8 +660,8 @@ func (c *Client) ApplyRevision(ctx context.Context, rev *Revision, outputSchemaI
 	path := c.follow(rev.links, "apply", nil, revisionPath(rev.Dataset, rev.Seq)+"/apply")
 	var v taskSetJSON
 	if _, err := c.dsmapi(ctx, &request{method: http.MethodPut, path: path, body: body, contentType: "application/json", accept202: true}, &v); err != nil {
-		return nil, c.maybeApplied(err, fmt.Sprintf("applying revision %d of %s", rev.Seq, rev.Dataset),
-			fmt.Sprintf("the dataset at %s (or the revision's status)", c.datasetLink(rev.Dataset)))
+		return nil, c.maybeApplied(err, fmt.Sprintf("revision %d of %s", rev.Seq, rev.Dataset),
+			fmt.Sprintf("Check the dataset at %s (or the revision's status) before you try again", c.datasetLink(rev.Dataset)))
 	}
 	t := v.taskSet()
 	return &t, nil

@@ -35,7 +35,7 @@ var (
 	// ErrOutcomeUnknown means a write that must not be repeated blindly (a
 	// replace, a DSMAPI apply) failed after the request may have reached
 	// the portal: the change may or may not have been made. Look at the
-	// dataset before trying again.
+	// dataset before trying again. The error is an *[OutcomeError].
 	ErrOutcomeUnknown = errors.New("outcome unknown")
 	// ErrAccepted means the portal answered 202 Accepted: it took the
 	// request but had not finished it when it answered.
@@ -327,7 +327,7 @@ func (e *netError) Unwrap() error { return e.err }
 
 // errInsecureRedirect stops the default client from following a redirect
 // that would send credentials over plain http.
-var errInsecureRedirect = errors.New("the portal redirected to a plain http address, which would send credentials unencrypted")
+var errInsecureRedirect = fmt.Errorf("%w: the portal redirected to a plain http address, which would send credentials unencrypted", ErrInsecure)
 
 // classifyNetError explains a transport failure in words and says whether
 // trying again could help.
@@ -347,7 +347,7 @@ func classifyNetError(err error, host string) (hint string, retry bool) {
 	case errors.Is(err, context.DeadlineExceeded):
 		return "the time allowed for it ran out", false
 	case errors.Is(err, errInsecureRedirect):
-		return errInsecureRedirect.Error(), false
+		return "the portal redirected to a plain http address, which would send credentials unencrypted", false
 	case errors.As(err, &dnsErr):
 		if dnsErr.IsNotFound {
 			return fmt.Sprintf("the name %s could not be found; check the portal address and your network connection", dnsErr.Name), false
@@ -355,7 +355,10 @@ func classifyNetError(err error, host string) (hint string, retry bool) {
 		return fmt.Sprintf("looking up the name %s failed; check your network connection", dnsErr.Name), true
 	case errors.As(err, &certErr), errors.As(err, &authErr), errors.As(err, &nameErr), errors.As(err, &invalErr):
 		return "its security certificate could not be verified; check the address (a network that inspects encrypted traffic can also cause this)", false
-	case errors.As(err, &recErr):
+	case errors.As(err, &recErr),
+		// net/http replaces the RecordHeaderError with a plain error when
+		// the answer looks like HTTP.
+		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return "it does not speak https on that address; a test portal on this computer is reached with http://", false
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "the connection was refused; the portal may be down, or the address or port may be wrong", true
@@ -367,15 +370,35 @@ func classifyNetError(err error, host string) (hint string, retry bool) {
 	return "the request failed", true
 }
 
-// outcomeError is a non-repeatable write that failed after the request may
-// have reached the portal. It matches [ErrOutcomeUnknown] and the cause.
-type outcomeError struct {
-	msg string
-	err error
+// OutcomeError is a write that must not be repeated blindly
+// ([Client.Replace], [Client.Append], [Client.ApplyRevision]) and that
+// failed after the request may have reached the portal: the change may or
+// may not have been made. It matches [ErrOutcomeUnknown] and, through Err,
+// the failure itself. Its fields are sentences' parts written for people.
+type OutcomeError struct {
+	// What names the write: "the replace of abcd-1234".
+	What string
+	// Cause says why the outcome is unknown: "the connection was cut off
+	// after the request was sent".
+	Cause string
+	// Advice is what to do before trying again, a sentence without its
+	// full stop: "Check https://data.ct.gov/d/abcd-1234 before you try
+	// again".
+	Advice string
+	// Err is the failure: an *APIError, a network or context error, or an
+	// answer that could not be read.
+	Err error
 }
 
-func (e *outcomeError) Error() string   { return e.msg }
-func (e *outcomeError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.err} }
+// Error says that the write may have been applied, why, what to do, and
+// the failure underneath.
+func (e *OutcomeError) Error() string {
+	return fmt.Sprintf("socrata: %s may or may not have been applied: %s. %s (%s)",
+		e.What, e.Cause, e.Advice, strings.TrimPrefix(e.Err.Error(), "socrata: "))
+}
+
+// Unwrap lets the error match [ErrOutcomeUnknown] and the failure.
+func (e *OutcomeError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.Err} }
 
 // shapeError is a successful answer that was JSON, but not in the shape
 // Socrata's API gives for the call: some other JSON service answered, or

@@ -458,3 +458,22 @@ func TestAnswersOfTheWrongShape(t *testing.T) {
 		})
 	}
 }
+
+// TestHTTPSToPlainServer asks for https from a server that speaks plain
+// http, as when a test portal's address is typed with https://.
+func TestHTTPSToPlainServer(t *testing.T) {
+	f := newFake(t, reply(200, jsonType, `{"id":"ab12-cd34"}`))
+	s := &sleeps{}
+	c, err := socrata.NewClient(strings.Replace(f.URL, "http://", "https://", 1), newCreds(t), nil,
+		socrata.WithRetry(socrata.RetryPolicy{Sleep: s.sleep}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CurrentUser(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "does not speak https on that address") {
+		t.Errorf("error = %v, want one saying the server does not speak https", err)
+	}
+	if len(s.waits()) != 0 {
+		t.Error("a server that does not speak https was retried")
+	}
+}

@@ -93,6 +93,7 @@ func (c *Client) Append(ctx context.Context, id DatasetID, body []byte, f Format
 		return nil, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
 	}
 	what := "the append to " + string(id)
+	advice := "Check the dataset at " + c.datasetLink(id) + " before you send the rows again, or they may be added twice"
 	resp, err := c.do(ctx, &request{
 		method:      http.MethodPost,
 		path:        "/resource/" + string(id) + ".json",
@@ -100,21 +101,16 @@ func (c *Client) Append(ctx context.Context, id DatasetID, body []byte, f Format
 		contentType: f.ContentType(),
 	})
 	if err != nil {
-		return nil, c.maybeApplied(err, what, c.datasetLink(id))
+		return nil, c.maybeApplied(err, what, advice)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusAccepted {
-		e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId"),
-			Message: "the portal accepted the rows but had not finished writing them when it answered"}
-		return nil, &outcomeError{
-			msg: fmt.Sprintf("socrata: the portal accepted %s but had not finished it (202 Accepted); check the dataset at %s in a few minutes before you send the rows again, or they may be added twice",
-				what, c.datasetLink(id)),
-			err: e,
-		}
+		return nil, accepted(resp, what,
+			"Check the dataset at "+c.datasetLink(id)+" in a few minutes before you send the rows again, or they may be added twice")
 	}
 	res, err := c.readWriteResult(resp)
 	if err != nil {
-		return nil, c.maybeApplied(err, what, c.datasetLink(id))
+		return nil, c.maybeApplied(err, what, advice)
 	}
 	return res, nil
 }
@@ -141,30 +137,39 @@ func (c *Client) Replace(ctx context.Context, id DatasetID, body io.Reader, f Fo
 		stream:      body,
 		contentType: f.ContentType(),
 	})
+	what := "the replace of " + string(id)
+	advice := "Check the dataset at " + c.datasetLink(id) + " before you try again"
 	if err != nil {
-		return nil, c.maybeApplied(err, "the replace of "+string(id), c.datasetLink(id))
+		return nil, c.maybeApplied(err, what, advice)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusAccepted {
-		e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId"),
-			Message: "the portal accepted the replace but had not finished it when it answered"}
-		return nil, &outcomeError{
-			msg: fmt.Sprintf("socrata: the portal accepted the replace of %s but had not finished it (202 Accepted), so it may or may not be applied yet; check the dataset at %s in a few minutes before you send it again",
-				id, c.datasetLink(id)),
-			err: e,
-		}
+		return nil, accepted(resp, what, "Check the dataset at "+c.datasetLink(id)+" in a few minutes before you send it again")
 	}
 	res, err := c.readWriteResult(resp)
 	if err != nil {
-		return nil, c.maybeApplied(err, "the replace of "+string(id), c.datasetLink(id))
+		return nil, c.maybeApplied(err, what, advice)
 	}
 	return res, nil
 }
 
+// accepted is the error for a write that must not run twice and that the
+// portal answered with 202 Accepted: taken, but not finished, so whether
+// it will succeed is not known yet. It matches ErrAccepted too.
+func accepted(resp *http.Response, what, advice string) error {
+	e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId"),
+		Message: "the portal had not finished the write when it answered"}
+	if e.RequestID == "" {
+		e.RequestID = requestID(resp)
+	}
+	return &OutcomeError{What: what, Cause: "the portal accepted it (202 Accepted) but had not finished it when it answered",
+		Advice: advice, Err: e}
+}
+
 // maybeApplied wraps err in ErrOutcomeUnknown when a write that must not
 // run twice may have reached the portal. what names the write ("the
-// replace of abcd-1234"); where is the page on which to check it.
-func (c *Client) maybeApplied(err error, what, where string) error {
+// replace of abcd-1234"); advice says what to check before trying again.
+func (c *Client) maybeApplied(err error, what, advice string) error {
 	var (
 		ne *netError
 		ae *APIError
@@ -191,11 +196,7 @@ func (c *Client) maybeApplied(err error, what, where string) error {
 	default:
 		cause = "its answer could not be read"
 	}
-	return &outcomeError{
-		msg: fmt.Sprintf("socrata: %s may or may not have been applied: %s. Check %s before you try again (%s)",
-			what, cause, where, strings.TrimPrefix(err.Error(), "socrata: ")),
-		err: err,
-	}
+	return &OutcomeError{What: what, Cause: cause, Advice: advice, Err: err}
 }
 
 // readWriteResult reads any of the three write answer shapes. The

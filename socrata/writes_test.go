@@ -305,6 +305,13 @@ func TestReplaceFailures(t *testing.T) {
 			if tt.unknown && !strings.Contains(err.Error(), "/d/abcd-1234") {
 				t.Errorf("error %q does not say where to check", err)
 			}
+			var oe *socrata.OutcomeError
+			if got := errors.As(err, &oe); got != tt.unknown {
+				t.Errorf("errors.As(*OutcomeError) = %v, want %v", got, tt.unknown)
+			} else if got && (oe.What != "the replace of abcd-1234" || oe.Cause == "" ||
+				!strings.Contains(oe.Advice, "/d/abcd-1234") || oe.Err == nil) {
+				t.Errorf("OutcomeError = %+v, want what, cause, advice and the failure", *oe)
+			}
 			if n := len(f.requests()); tt.client == nil && n != 1 {
 				t.Errorf("portal got %d requests, want 1: a replace is never retried", n)
 			}

@@ -303,6 +303,9 @@ type netError struct {
 	// sent is true once the request's headers were written, after which
 	// the portal may have acted on it.
 	sent bool
+	// reading is true when the failure came while reading a successful
+	// answer's body.
+	reading bool
 }
 
 func (e *netError) Error() string {
@@ -344,7 +347,10 @@ func classifyNetError(err error, host string) (hint string, retry bool) {
 	switch {
 	case errors.Is(err, context.Canceled):
 		return "the request was cancelled", false
-	case errors.Is(err, context.DeadlineExceeded):
+	case err == context.DeadlineExceeded:
+		// The caller's context ended. net/http's own timeouts (waiting
+		// for response headers, say) also match DeadlineExceeded, but
+		// they are the portal being slow and are retried below.
 		return "the time allowed for it ran out", false
 	case errors.Is(err, errInsecureRedirect):
 		return "the portal redirected to a plain http address, which would send credentials unencrypted", false
@@ -451,7 +457,7 @@ func (c *Client) decodeError(method, path string, err error) error {
 		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
 			hint = "the connection was cut off while the answer was being read"
 		}
-		return &netError{method: method, path: path, host: c.domain.Host(), hint: hint, err: err, sent: true}
+		return &netError{method: method, path: path, host: c.domain.Host(), hint: hint, err: err, sent: true, reading: true}
 	}
 	// A value our own decoders refused, such as text where a number
 	// belongs.

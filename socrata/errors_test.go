@@ -477,3 +477,25 @@ func TestHTTPSToPlainServer(t *testing.T) {
 		t.Error("a server that does not speak https was retried")
 	}
 }
+
+// TestResponseHeaderTimeout has the transport give up waiting for the
+// answer's headers. net/http's timeout matches context.DeadlineExceeded,
+// but the caller's time has not run out: it is a slow portal, so the call
+// is retried and says so.
+func TestResponseHeaderTimeout(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	s := &sleeps{}
+	hc := &http.Client{Transport: &http.Transport{ResponseHeaderTimeout: 10 * time.Millisecond}}
+	c, err := socrata.NewClient(f.URL, newCreds(t), hc, socrata.WithRetry(socrata.RetryPolicy{MaxAttempts: 2, Sleep: s.sleep}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CurrentUser(context.Background())
+	var re *socrata.RetryError
+	if !errors.As(err, &re) || re.Attempts != 2 {
+		t.Fatalf("error = %v, want a RetryError after 2 attempts", err)
+	}
+	if !strings.Contains(err.Error(), "it did not answer in time") {
+		t.Errorf("error %q does not say the portal did not answer in time", err)
+	}
+}

@@ -177,10 +177,16 @@ func (c *Client) maybeApplied(err error, what, advice string) error {
 	cause := ""
 	switch {
 	case errors.As(err, &ne):
-		if !ne.sent {
+		switch {
+		case !ne.sent:
 			return err
+		case ne.reading:
+			cause = ne.hint
+		case errors.Is(ne.err, context.Canceled):
+			cause = "it was cancelled after the request was sent"
+		default:
+			cause = ne.hint + " after the request was sent"
 		}
-		cause = ne.hint + " after the request was sent"
 	case errors.As(err, &ae):
 		switch {
 		case ae.notSocrata && ae.Status >= 200 && ae.Status < 300:

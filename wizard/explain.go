@@ -226,16 +226,16 @@ func afterSentinel(err, sentinel error) string {
 	return msg
 }
 
-// sentence makes s a sentence: a capital first letter (unless s starts
-// with a domain name such as data.ct.gov, which stays as it is written)
-// and a full stop.
+// sentence makes s a sentence: a capital first letter, unless it starts
+// with an address or a name that must keep its case (data.ct.gov,
+// http://127.0.0.1:8080, a field_name), and a full stop.
 func sentence(s string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return ""
 	}
 	first, _, _ := strings.Cut(s, " ")
-	if !strings.Contains(strings.TrimRight(first, ".,:;"), ".") {
+	if !strings.ContainsAny(strings.TrimRight(first, ".,:;"), ".:/@_") {
 		r, n := utf8.DecodeRuneInString(s)
 		s = string(unicode.ToUpper(r)) + s[n:]
 	}

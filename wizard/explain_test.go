@@ -663,6 +663,8 @@ func TestExplainWording(t *testing.T) {
 		{nil, ""},
 		{errors.New("socrata: the portal did not say what chunk size to upload in"), "The portal did not say what chunk size to upload in."},
 		{errors.New("data.ct.gov answered oddly."), "data.ct.gov answered oddly."},
+		{errors.New("record_id is empty on line 3"), "record_id is empty on line 3."},
+		{errors.New("refused: no"), "Refused: no."},
 		{errors.New("is this right?"), "Is this right?"},
 	}
 	for _, tt := range tests {

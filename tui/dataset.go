@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -416,7 +417,11 @@ func (s *datasetStep) detailView() string {
 	}
 	s.detailScroll = min(s.detailScroll, max(len(lines)-s.height, 0))
 	end := min(len(lines), s.detailScroll+s.height)
-	return strings.Join(lines[s.detailScroll:end], "\n")
+	shown := slices.Clone(lines[s.detailScroll:end])
+	if end < len(lines) && len(shown) > 1 {
+		shown[len(shown)-1] = s.st.Muted.Render(fmt.Sprintf("↓ %d more lines (↑/↓ to scroll)", len(lines)-end+1))
+	}
+	return strings.Join(shown, "\n")
 }
 
 // datasetDetailLines renders a dataset's facts, columns and sample rows.

@@ -229,6 +229,10 @@ func (m Model) headerView(width int) string {
 
 	var parts []string
 	for _, id := range wizard.Steps {
+		if m.deps.Single && id != m.cur {
+			// browse and login are one step: a stepper would promise more.
+			continue
+		}
 		name := id.String()
 		switch {
 		case id < m.cur:

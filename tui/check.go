@@ -99,25 +99,25 @@ func (s *checkStep) start(writeRejects bool) tea.Cmd {
 	s.job.Points = append([]wizard.PointSource(nil), s.mapping.Points...)
 	ctx, cancel := context.WithCancel(s.deps.Ctx)
 	s.cancel = cancel
-	ch := make(chan wizard.ValidateProgress, 1)
 	var issues []wizard.MappingIssue
 	for _, is := range s.mapping.Check(s.ds, s.job.Method) {
 		if is.Severity != wizard.SeverityInfo {
 			issues = append(issues, is)
 		}
 	}
-	return tea.Batch(runCheck(ctx, s.seq, s.file, s.job, issues, writeRejects, ch), waitCheckProgress(s.seq, ch))
+	p := newPump[wizard.ValidateProgress](s.seq)
+	return tea.Batch(runCheck(ctx, p, s.file, s.job, issues, writeRejects), p.wait())
 }
 
 // Update handles keys, progress and the report.
 func (s *checkStep) Update(msg tea.Msg) (step, tea.Cmd) {
 	switch msg := msg.(type) {
-	case checkProgressMsg:
+	case progressMsg[wizard.ValidateProgress]:
 		if msg.seq != s.seq {
 			return s, nil
 		}
-		s.progress = msg.p
-		return s, waitCheckProgress(msg.seq, msg.ch)
+		s.progress = msg.value
+		return s, msg.pump.wait()
 	case checkDoneMsg:
 		if msg.seq != s.seq {
 			return s, nil

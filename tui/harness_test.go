@@ -155,6 +155,13 @@ func keys(specs ...string) []tea.Msg {
 // every command here finishes promptly.
 func run(t testing.TB, s step, cmd tea.Cmd) step {
 	t.Helper()
+	return drain(t, s, cmd, func(s step, m tea.Msg) (step, tea.Cmd) { return s.Update(m) })
+}
+
+// drain runs cmd and what it leads to through update, skipping spinner
+// ticks, which only animate and would keep it turning for ever.
+func drain[M any](t testing.TB, m M, cmd tea.Cmd, update func(M, tea.Msg) (M, tea.Cmd)) M {
+	t.Helper()
 	queue := []tea.Cmd{cmd}
 	for n := 0; len(queue) > 0; n++ {
 		if n > 500 {
@@ -166,19 +173,16 @@ func run(t testing.TB, s step, cmd tea.Cmd) step {
 			continue
 		}
 		switch msg := c().(type) {
-		case nil:
+		case nil, tea.QuitMsg, spinner.TickMsg:
 		case tea.BatchMsg:
 			queue = append(queue, msg...)
-		case tea.QuitMsg, spinner.TickMsg:
-			// Spinners only animate; feeding their ticks back would
-			// keep them turning for ever.
 		default:
 			var next tea.Cmd
-			s, next = s.Update(msg)
+			m, next = update(m, msg)
 			queue = append(queue, next)
 		}
 	}
-	return s
+	return m
 }
 
 // press sends keys to a step, running what they lead to.
@@ -190,10 +194,4 @@ func press(t testing.TB, s step, specs ...string) step {
 		s = run(t, s, cmd)
 	}
 	return s
-}
-
-// isCosmetic reports whether a message only animates: spinner ticks.
-func isCosmetic(m tea.Msg) bool {
-	_, ok := m.(spinner.TickMsg)
-	return ok
 }

@@ -25,33 +25,10 @@ func drive(t *testing.T, m Model, msgs ...tea.Msg) Model {
 // settle runs a command and what it leads to through the root model.
 func settle(t *testing.T, m Model, cmd tea.Cmd) Model {
 	t.Helper()
-	queue := []tea.Cmd{cmd}
-	for n := 0; len(queue) > 0; n++ {
-		if n > 500 {
-			t.Fatal("commands do not settle")
-		}
-		c := queue[0]
-		queue = queue[1:]
-		if c == nil {
-			continue
-		}
-		msg := c()
-		switch msg := msg.(type) {
-		case nil:
-		case tea.BatchMsg:
-			queue = append(queue, msg...)
-		case tea.QuitMsg:
-			return m
-		default:
-			if isCosmetic(msg) {
-				continue
-			}
-			next, more := m.Update(msg)
-			m = next.(Model)
-			queue = append(queue, more)
-		}
-	}
-	return m
+	return drain(t, m, cmd, func(m Model, msg tea.Msg) (Model, tea.Cmd) {
+		next, cmd := m.Update(msg)
+		return next.(Model), cmd
+	})
 }
 
 func TestModelWalksForwardAndBack(t *testing.T) {

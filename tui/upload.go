@@ -86,14 +86,14 @@ func (s *uploadStep) start(resume bool) tea.Cmd {
 	s.job.Route = s.route
 	ctx, cancel := context.WithCancel(s.deps.Ctx)
 	s.cancel = cancel
-	ch := make(chan wizard.UploadProgress, 1)
 	opts := wizard.UploadOptions{
 		Resume:     resume,
 		Checkpoint: wizard.CheckpointPath(wizard.DefaultJobPath(s.file.Path)),
 		ResumeHint: "ctrl+r",
 		Retries:    s.deps.Retries,
 	}
-	return tea.Batch(runUpload(ctx, s.seq, s.client, s.ds, s.file, s.job, opts, ch), waitUploadProgress(s.seq, ch))
+	p := newPump[wizard.UploadProgress](s.seq)
+	return tea.Batch(runUpload(ctx, p, s.client, s.ds, s.file, s.job, opts), p.wait())
 }
 
 // HandleQuit turns the first ctrl+c of a running upload into "stop after
@@ -110,12 +110,12 @@ func (s *uploadStep) HandleQuit() (bool, tea.Cmd) {
 // Update handles keys, progress and the result.
 func (s *uploadStep) Update(msg tea.Msg) (step, tea.Cmd) {
 	switch msg := msg.(type) {
-	case uploadProgressMsg:
+	case progressMsg[wizard.UploadProgress]:
 		if msg.seq != s.seq {
 			return s, nil
 		}
-		s.prog = msg.p
-		return s, waitUploadProgress(msg.seq, msg.ch)
+		s.prog = msg.value
+		return s, msg.pump.wait()
 	case uploadDoneMsg:
 		if msg.seq != s.seq {
 			return s, nil

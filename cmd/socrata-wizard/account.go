@@ -1,11 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
@@ -48,7 +47,7 @@ func runLogin(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, err)
 	}
-	secret, err := readSecret(e.stdin)
+	secret, err := wizard.ReadSecret(e.stdin)
 	if err != nil {
 		return fail(e, err)
 	}
@@ -90,19 +89,6 @@ func runLogin(ctx context.Context, e *env, args []string) int {
 	return exitOK
 }
 
-// readSecret reads one line from r, without its line ending.
-func readSecret(r io.Reader) (string, error) {
-	line, err := bufio.NewReader(r).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("read the secret from stdin: %w", err)
-	}
-	line = strings.TrimRight(line, "\r\n")
-	if line == "" {
-		return "", errors.New("stdin was empty: pipe the key secret or password in, such as: pass show portal | socrata-wizard login ... --secret-stdin")
-	}
-	return line, nil
-}
-
 // runLogout forgets a saved login.
 func runLogout(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "logout")
@@ -129,12 +115,11 @@ func runLogout(ctx context.Context, e *env, args []string) int {
 // runWhoami checks a login with the portal and says who it is.
 func runWhoami(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "whoami")
-	profile := fs.String("profile", "", "login to check, as login@domain (default: the default login)")
-	domain := fs.String("domain", "", "portal, when the credentials come from environment variables")
+	login := addLoginFlags(fs)
 	if _, code, ok := parse(fs, args); !ok {
 		return code
 	}
-	h, err := connectHeadless(ctx, e, *profile, *domain, wizard.AuthRef{})
+	h, err := login.connect(ctx, e)
 	if err != nil {
 		return fail(e, err)
 	}
@@ -145,6 +130,21 @@ func runWhoami(ctx context.Context, e *env, args []string) int {
 	fmt.Fprintln(e.stdout, wizard.SignedInLine(u, h.domain))
 	fmt.Fprintf(e.stdout, "Credentials from %s.\n", h.source)
 	return exitOK
+}
+
+// loginFlags choose the login of a command that runs without the wizard.
+type loginFlags struct{ profile, domain *string }
+
+func addLoginFlags(fs *flag.FlagSet) loginFlags {
+	return loginFlags{
+		profile: fs.String("profile", "", "login to use, as login@domain (default: the default login)"),
+		domain:  fs.String("domain", "", "portal, when the credentials come from environment variables"),
+	}
+}
+
+// connect signs in with the chosen login.
+func (l loginFlags) connect(ctx context.Context, e *env) (*headless, error) {
+	return connectHeadless(ctx, e, *l.profile, *l.domain, wizard.AuthRef{})
 }
 
 // headless is a portal client for a command without the wizard.

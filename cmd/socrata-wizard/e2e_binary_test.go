@@ -39,7 +39,7 @@ func TestBinaryCommands(t *testing.T) {
 			{"unknown flag", "", []string{"whoami", "--bogus"}, exitUsage, []string{"stderr:flag provided but not defined: -bogus"}},
 			{"wizard without a terminal", "", []string{"start"}, exitUsage, []string{"stderr:the wizard needs a terminal", "stderr:headless commands"}},
 			{"login secret on the command line", "", []string{"login", "--domain", url, "--key-id", f.acc.KeyID}, exitUsage, []string{"stderr:never from the command line", "stderr:--secret-stdin"}},
-			{"login with empty stdin", "", []string{"login", "--domain", url, "--key-id", f.acc.KeyID, "--secret-stdin"}, exitFailed, []string{"stderr:Stdin was empty: pipe the key secret or password in"}},
+			{"login with empty stdin", "", []string{"login", "--domain", url, "--key-id", f.acc.KeyID, "--secret-stdin"}, exitFailed, []string{"stderr:Standard input is empty: pipe the key secret or password in"}},
 			{"login with a wrong secret", "wrong-" + randomHex(t, 8) + "\n", []string{"login", "--domain", url, "--key-id", f.acc.KeyID, "--secret-stdin"}, exitFailed, []string{"stderr:did not accept these credentials"}},
 			{"login to plain http elsewhere", f.acc.KeySecret + "\n", []string{"login", "--domain", "http://example.org", "--key-id", f.acc.KeyID, "--secret-stdin"}, exitFailed, []string{"stderr:use https://example.org"}},
 			{"check without a job", "", []string{"check"}, exitUsage, []string{"stderr:check takes one job file"}},

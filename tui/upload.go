@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -260,7 +261,7 @@ func (s *uploadStep) confirmView() string {
 		b.WriteString(" ")
 	}
 	b.WriteString("\n" + s.st.Muted.Render(wrap(wizard.DescribeRoute(s.job.Method, s.route, s.file.Size), s.width)) + "\n\n")
-	b.WriteString(wrap("Press enter to start. ctrl+c during the upload stops it after the batch being sent, and tells you exactly which lines were applied.", s.width))
+	b.WriteString(wrap("Press enter to start. ctrl+c stops the upload safely and says exactly what was applied.", s.width))
 	return b.String()
 }
 
@@ -297,10 +298,18 @@ func (s *uploadStep) runningView() string {
 func (s *uploadStep) resultView() string {
 	var b strings.Builder
 	r := s.result
-	if s.err != nil {
-		b.WriteString(s.st.ErrorBox.Render(s.st.Bad.Render("The upload did not finish") + "\n\n" + wrap(sentence(s.err), max(s.width-4, 10))))
+	switch {
+	case errors.Is(s.err, context.Canceled) && r != nil:
+		// The summary below says exactly what was applied.
+		b.WriteString(s.st.Warn.Render("■ Stopped") + "\n\n")
+	case s.err != nil:
+		msg := wrap(sentence(s.err), max(s.width-4, 10))
+		if h := wizard.Hint(s.err); h != "" {
+			msg += "\n" + wrap(h, max(s.width-4, 10))
+		}
+		b.WriteString(s.st.ErrorBox.Render(s.st.Bad.Render("The upload did not finish") + "\n\n" + msg))
 		b.WriteString("\n\n")
-	} else {
+	default:
 		b.WriteString(s.st.Good.Render("✓ Upload finished") + "\n\n")
 	}
 	if r != nil {

@@ -57,7 +57,7 @@ func (c *Client) Rows(ctx context.Context, id DatasetID, q RowsQuery) ([]Row, er
 	dec.UseNumber()
 	var rows []Row
 	if err := dec.Decode(&rows); err != nil {
-		return nil, fmt.Errorf("socrata: could not read the rows of %s: %w", id, err)
+		return nil, c.decodeError(http.MethodGet, resp.Request.URL.Path, err)
 	}
 	if rows == nil {
 		rows = []Row{}

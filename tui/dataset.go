@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -45,6 +46,7 @@ type datasetStep struct {
 	detailLoad   bool
 	detailOpen   bool
 	detailScroll int
+	confirmRO    bool // enter was pressed once on a dataset the user cannot update
 
 	chosen *socrata.Dataset
 	done   bool
@@ -123,6 +125,7 @@ func (s *datasetStep) fetchMore() tea.Cmd {
 
 func (s *datasetStep) openDetail(id socrata.DatasetID) tea.Cmd {
 	s.detailSeq++
+	s.confirmRO = false
 	s.detailOpen = true
 	s.detailLoad = true
 	s.detail, s.detailRows, s.detailErr = nil, nil, nil
@@ -265,7 +268,12 @@ func (s *datasetStep) updateDetail(msg tea.KeyMsg) (step, tea.Cmd) {
 			return s, s.openDetail(id)
 		}
 	case key.Matches(msg, s.keys.Pick):
-		if s.detail != nil && s.detail.Tabular() {
+		switch {
+		case s.detail == nil || !s.detail.Tabular():
+		case !s.detail.CanWrite() && !s.confirmRO:
+			// Warn before mapping: the upload would be refused.
+			s.confirmRO = true
+		default:
 			s.chosen = s.detail
 			s.done = true
 		}
@@ -403,9 +411,17 @@ func (s *datasetStep) detailView() string {
 			wrap(wizard.Explain(s.detailErr), max(s.width-4, 10)))
 	}
 	lines := datasetDetailLines(s.st, s.detail, s.detailRows, s.userID(), s.width)
+	if s.confirmRO {
+		warn := s.st.Warn.Render(wrap("You cannot update this dataset, so an upload to it will be refused. Press enter again to use it anyway (to check a file against it), or esc to pick another.", s.width))
+		lines = append(append(strings.Split(warn, "\n"), ""), lines...)
+	}
 	s.detailScroll = min(s.detailScroll, max(len(lines)-s.height, 0))
 	end := min(len(lines), s.detailScroll+s.height)
-	return strings.Join(lines[s.detailScroll:end], "\n")
+	shown := slices.Clone(lines[s.detailScroll:end])
+	if end < len(lines) && len(shown) > 1 {
+		shown[len(shown)-1] = s.st.Muted.Render(fmt.Sprintf("↓ %d more lines (↑/↓ to scroll)", len(lines)-end+1))
+	}
+	return strings.Join(shown, "\n")
 }
 
 // datasetDetailLines renders a dataset's facts, columns and sample rows.
@@ -436,7 +452,7 @@ func datasetDetailLines(st *Styles, ds *socrata.Dataset, rows []socrata.Row, use
 	if rowID == "" {
 		rowID = "none (uploads add rows; replace works, upsert by key and delete do not)"
 	}
-	add(fmt.Sprintf("Row identifier: %s", rowID))
+	add(wrap(fmt.Sprintf("Row identifier: %s", rowID), width))
 	add("")
 	add(st.Title.Render(fmt.Sprintf("Columns (%d)", len(ds.Columns))))
 	nameW := min(max(width*2/5, 12), 40)

@@ -73,7 +73,12 @@ func (f SampleFile) WriteTo(w io.Writer) (int64, error) {
 //     field name and every value is valid: the clean path.
 //   - salt_deliveries_2024_03.csv (SaltDeliveriesID, append): six
 //     deliveries for a dataset without a row identifier, so an upsert
-//     appends them.
+//     appends them. Two values are planted as a spreadsheet would write
+//     them: the tons on line 4 have a thousands separator (1,250.5) and
+//     the emergency order on line 6 is Y. A check finds both, and
+//     cleaning numbers and accepting yes/no fix them; sent as they are,
+//     the portal rejects those two rows with a row error each and
+//     appends the other four.
 //   - park_visits_withdrawn.csv (ParkVisitsID, delete): a single
 //     record_id column listing two rows to delete.
 //   - library_circulation_2024_04.csv (SharedDatasetID, upsert): April
@@ -118,15 +123,16 @@ func SampleFiles() []SampleFile {
 		},
 		{
 			Name: "salt_deliveries_2024_03.csv", Dataset: SaltDeliveriesID, Method: "append",
-			About: "Six March deliveries for a dataset with no row identifier, so they are appended.",
-			Rows:  6,
+			About: "Six March deliveries for a dataset with no row identifier, so they are appended. Two values are written as a spreadsheet might: " +
+				"tons of 1,250.5 (line 4) and an emergency order of Y (line 6). Clean numbers and accept yes/no to fix them; sent as they are, the portal rejects those two rows.",
+			Rows: 6,
 			Content: lines(
 				"delivery_date,garage,district,tons,vendor,emergency_order",
 				"2024-03-04,Wethersfield Garage,1,96.5,Sample Salt Co.,false",
 				"2024-03-06,Milford Garage,3,120,Example Minerals LLC,false",
-				"2024-03-11,Colchester Garage,2,88.25,Placeholder Deicing Inc.,true",
+				`2024-03-11,Colchester Garage,2,"1,250.5",Placeholder Deicing Inc.,true`,
 				"2024-03-13,Litchfield Garage,4,140,Sample Salt Co.,false",
-				"2024-03-18,Danielson Garage,2,73.75,Example Minerals LLC,false",
+				"2024-03-18,Danielson Garage,2,73.75,Example Minerals LLC,Y",
 				"2024-03-20,Wethersfield Garage,1,101,Placeholder Deicing Inc.,false",
 			),
 		},

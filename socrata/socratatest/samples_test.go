@@ -33,6 +33,10 @@ var samplePasses = map[string][]samplePass{
 		{formats: []string{"1/2/2006", "2006-01-02"}},
 	},
 	historyName: {{formats: []string{"1/2/2006"}}},
+	"salt_deliveries_2024_03.csv": {
+		{bad: []string{"line 4: 1,250.5", "line 6: Y"}},
+		{fix: true},
+	},
 }
 
 // convertSample streams a sample file through a pass: it maps the header
@@ -244,6 +248,42 @@ func TestSampleFilesFitTheirDatasets(t *testing.T) {
 				t.Errorf("the dataset has %d rows after the upload, want %d", after, before+res.Created-res.Deleted)
 			}
 		})
+	}
+}
+
+// TestSaltSampleSentAsIs sends the salt deliveries without fixing the
+// planted values: the portal rejects exactly those two rows, each with
+// its own row error naming the value, and appends the other four.
+func TestSaltSampleSentAsIs(t *testing.T) {
+	s := newServer(t, WithSamples())
+	var salt SampleFile
+	for _, f := range SampleFiles() {
+		if f.Name == "salt_deliveries_2024_03.csv" {
+			salt = f
+		}
+	}
+	r := do(t, s, http.MethodPost, "/resource/"+SaltDeliveriesID+".json", demoKey(s.Portal), "text/csv", salt.Content)
+	var res struct {
+		Created int `json:"rows_created"`
+		Errors  []struct {
+			Error string `json:"error"`
+			Index int    `json:"input_index"`
+		} `json:"errors"`
+	}
+	r.json(t, &res)
+	if r.status != 200 || res.Created != 4 || len(res.Errors) != 2 {
+		t.Fatalf("%d: %s", r.status, r.body)
+	}
+	for i, want := range []struct {
+		index int
+		in    string
+	}{{2, `column tons: "1,250.5" is not a number`}, {4, `column emergency_order: "Y" is not a checkbox value`}} {
+		if e := res.Errors[i]; e.Index != want.index || !strings.Contains(e.Error, want.in) {
+			t.Errorf("error %d: %+v, want input row %d with %q", i, e, want.index, want.in)
+		}
+	}
+	if n := countRowsOf(t, s, SaltDeliveriesID); n != 20+4 {
+		t.Errorf("%d salt rows after the append, want 24", n)
 	}
 }
 

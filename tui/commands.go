@@ -40,12 +40,14 @@ func fetchCatalogPage(ctx context.Context, c *socrata.Client, seq int, r wizard.
 	}
 }
 
-// datasetDetailMsg carries a dataset's schema and a few sample rows.
+// datasetDetailMsg carries a dataset's schema, a few sample rows and how
+// many rows it has (-1 when the portal would not say).
 type datasetDetailMsg struct {
 	seq     int
 	id      socrata.DatasetID
 	dataset *socrata.Dataset
 	rows    []socrata.Row
+	count   int64
 	err     error
 	rowsErr error
 }
@@ -60,9 +62,12 @@ func fetchDatasetDetail(ctx context.Context, c *socrata.Client, seq int, id socr
 		if err != nil {
 			return datasetDetailMsg{seq: seq, id: id, err: err}
 		}
-		msg := datasetDetailMsg{seq: seq, id: id, dataset: ds}
+		msg := datasetDetailMsg{seq: seq, id: id, dataset: ds, count: -1}
 		if ds.Tabular() {
 			msg.rows, msg.rowsErr = c.Rows(ctx, id, socrata.RowsQuery{Limit: sampleRows})
+			if n, err := c.RowCount(ctx, id); err == nil {
+				msg.count = n
+			}
 		}
 		return msg
 	}
@@ -272,4 +277,19 @@ type progressMsg[T any] struct {
 	seq   int
 	value T
 	pump  *pump[T]
+}
+
+// rowCountMsg says how many rows a dataset has after an upload.
+type rowCountMsg struct {
+	seq   int
+	count int64
+	err   error
+}
+
+// countRows asks the portal how many rows the dataset has now.
+func countRows(ctx context.Context, c *socrata.Client, seq int, id socrata.DatasetID) tea.Cmd {
+	return func() tea.Msg {
+		n, err := c.RowCount(ctx, id)
+		return rowCountMsg{seq: seq, count: n, err: err}
+	}
 }

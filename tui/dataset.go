@@ -41,6 +41,7 @@ type datasetStep struct {
 
 	detail       *socrata.Dataset
 	detailRows   []socrata.Row
+	detailCount  int64 // rows in the dataset, or -1 when unknown
 	detailErr    error
 	detailSeq    int
 	detailLoad   bool
@@ -161,7 +162,7 @@ func (s *datasetStep) Update(msg tea.Msg) (step, tea.Cmd) {
 			return s, nil
 		}
 		s.detailLoad = false
-		s.detail, s.detailRows, s.detailErr = msg.dataset, msg.rows, msg.err
+		s.detail, s.detailRows, s.detailCount, s.detailErr = msg.dataset, msg.rows, msg.count, msg.err
 		return s, nil
 	case tea.KeyMsg:
 		if s.detailOpen {
@@ -410,7 +411,7 @@ func (s *datasetStep) detailView() string {
 		return s.st.ErrorBox.Render(s.st.Bad.Render("Could not open this dataset") + "\n\n" +
 			wrap(wizard.Explain(s.detailErr), max(s.width-4, 10)))
 	}
-	lines := datasetDetailLines(s.st, s.detail, s.detailRows, s.userID(), s.width)
+	lines := datasetDetailLines(s.st, s.detail, s.detailRows, s.detailCount, s.userID(), s.width)
 	if s.confirmRO {
 		warn := s.st.Warn.Render(wrap("You cannot update this dataset, so an upload to it will be refused. Press enter again to use it anyway (to check a file against it), or esc to pick another.", s.width))
 		lines = append(append(strings.Split(warn, "\n"), ""), lines...)
@@ -425,7 +426,7 @@ func (s *datasetStep) detailView() string {
 }
 
 // datasetDetailLines renders a dataset's facts, columns and sample rows.
-func datasetDetailLines(st *Styles, ds *socrata.Dataset, rows []socrata.Row, userID string, width int) []string {
+func datasetDetailLines(st *Styles, ds *socrata.Dataset, rows []socrata.Row, count int64, userID string, width int) []string {
 	var out []string
 	add := func(s string) { out = append(out, strings.Split(s, "\n")...) }
 
@@ -434,7 +435,11 @@ func datasetDetailLines(st *Styles, ds *socrata.Dataset, rows []socrata.Row, use
 	if ds.OwnerID != "" && ds.OwnerID == userID {
 		owner = "owned by you"
 	}
-	add(st.Muted.Render(truncate(fmt.Sprintf("%s · %s · updated %s", ds.ID, owner, shortDate(ds.RowsUpdatedAt)), width)))
+	facts := fmt.Sprintf("%s · %s · updated %s", ds.ID, owner, shortDate(ds.RowsUpdatedAt))
+	if count >= 0 {
+		facts += " · " + commas(count) + " " + plural(int(min(count, 2)), "row", "rows")
+	}
+	add(st.Muted.Render(truncate(facts, width)))
 	if ds.Link != "" {
 		add(st.Muted.Render(truncate(ds.Link, width)))
 	}

@@ -48,6 +48,7 @@ type uploadStep struct {
 	prog    wizard.UploadProgress
 	result  *wizard.UploadResult
 	err     error
+	count   int64 // the dataset's rows after the upload, or -1 when unknown
 	started time.Time
 	done    bool
 
@@ -124,6 +125,17 @@ func (s *uploadStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		s.cancel()
 		s.result, s.err = msg.result, msg.err
 		s.state = upFinished
+		s.count = -1
+		if s.result != nil {
+			// Say what the dataset holds now: the portal's own count, not
+			// ours.
+			return s, countRows(s.deps.Ctx, s.client, s.seq, s.ds.ID)
+		}
+		return s, nil
+	case rowCountMsg:
+		if msg.seq == s.seq && msg.err == nil {
+			s.count = msg.count
+		}
 		return s, nil
 	case tea.KeyMsg:
 		switch s.state {
@@ -315,6 +327,9 @@ func (s *uploadStep) resultView() string {
 	if r != nil {
 		for _, line := range wizard.SummaryLines(r) {
 			b.WriteString(wrap(line, s.width) + "\n")
+		}
+		if s.count >= 0 {
+			b.WriteString(fmt.Sprintf("The dataset now has %s rows.\n", commas(s.count)))
 		}
 		for _, e := range r.RowErrors[:min(len(r.RowErrors), 5)] {
 			b.WriteString(s.st.Bad.Render(truncate(fmt.Sprintf("  line %d: %s", e.Line, e.Message), s.width)) + "\n")

@@ -78,7 +78,7 @@ func newMappingStep(deps Deps, d wizard.Draft) *mappingStep {
 
 // Init looks for CSV files to offer.
 func (s *mappingStep) Init() tea.Cmd {
-	return tea.Batch(textinput.Blink, s.spin.Tick, listFiles(s.deps.FileDir))
+	return tea.Batch(textinput.Blink, s.spin.Tick, listFiles(s.deps.FileDir, s.ds.Name))
 }
 
 // Update handles keys and the replies of the file commands.

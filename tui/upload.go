@@ -249,6 +249,10 @@ func (s *uploadStep) confirmView() string {
 		wizard.Append:  "Add " + rows + " to",
 		wizard.Delete:  "Delete " + rows + " from",
 	}[s.job.Method]
+	if s.job.Method == wizard.Upsert && s.ds.RowIdentifier == "" {
+		// Without a row identifier there is nothing to update by.
+		verb = "Add " + rows + " to"
+	}
 	b.WriteString(s.st.Title.Render("Ready to upload") + "\n\n")
 	b.WriteString(wrap(fmt.Sprintf("%s %s (%s)", verb, s.ds.Name, s.ds.ID), s.width) + "\n")
 	if s.job.Method == wizard.Replace {

@@ -110,6 +110,9 @@ func (c *Client) datasetLink(id DatasetID) string {
 	return c.BaseURL() + "/d/" + string(id)
 }
 
+// resourcePath is a dataset's SODA endpoint, which reads and writes rows.
+func resourcePath(id DatasetID) string { return "/resource/" + string(id) + ".json" }
+
 // secretsOf lists the strings that must never appear in an error: the
 // secret, the Basic header value built from it, and the app token.
 func secretsOf(creds Credentials) scrubber {

@@ -434,8 +434,8 @@ type UploadPlan struct {
 // [RevisionUpdate], [RevisionReplace] or [RevisionDelete]. It is not
 // retried, since each call opens a new revision.
 func (c *Client) OpenRevision(ctx context.Context, id DatasetID, action string) (*Revision, error) {
-	if !id.Valid() {
-		return nil, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
 	switch action {
 	case RevisionUpdate, RevisionReplace, RevisionDelete:
@@ -457,8 +457,8 @@ func (c *Client) OpenRevision(ctx context.Context, id DatasetID, action string) 
 
 // GetRevision fetches a revision; poll it to follow its task sets.
 func (c *Client) GetRevision(ctx context.Context, id DatasetID, seq int) (*Revision, error) {
-	if !id.Valid() {
-		return nil, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
 	var v revisionJSON
 	l, err := c.dsmapi(ctx, &request{method: http.MethodGet, path: revisionPath(id, seq), retry: true}, &v)
@@ -472,8 +472,8 @@ func (c *Client) GetRevision(ctx context.Context, id DatasetID, seq int) (*Revis
 // since discarding twice changes nothing. Call it with a fresh context when
 // the one that ran the upload has been cancelled.
 func (c *Client) DiscardRevision(ctx context.Context, id DatasetID, seq int) error {
-	if !id.Valid() {
-		return fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
+	if err := checkID(id); err != nil {
+		return err
 	}
 	resp, err := c.do(ctx, &request{method: http.MethodDelete, path: revisionPath(id, seq), retry: true, accept202: true})
 	if err != nil {

@@ -47,6 +47,15 @@ func ParseDatasetID(s string) (DatasetID, error) {
 	return id, nil
 }
 
+// checkID refuses an id that is not a 4x4 before anything is sent, so that
+// a typo is reported as such and not as a dataset the portal cannot find.
+func checkID(id DatasetID) error {
+	if _, err := ParseDatasetID(string(id)); err != nil {
+		return fmt.Errorf("socrata: %w", err)
+	}
+	return nil
+}
+
 // String returns the domain as text.
 func (d Domain) String() string { return string(d) }
 

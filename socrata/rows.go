@@ -28,8 +28,8 @@ type Row map[string]any
 // Rows reads rows from GET /resource/{id}.json with $limit, $offset and
 // $order.
 func (c *Client) Rows(ctx context.Context, id DatasetID, q RowsQuery) ([]Row, error) {
-	if !id.Valid() {
-		return nil, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
 	if q.Limit < 0 || q.Offset < 0 {
 		return nil, fmt.Errorf("socrata: row limit and offset cannot be negative (limit %d, offset %d)", q.Limit, q.Offset)
@@ -44,7 +44,7 @@ func (c *Client) Rows(ctx context.Context, id DatasetID, q RowsQuery) ([]Row, er
 	if q.Order != "" {
 		v.Set("$order", q.Order)
 	}
-	resp, err := c.do(ctx, &request{method: http.MethodGet, path: "/resource/" + string(id) + ".json", query: v, retry: true})
+	resp, err := c.do(ctx, &request{method: http.MethodGet, path: resourcePath(id), query: v, retry: true})
 	if err != nil {
 		return nil, err
 	}
@@ -69,11 +69,11 @@ func (c *Client) Rows(ctx context.Context, id DatasetID, q RowsQuery) ([]Row, er
 // $select=count(*). The portal answers [{"count": "1234"}], the count as
 // a string or, from some versions, a number.
 func (c *Client) RowCount(ctx context.Context, id DatasetID) (int64, error) {
-	if !id.Valid() {
-		return 0, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
+	if err := checkID(id); err != nil {
+		return 0, err
 	}
 	v := url.Values{"$select": {"count(*)"}}
-	resp, err := c.do(ctx, &request{method: http.MethodGet, path: "/resource/" + string(id) + ".json", query: v, retry: true})
+	resp, err := c.do(ctx, &request{method: http.MethodGet, path: resourcePath(id), query: v, retry: true})
 	if err != nil {
 		return 0, err
 	}

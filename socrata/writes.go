@@ -61,12 +61,12 @@ type RowError struct {
 // sent again as is. On a dataset without a row identifier every row is
 // created and a resend would duplicate rows: use [Client.Append] there.
 func (c *Client) Upsert(ctx context.Context, id DatasetID, body []byte, f Format) (*WriteResult, error) {
-	if !id.Valid() {
-		return nil, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
 	resp, err := c.do(ctx, &request{
 		method:      http.MethodPost,
-		path:        "/resource/" + string(id) + ".json",
+		path:        resourcePath(id),
 		body:        body,
 		contentType: f.ContentType(),
 		retry:       true,
@@ -89,14 +89,14 @@ func (c *Client) Upsert(ctx context.Context, id DatasetID, body []byte, f Format
 // would add them twice. When it fails after the request may have reached
 // the portal, the error wraps [ErrOutcomeUnknown], as for Replace.
 func (c *Client) Append(ctx context.Context, id DatasetID, body []byte, f Format) (*WriteResult, error) {
-	if !id.Valid() {
-		return nil, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
 	what := "the append to " + string(id)
 	advice := "Check the dataset at " + c.datasetLink(id) + " before you send the rows again, or they may be added twice"
 	resp, err := c.do(ctx, &request{
 		method:      http.MethodPost,
-		path:        "/resource/" + string(id) + ".json",
+		path:        resourcePath(id),
 		body:        body,
 		contentType: f.ContentType(),
 	})
@@ -125,15 +125,15 @@ func (c *Client) Append(ctx context.Context, id DatasetID, body []byte, f Format
 // error wraps [ErrOutcomeUnknown]: the portal may or may not have applied
 // it, and the dataset must be checked before trying again.
 func (c *Client) Replace(ctx context.Context, id DatasetID, body io.Reader, f Format) (*WriteResult, error) {
-	if !id.Valid() {
-		return nil, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
 	if body == nil {
 		body = http.NoBody
 	}
 	resp, err := c.do(ctx, &request{
 		method:      http.MethodPut,
-		path:        "/resource/" + string(id) + ".json",
+		path:        resourcePath(id),
 		stream:      body,
 		contentType: f.ContentType(),
 	})

@@ -77,10 +77,28 @@ func (r *Revision) Closed() bool { return !r.ClosedAt.IsZero() }
 // LatestTaskSet returns the task set with the highest id: the most recent
 // attempt to apply the revision.
 func (r *Revision) LatestTaskSet() (TaskSet, bool) {
-	if len(r.TaskSets) == 0 {
+	t, ok := latest(r.TaskSets, func(t *TaskSet) int { return t.ID })
+	if !ok {
 		return TaskSet{}, false
 	}
-	return slices.MaxFunc(r.TaskSets, func(a, b TaskSet) int { return a.ID - b.ID }), true
+	return *t, true
+}
+
+// latest returns the element of xs with the highest id, the first such
+// one on a tie. The portal adds a task set for each try at applying a
+// revision and a schema for each parse or transform, and keeps the old
+// ones, so the newest is the one that counts.
+func latest[T any](xs []T, id func(*T) int) (*T, bool) {
+	if len(xs) == 0 {
+		return nil, false
+	}
+	best := &xs[0]
+	for i := range xs {
+		if id(&xs[i]) > id(best) {
+			best = &xs[i]
+		}
+	}
+	return best, true
 }
 
 // TaskSet is the job that applies a revision.
@@ -253,16 +271,7 @@ func (s *Source) FailureMessage() string {
 
 // LatestInputSchema returns the input schema with the highest id.
 func (s *Source) LatestInputSchema() (*InputSchema, bool) {
-	if len(s.Schemas) == 0 {
-		return nil, false
-	}
-	i := 0
-	for j := range s.Schemas {
-		if s.Schemas[j].ID > s.Schemas[i].ID {
-			i = j
-		}
-	}
-	return &s.Schemas[i], true
+	return latest(s.Schemas, func(is *InputSchema) int { return is.ID })
 }
 
 // InputSchema is the file's columns as the portal read them: every column
@@ -281,16 +290,7 @@ type InputSchema struct {
 
 // LatestOutputSchema returns the output schema with the highest id.
 func (is *InputSchema) LatestOutputSchema() (*OutputSchema, bool) {
-	if len(is.OutputSchemas) == 0 {
-		return nil, false
-	}
-	i := 0
-	for j := range is.OutputSchemas {
-		if is.OutputSchemas[j].ID > is.OutputSchemas[i].ID {
-			i = j
-		}
-	}
-	return &is.OutputSchemas[i], true
+	return latest(is.OutputSchemas, func(o *OutputSchema) int { return o.ID })
 }
 
 // InputColumn is one column of the uploaded file.

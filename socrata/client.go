@@ -271,6 +271,11 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 			return nil, err
 		}
 		resp, err := c.hc.Do(req)
+		if err == nil && resp.Request == nil {
+			// A RoundTripper other than http.Transport need not set it,
+			// and reading an answer takes its path and request id from it.
+			resp.Request = req
+		}
 		var (
 			failure error
 			again   bool
@@ -294,14 +299,14 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 				q.Set("ticket", ticket)
 				u.RawQuery = q.Encode()
 			}
-			failure = &APIError{Status: http.StatusAccepted, RequestID: resp.Header.Get("X-Socrata-RequestId"),
+			failure = &APIError{Status: http.StatusAccepted, RequestID: requestID(resp),
 				Message: "the portal is still preparing the answer; try again in a minute"}
 			again = true
 			wait = pol.wait(attempt, resp.Header, time.Now())
 		case resp.StatusCode >= 200 && resp.StatusCode < 300:
 			return resp, nil
 		default:
-			failure = readAPIError(resp, req.Header.Get("X-Socrata-RequestId"), c.scrub)
+			failure = c.readAPIError(resp)
 			again = retryableStatus(resp.StatusCode)
 			wait = pol.wait(attempt, resp.Header, time.Now())
 		}
@@ -370,9 +375,13 @@ func (e *RetryError) Unwrap() []error {
 	return []error{e.Err}
 }
 
-// requestID is the X-Socrata-RequestId sent with the request that got
-// resp.
+// requestID is the X-Socrata-RequestId to quote to Socrata support: the
+// one the portal echoed in resp or, when it echoed none, the one sent
+// with the request that got resp.
 func requestID(resp *http.Response) string {
+	if id := resp.Header.Get("X-Socrata-RequestId"); id != "" {
+		return id
+	}
 	if resp.Request == nil {
 		return ""
 	}
@@ -388,10 +397,7 @@ func (c *Client) jsonBody(resp *http.Response) (*bufio.Reader, error) {
 	first := bytes.TrimLeft(head, " \t\r\n\ufeff")
 	ct := strings.ToLower(resp.Header.Get("Content-Type"))
 	if strings.Contains(ct, "html") || len(first) == 0 || (first[0] != '{' && first[0] != '[') {
-		page, _ := io.ReadAll(io.LimitReader(br, maxErrorBody))
-		e := notSocrataError(resp, requestID(resp), page)
-		c.scrub.apiError(e)
-		return nil, e
+		return nil, c.notSocrataError(resp, br)
 	}
 	return br, nil
 }

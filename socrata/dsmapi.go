@@ -636,10 +636,7 @@ func (c *Client) SchemaErrors(ctx context.Context, src *Source, inputSchemaID, o
 	}
 	if strings.Contains(strings.ToLower(resp.Header.Get("Content-Type")), "html") {
 		defer resp.Body.Close()
-		page, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		e := notSocrataError(resp, requestID(resp), page)
-		c.scrub.apiError(e)
-		return nil, e
+		return nil, c.notSocrataError(resp, resp.Body)
 	}
 	return resp.Body, nil
 }

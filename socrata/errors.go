@@ -145,15 +145,12 @@ func (s scrubber) cleanAny(v any) any {
 
 // readAPIError turns a failed response into an *APIError, reading at most
 // maxErrorBody bytes of it. It closes the body.
-func readAPIError(resp *http.Response, sentID string, scrub scrubber) *APIError {
+func (c *Client) readAPIError(resp *http.Response) *APIError {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId")}
-	if e.RequestID == "" {
-		e.RequestID = sentID
-	}
+	e := &APIError{Status: resp.StatusCode, RequestID: requestID(resp)}
 	parseErrorBody(e, resp.Header.Get("Content-Type"), body)
-	scrub.apiError(e)
+	c.scrub.apiError(e)
 	return e
 }
 
@@ -270,13 +267,11 @@ func oneLine(s string) string {
 	return s
 }
 
-// notSocrataError is the *APIError for a successful status whose body was
-// not the JSON the call expected.
-func notSocrataError(resp *http.Response, sentID string, head []byte) *APIError {
-	e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId"), HTML: true, notSocrata: true}
-	if e.RequestID == "" {
-		e.RequestID = sentID
-	}
+// notSocrataError is the *APIError for a successful status whose body, read
+// from body up to maxErrorBody bytes, was not the JSON the call expected.
+func (c *Client) notSocrataError(resp *http.Response, body io.Reader) *APIError {
+	head, _ := io.ReadAll(io.LimitReader(body, maxErrorBody))
+	e := &APIError{Status: resp.StatusCode, RequestID: requestID(resp), HTML: true, notSocrata: true}
 	trimmed := bytes.TrimSpace(head)
 	const advice = "check that the portal address is right and that it is a Socrata portal"
 	switch {
@@ -287,6 +282,7 @@ func notSocrataError(resp *http.Response, sentID string, head []byte) *APIError 
 	default:
 		e.Message = fmt.Sprintf("the server's answer was not Socrata's JSON (it began %q); %s", clip(oneLine(string(trimmed))), advice)
 	}
+	c.scrub.apiError(e)
 	return e
 }
 

@@ -227,4 +227,8 @@ func TestGET202GivesUp(t *testing.T) {
 	if !errors.Is(err, socrata.ErrAccepted) {
 		t.Fatalf("error = %v, want ErrAccepted", err)
 	}
+	var ae *socrata.APIError
+	if !errors.As(err, &ae) || ae.RequestID == "" || ae.RequestID != f.last(t).Header.Get("X-Socrata-RequestId") {
+		t.Errorf("error %#v does not carry the last request id sent", ae)
+	}
 }

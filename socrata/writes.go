@@ -76,9 +76,8 @@ func (c *Client) Upsert(ctx context.Context, id DatasetID, body []byte, f Format
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusAccepted {
-		e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId"),
+		return nil, &APIError{Status: resp.StatusCode, RequestID: requestID(resp),
 			Message: fmt.Sprintf("the portal accepted the rows for %s but had not finished writing them when it answered; they will most likely appear shortly, and sending them again is safe", id)}
-		return nil, e
 	}
 	return c.readWriteResult(resp)
 }
@@ -157,11 +156,8 @@ func (c *Client) Replace(ctx context.Context, id DatasetID, body io.Reader, f Fo
 // portal answered with 202 Accepted: taken, but not finished, so whether
 // it will succeed is not known yet. It matches ErrAccepted too.
 func accepted(resp *http.Response, what, advice string) error {
-	e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId"),
+	e := &APIError{Status: resp.StatusCode, RequestID: requestID(resp),
 		Message: "the portal had not finished the write when it answered"}
-	if e.RequestID == "" {
-		e.RequestID = requestID(resp)
-	}
 	return &OutcomeError{What: what, Cause: "the portal accepted it (202 Accepted) but had not finished it when it answered",
 		Advice: advice, Err: e}
 }
@@ -337,10 +333,7 @@ func (c *Client) readSummary(resp *http.Response, obj map[string]json.RawMessage
 			return nil, c.badShape(resp.Request.Method, resp.Request.URL.Path,
 				"it did not say what the write did: "+clip(oneLine(string(body))), nil)
 		}
-		e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId")}
-		if e.RequestID == "" {
-			e.RequestID = requestID(resp)
-		}
+		e := &APIError{Status: resp.StatusCode, RequestID: requestID(resp)}
 		parseErrorBody(e, "application/json", body)
 		c.scrub.apiError(e)
 		return nil, e

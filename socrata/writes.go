@@ -91,27 +91,14 @@ func (c *Client) Append(ctx context.Context, id DatasetID, body []byte, f Format
 	if err := checkID(id); err != nil {
 		return nil, err
 	}
-	what := "the append to " + string(id)
-	advice := "Check the dataset at " + c.datasetLink(id) + " before you send the rows again, or they may be added twice"
-	resp, err := c.do(ctx, &request{
+	return c.writeOnce(ctx, &request{
 		method:      http.MethodPost,
 		path:        resourcePath(id),
 		body:        body,
 		contentType: f.ContentType(),
-	})
-	if err != nil {
-		return nil, c.maybeApplied(err, what, advice)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusAccepted {
-		return nil, accepted(resp, what,
-			"Check the dataset at "+c.datasetLink(id)+" in a few minutes before you send the rows again, or they may be added twice")
-	}
-	res, err := c.readWriteResult(resp)
-	if err != nil {
-		return nil, c.maybeApplied(err, what, advice)
-	}
-	return res, nil
+	}, "the append to "+string(id),
+		"Check the dataset at "+c.datasetLink(id)+" before you send the rows again, or they may be added twice",
+		"Check the dataset at "+c.datasetLink(id)+" in a few minutes before you send the rows again, or they may be added twice")
 }
 
 // Replace makes body the complete contents of the dataset with PUT
@@ -130,20 +117,28 @@ func (c *Client) Replace(ctx context.Context, id DatasetID, body io.Reader, f Fo
 	if body == nil {
 		body = http.NoBody
 	}
-	resp, err := c.do(ctx, &request{
+	return c.writeOnce(ctx, &request{
 		method:      http.MethodPut,
 		path:        resourcePath(id),
 		stream:      body,
 		contentType: f.ContentType(),
-	})
-	what := "the replace of " + string(id)
-	advice := "Check the dataset at " + c.datasetLink(id) + " before you try again"
+	}, "the replace of "+string(id),
+		"Check the dataset at "+c.datasetLink(id)+" before you try again",
+		"Check the dataset at "+c.datasetLink(id)+" in a few minutes before you send it again")
+}
+
+// writeOnce sends r, a write that is never retried, and reads its result.
+// A failure after the request may have reached the portal is an
+// *OutcomeError naming the write (what) and saying what to check before
+// trying again: advice, or for a 202 Accepted answer, later.
+func (c *Client) writeOnce(ctx context.Context, r *request, what, advice, later string) (*WriteResult, error) {
+	resp, err := c.do(ctx, r)
 	if err != nil {
 		return nil, c.maybeApplied(err, what, advice)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusAccepted {
-		return nil, accepted(resp, what, "Check the dataset at "+c.datasetLink(id)+" in a few minutes before you send it again")
+		return nil, accepted(resp, what, later)
 	}
 	res, err := c.readWriteResult(resp)
 	if err != nil {

@@ -256,9 +256,9 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 		return nil, err
 	}
 	pol := c.retry.withDefaults()
-	max := pol.MaxAttempts
+	attempts := pol.MaxAttempts
 	if !r.retry || r.stream != nil {
-		max = 1
+		attempts = 1
 	}
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
@@ -310,14 +310,14 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 			again = retryableStatus(resp.StatusCode)
 			wait = pol.wait(attempt, resp.Header, time.Now())
 		}
-		if !again || attempt >= max {
+		if !again || attempt >= attempts {
 			if attempt > 1 {
 				return nil, &RetryError{Attempts: attempt, Err: failure}
 			}
 			return nil, failure
 		}
 		if c.onRetry != nil {
-			c.onRetry(RetryEvent{Attempt: attempt + 1, Max: max, Wait: wait, Err: failure})
+			c.onRetry(RetryEvent{Attempt: attempt + 1, Max: attempts, Wait: wait, Err: failure})
 		}
 		if err := pol.Sleep(ctx, wait); err != nil {
 			return nil, &RetryError{Attempts: attempt, Err: failure, Stopped: err}

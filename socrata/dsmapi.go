@@ -608,11 +608,11 @@ func (c *Client) GetOutputSchema(ctx context.Context, src *Source, inputSchemaID
 	if src == nil {
 		return nil, fmt.Errorf("socrata: reading an output schema needs a source")
 	}
-	os := "latest"
+	which := "latest"
 	if outputSchemaID != 0 {
-		os = strconv.Itoa(outputSchemaID)
+		which = strconv.Itoa(outputSchemaID)
 	}
-	path := fmt.Sprintf("%s/schema/%d/output/%s", sourcePath(src.ID), inputSchemaID, os)
+	path := fmt.Sprintf("%s/schema/%d/output/%s", sourcePath(src.ID), inputSchemaID, which)
 	var v outputSchemaJSON
 	if _, err := c.dsmapi(ctx, &request{method: http.MethodGet, path: path, retry: true}, &v); err != nil {
 		return nil, err

@@ -253,7 +253,7 @@ func describePage(body []byte, advice string) string {
 // oneLine collapses whitespace and control characters and bounds the
 // length, so that a message fits on a screen line or two.
 func oneLine(s string) string {
-	const max = 500
+	const limit = 500
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) || unicode.IsControl(r) {
 			return ' '
@@ -261,8 +261,8 @@ func oneLine(s string) string {
 		return r
 	}, s)
 	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > max {
-		s = string(r[:max]) + "…"
+	if r := []rune(s); len(r) > limit {
+		s = string(r[:limit]) + "…"
 	}
 	return s
 }

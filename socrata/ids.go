@@ -287,10 +287,10 @@ func isLoopback(host string) bool {
 // clip shortens text quoted back in an error message, so that a pasted
 // paragraph does not flood the screen.
 func clip(s string) string {
-	const max = 80
+	const limit = 80
 	r := []rune(s)
-	if len(r) <= max {
+	if len(r) <= limit {
 		return s
 	}
-	return string(r[:max]) + "…"
+	return string(r[:limit]) + "…"
 }

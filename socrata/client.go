@@ -142,6 +142,8 @@ var defaultTransport = sync.OnceValue(func() *http.Transport {
 	return t
 })
 
+// defaultHTTPClient shares one transport among all clients, so that
+// connections to the portal are reused from one client to the next.
 func defaultHTTPClient() *http.Client {
 	return &http.Client{Transport: defaultTransport(), CheckRedirect: checkRedirect}
 }
@@ -213,6 +215,8 @@ func newRequestID() string {
 // it is sent with chunked transfer encoding instead of being measured.
 type hideType struct{ io.Reader }
 
+// newRequest builds one attempt at r. Each attempt gets its own
+// X-Socrata-RequestId, so that each can be found in the portal's logs.
 func (c *Client) newRequest(ctx context.Context, r *request, u *url.URL, trace *httptrace.ClientTrace) (*http.Request, error) {
 	var body io.Reader
 	switch {
@@ -249,7 +253,8 @@ func (c *Client) newRequest(ctx context.Context, r *request, u *url.URL, trace *
 
 // do sends r, retrying when r allows it, and returns a response with a
 // 2xx status whose body the caller must close. Any other status comes
-// back as an *APIError, and a transport failure as a *netError.
+// back as an *APIError and a transport failure as a *netError, either of
+// them inside a *RetryError once the call has been sent more than once.
 func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 	u, err := c.resolve(r.path, r.query)
 	if err != nil {

@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -48,6 +49,7 @@ const (
 	TaskAwaitingApproval = "submitted_for_approval"
 )
 
+// publishing is the root of every DSMAPI path.
 const publishing = "/api/publishing/v1"
 
 // Revision is a draft of changes to one dataset.
@@ -487,7 +489,7 @@ func (c *Client) DiscardRevision(ctx context.Context, id DatasetID, seq int) err
 // revision.
 func (c *Client) CreateSource(ctx context.Context, rev *Revision, filename string, opts ParseOptions) (*Source, error) {
 	if rev == nil {
-		return nil, fmt.Errorf("socrata: creating a source needs a revision")
+		return nil, errors.New("socrata: creating a source needs a revision")
 	}
 	body, err := json.Marshal(map[string]any{
 		"source_type":   map[string]string{"type": "upload", "filename": filename},
@@ -522,7 +524,7 @@ func (c *Client) GetSource(ctx context.Context, sourceID int) (*Source, error) {
 // (such as "text/csv") and returns the portal's limits for the chunks.
 func (c *Client) InitiateUpload(ctx context.Context, src *Source, contentType string) (*UploadPlan, error) {
 	if src == nil {
-		return nil, fmt.Errorf("socrata: starting an upload needs a source")
+		return nil, errors.New("socrata: starting an upload needs a source")
 	}
 	body, _ := json.Marshal(map[string]string{"content_type": contentType})
 	path := c.follow(src.links, "initiate", nil, sourcePath(src.ID)+"/initiate")
@@ -534,7 +536,7 @@ func (c *Client) InitiateUpload(ctx context.Context, src *Source, contentType st
 		return nil, err
 	}
 	if v.PreferredChunkSize <= 0 {
-		return nil, fmt.Errorf("socrata: the portal did not say what chunk size to upload in (preferred_chunk_size); it may not support chunked uploads")
+		return nil, errors.New("socrata: the portal did not say what chunk size to upload in (preferred_chunk_size); it may not support chunked uploads")
 	}
 	return &UploadPlan{PreferredChunkSize: v.PreferredChunkSize, Parallelism: max(v.Parallelism, 1)}, nil
 }
@@ -544,7 +546,7 @@ func (c *Client) InitiateUpload(ctx context.Context, src *Source, contentType st
 // harmless, so the call is retried. Chunks may be sent in parallel.
 func (c *Client) UploadChunk(ctx context.Context, src *Source, seq int, offset int64, data []byte) error {
 	if src == nil {
-		return fmt.Errorf("socrata: uploading a chunk needs a source")
+		return errors.New("socrata: uploading a chunk needs a source")
 	}
 	if seq < 0 || offset < 0 {
 		return fmt.Errorf("socrata: chunk number and offset cannot be negative (chunk %d, offset %d)", seq, offset)
@@ -555,6 +557,8 @@ func (c *Client) UploadChunk(ctx context.Context, src *Source, seq int, offset i
 	if err != nil {
 		return err
 	}
+	// Reading the acknowledgement to the end lets the connection carry the
+	// next chunk.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 	resp.Body.Close()
 	return nil
@@ -566,12 +570,12 @@ func (c *Client) UploadChunk(ctx context.Context, src *Source, seq int, offset i
 // not retried.
 func (c *Client) CommitUpload(ctx context.Context, src *Source, lastSeq int, total int64) (*Source, error) {
 	if src == nil {
-		return nil, fmt.Errorf("socrata: committing an upload needs a source")
+		return nil, errors.New("socrata: committing an upload needs a source")
 	}
 	vars := map[string]string{"seq_num": strconv.Itoa(lastSeq), "byte_offset": strconv.FormatInt(total, 10)}
 	path := c.follow(src.links, "commit", vars, fmt.Sprintf("%s/chunk/%d/%d/commit", sourcePath(src.ID), lastSeq, total))
 	var v sourceJSON
-	l, err := c.dsmapi(ctx, &request{method: http.MethodPost, path: path, contentType: "application/json", accept202: true}, &v)
+	l, err := c.dsmapi(ctx, &request{method: http.MethodPost, path: path, contentType: "application/json"}, &v)
 	if err != nil {
 		return nil, err
 	}
@@ -587,7 +591,7 @@ func (c *Client) CommitUpload(ctx context.Context, src *Source, lastSeq int, tot
 // transforms in the background; poll [Client.GetOutputSchema] until Done.
 func (c *Client) Transform(ctx context.Context, src *Source, inputSchemaID int, cols []OutputColumnSpec) (*OutputSchema, error) {
 	if src == nil {
-		return nil, fmt.Errorf("socrata: a transform needs a source")
+		return nil, errors.New("socrata: a transform needs a source")
 	}
 	body, err := json.Marshal(map[string]any{"output_columns": cols})
 	if err != nil {
@@ -596,7 +600,7 @@ func (c *Client) Transform(ctx context.Context, src *Source, inputSchemaID int, 
 	vars := map[string]string{"input_schema_id": strconv.Itoa(inputSchemaID)}
 	path := c.follow(src.links, "input_schema_links.transform", vars, fmt.Sprintf("%s/schema/%d", sourcePath(src.ID), inputSchemaID))
 	var v outputSchemaJSON
-	if _, err := c.dsmapi(ctx, &request{method: http.MethodPost, path: path, body: body, contentType: "application/json", accept202: true}, &v); err != nil {
+	if _, err := c.dsmapi(ctx, &request{method: http.MethodPost, path: path, body: body, contentType: "application/json"}, &v); err != nil {
 		return nil, err
 	}
 	return v.outputSchema(), nil
@@ -606,7 +610,7 @@ func (c *Client) Transform(ctx context.Context, src *Source, inputSchemaID int, 
 // input schema's latest one.
 func (c *Client) GetOutputSchema(ctx context.Context, src *Source, inputSchemaID, outputSchemaID int) (*OutputSchema, error) {
 	if src == nil {
-		return nil, fmt.Errorf("socrata: reading an output schema needs a source")
+		return nil, errors.New("socrata: reading an output schema needs a source")
 	}
 	which := "latest"
 	if outputSchemaID != 0 {
@@ -625,7 +629,7 @@ func (c *Client) GetOutputSchema(ctx context.Context, src *Source, inputSchemaID
 // The caller closes the reader.
 func (c *Client) SchemaErrors(ctx context.Context, src *Source, inputSchemaID, outputSchemaID int) (io.ReadCloser, error) {
 	if src == nil {
-		return nil, fmt.Errorf("socrata: reading error rows needs a source")
+		return nil, errors.New("socrata: reading error rows needs a source")
 	}
 	vars := map[string]string{"input_schema_id": strconv.Itoa(inputSchemaID), "output_schema_id": strconv.Itoa(outputSchemaID)}
 	path := c.follow(src.links, "input_schema_links.output_schema_links.schema_errors", vars,
@@ -648,7 +652,7 @@ func (c *Client) SchemaErrors(ctx context.Context, src *Source, inputSchemaID, o
 // the error wraps [ErrOutcomeUnknown].
 func (c *Client) ApplyRevision(ctx context.Context, rev *Revision, outputSchemaID int) (*TaskSet, error) {
 	if rev == nil {
-		return nil, fmt.Errorf("socrata: applying needs a revision")
+		return nil, errors.New("socrata: applying needs a revision")
 	}
 	body := []byte("{}")
 	if outputSchemaID != 0 {
@@ -656,7 +660,7 @@ func (c *Client) ApplyRevision(ctx context.Context, rev *Revision, outputSchemaI
 	}
 	path := c.follow(rev.links, "apply", nil, revisionPath(rev.Dataset, rev.Seq)+"/apply")
 	var v taskSetJSON
-	if _, err := c.dsmapi(ctx, &request{method: http.MethodPut, path: path, body: body, contentType: "application/json", accept202: true}, &v); err != nil {
+	if _, err := c.dsmapi(ctx, &request{method: http.MethodPut, path: path, body: body, contentType: "application/json"}, &v); err != nil {
 		return nil, c.maybeApplied(err, fmt.Sprintf("revision %d of %s", rev.Seq, rev.Dataset),
 			fmt.Sprintf("Check the dataset at %s (or the revision's status) before you try again", c.datasetLink(rev.Dataset)))
 	}
@@ -664,6 +668,8 @@ func (c *Client) ApplyRevision(ctx context.Context, rev *Revision, outputSchemaI
 	return &t, nil
 }
 
+// revisionPath and sourcePath are the documented paths, used when an
+// answer offered no link to follow.
 func revisionPath(id DatasetID, seq int) string {
 	return fmt.Sprintf("%s/revision/%s/%d", publishing, id, seq)
 }
@@ -706,7 +712,9 @@ func (c *Client) follow(l links, name string, vars map[string]string, fallback s
 }
 
 // dsmapi sends r and decodes the answer's resource (or the whole answer,
-// when it is not wrapped) into v, returning the answer's links.
+// when it is not wrapped) into v, returning the answer's links. A 202
+// Accepted counts as success, since DSMAPI answers so to revision
+// updates and applies.
 func (c *Client) dsmapi(ctx context.Context, r *request, v any) (links, error) {
 	r.accept202 = true
 	resp, err := c.do(ctx, r)

@@ -26,7 +26,7 @@ var (
 	ErrForbidden    = errors.New("not allowed")                     // 403
 	ErrNotFound     = errors.New("not found")                       // 404
 	ErrRateLimited  = errors.New("too many requests")               // 429
-	ErrNotSocrata   = errors.New("not a socrata portal")            // a 2xx answer that is not the JSON expected
+	ErrNotSocrata   = errors.New("not a socrata portal")            // a web page, or a 2xx answer that is not the JSON expected
 	ErrInsecure     = errors.New("plain http is only for loopback") // http:// to a real host
 )
 
@@ -73,13 +73,14 @@ type APIError struct {
 	HTML bool
 
 	// notSocrata is set when a successful status carried something other
-	// than JSON, such as a sign-in page or another web site.
+	// than JSON, such as a sign-in page or another web site. Error then
+	// leaves out the status, since "200 OK" would mislead.
 	notSocrata bool
 }
 
 // Error describes the failure in one line, starting with the status.
 func (e *APIError) Error() string {
-	if e.notSocrata && e.Status >= 200 && e.Status < 300 {
+	if e.notSocrata {
 		return "socrata: " + e.Message
 	}
 	status := fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
@@ -107,7 +108,7 @@ func (e *APIError) Is(target error) bool {
 	case ErrRateLimited:
 		return e.Status == http.StatusTooManyRequests
 	case ErrNotSocrata:
-		return e.HTML || e.notSocrata
+		return e.HTML
 	case ErrAccepted:
 		return e.Status == http.StatusAccepted
 	}

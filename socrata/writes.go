@@ -180,7 +180,7 @@ func (c *Client) maybeApplied(err error, what, advice string) error {
 		}
 	case errors.As(err, &ae):
 		switch {
-		case ae.notSocrata && ae.Status >= 200 && ae.Status < 300:
+		case ae.notSocrata:
 			cause = "the answer could not be read (" + ae.Message + ")"
 		case ae.Status == http.StatusBadGateway || ae.Status == http.StatusServiceUnavailable || ae.Status == http.StatusGatewayTimeout:
 			cause = fmt.Sprintf("a gateway in front of the portal answered %d %s, and the portal behind it may still be working", ae.Status, http.StatusText(ae.Status))

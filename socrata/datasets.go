@@ -119,7 +119,9 @@ func (c *Client) Dataset(ctx context.Context, id DatasetID) (*Dataset, error) {
 		if v.RowIdentifierColumnID.set && int64(col.ID) == v.RowIdentifierColumnID.n {
 			d.RowIdentifier = col.FieldName
 		}
-		if strings.HasPrefix(col.FieldName, ":") || len(col.ComputationStrategy) > 0 && !bytes.Equal(col.ComputationStrategy, []byte("null")) {
+		system := strings.HasPrefix(col.FieldName, ":")
+		computed := len(col.ComputationStrategy) > 0 && !bytes.Equal(col.ComputationStrategy, []byte("null"))
+		if system || computed {
 			continue
 		}
 		d.Columns = append(d.Columns, Column{

@@ -305,6 +305,9 @@ type netError struct {
 	reading bool
 }
 
+// Error words the failure by what it means for the request: stopped by
+// the caller, failed once sent (the portal may have acted on it), or never
+// reached the portal.
 func (e *netError) Error() string {
 	cause := e.err.Error()
 	var ue interface{ Unwrap() error }

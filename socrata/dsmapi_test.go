@@ -113,7 +113,6 @@ type dsmapiCall struct {
 	method      string
 	path        string
 	contentType string
-	accept      string
 	sent        string // JSON body expected, "" for none checked
 	check       func(t *testing.T, got any)
 }

@@ -12,7 +12,7 @@ import (
 // RowsQuery selects rows from /resource/{id}.json.
 type RowsQuery struct {
 	// Limit is the most rows to return; 0 leaves the portal's default
-	// (1,000 rows).
+	// (1,000 rows). Offset is how many rows to skip first.
 	Limit  int
 	Offset int
 	// Order is a SoQL order such as ":id" or "permit_id DESC". Paging

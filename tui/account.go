@@ -55,7 +55,8 @@ type accountStep struct {
 
 	err      error // the last sign-in or keyring failure
 	verified signedInMsg
-	session  bool // kept for this session only, not in the keyring
+	session  bool           // kept for this session only, not in the keyring
+	saved    wizard.Profile // the login as kept in the keyring and index
 	done     bool
 
 	width, height int
@@ -154,6 +155,7 @@ func (s *accountStep) Update(msg tea.Msg) (step, tea.Cmd) {
 			s.state = acctKeyring
 			return s, nil
 		}
+		s.saved = msg.profile
 		s.done = true
 		return s, nil
 	case tea.KeyMsg:
@@ -373,8 +375,11 @@ func (s *accountStep) Summary() string {
 		return ""
 	}
 	line := wizard.SignedInLine(s.verified.user, s.verified.domain)
-	if s.session {
+	switch {
+	case s.session:
 		line += " (for this session only)"
+	case s.saved.Login != "":
+		line += "; kept in the OS keyring as " + s.saved.Name()
 	}
 	return line
 }

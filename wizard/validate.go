@@ -491,9 +491,16 @@ func (br *batchReader) read(rr *RecordReader) {
 				break
 			}
 			var soft *CSVError
-			if err != nil && !(errors.As(err, &soft) && !soft.Fatal()) {
-				b.err = err
-				break
+			if err != nil {
+				// errors.As takes the address of its target, which then
+				// lives on the heap: declared here, it costs an allocation
+				// only for records that have a problem, not for every one.
+				var ce *CSVError
+				if !errors.As(err, &ce) || ce.Fatal() {
+					b.err = err
+					break
+				}
+				soft = ce
 			}
 			p := rr.p
 			base := len(b.data)

@@ -483,6 +483,13 @@ func (br *batchReader) read(rr *RecordReader) {
 		case <-br.quit:
 			return
 		}
+		if b.recs == nil {
+			// Full size at first use rather than grown by appending, which
+			// would copy each buffer a dozen times over.
+			b.data = make([]byte, 0, batchBytes+batchBytes/4)
+			b.recs = make([]batchRec, 0, batchRecords)
+			b.ends = make([]int, 0, batchRecords*max(rr.width, 1))
+		}
 		b.data, b.ends, b.recs, b.err = b.data[:0], b.ends[:0], b.recs[:0], nil
 		for len(b.recs) < batchRecords && len(b.data) < batchBytes {
 			_, err := rr.Next()

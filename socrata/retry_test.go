@@ -89,6 +89,12 @@ func TestRetries(t *testing.T) {
 				if tt.requests > 1 && !strings.Contains(err.Error(), "gave up after") {
 					t.Errorf("error %q does not say it gave up", err)
 				}
+				var re *socrata.RetryError
+				if got := errors.As(err, &re); got != (tt.requests > 1) {
+					t.Errorf("errors.As(*RetryError) = %v after %d requests", got, tt.requests)
+				} else if got && (re.Attempts != tt.requests || re.Stopped != nil) {
+					t.Errorf("RetryError attempts %d, stopped %v; want %d, nil", re.Attempts, re.Stopped, tt.requests)
+				}
 			}
 		})
 	}
@@ -170,6 +176,10 @@ func TestCancelDuringBackoff(t *testing.T) {
 	if !strings.Contains(err.Error(), "stopped while waiting to retry") {
 		t.Errorf("error %q does not say the retry was stopped", err)
 	}
+	var re *socrata.RetryError
+	if !errors.As(err, &re) || re.Attempts != 1 || re.Stopped != context.Canceled {
+		t.Errorf("error %v is not a RetryError stopped by the cancel after 1 attempt", err)
+	}
 	if n := len(f.requests()); n != 1 {
 		t.Errorf("portal got %d requests, want 1", n)
 	}
@@ -212,9 +222,16 @@ func TestGET202IsPolledWithTicket(t *testing.T) {
 
 func TestGET202GivesUp(t *testing.T) {
 	f := newFake(t, reply(202, jsonType, `{}`))
-	c, _ := newTestClient(t, f, newCreds(t), socrata.WithRetry(socrata.RetryPolicy{MaxAttempts: 2}))
+	// The policy replaces newTestClient's whole, Sleep too, so it needs
+	// its own sleeper or the test would really wait.
+	s := &sleeps{}
+	c, _ := newTestClient(t, f, newCreds(t), socrata.WithRetry(socrata.RetryPolicy{MaxAttempts: 2, Sleep: s.sleep}))
 	_, err := c.Rows(context.Background(), "abcd-1234", socrata.RowsQuery{})
 	if !errors.Is(err, socrata.ErrAccepted) {
 		t.Fatalf("error = %v, want ErrAccepted", err)
+	}
+	var ae *socrata.APIError
+	if !errors.As(err, &ae) || ae.RequestID == "" || ae.RequestID != f.last(t).Header.Get("X-Socrata-RequestId") {
+		t.Errorf("error %#v does not carry the last request id sent", ae)
 	}
 }

@@ -34,11 +34,28 @@ type Job struct {
 	// columns.
 	Points []PointSource `json:"points,omitempty"`
 	// Batch bounds each SODA request; zero values mean the defaults.
-	Batch Batch `json:"batch,omitempty"`
+	Batch Batch `json:"batch,omitzero"`
 	// Timezone is the default zone for fixed timestamps written without
 	// one, such as "America/New_York".
 	Timezone string `json:"timezone,omitempty"`
+	// BadRows says what an upload does with rows whose values fail
+	// conversion; "" means [SkipBadRows].
+	BadRows BadRowPolicy `json:"bad_rows,omitempty"`
 }
+
+// BadRowPolicy says what an upload does with a row whose values cannot be
+// converted to the dataset's types.
+type BadRowPolicy string
+
+const (
+	// SkipBadRows does not send such rows: they are written to the
+	// rejected-rows file with their line number and the reason. It is the
+	// default, also for "".
+	SkipBadRows BadRowPolicy = "skip"
+	// SendBadRows sends them as they are, so that the portal judges them,
+	// and reports the portal's verdict per line.
+	SendBadRows BadRowPolicy = "send"
+)
 
 // AuthRef names credentials without holding them.
 type AuthRef struct {

@@ -1,0 +1,9 @@
+// Package tui is the terminal interface of socrata-wizard: one Bubble Tea
+// model per wizard step, a thin root model that routes messages to the
+// active step and draws the frame around it, and the key bindings and
+// styles, each kept in one place.
+//
+// The steps hold no domain logic: they call package wizard for it, and do
+// all input and output inside tea.Cmd functions (commands.go), never in
+// Update or View.
+package tui

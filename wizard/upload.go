@@ -1,0 +1,628 @@
+package wizard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"path/filepath"
+	"strings"
+	"sync"
+	"time"
+
+	"github.com/ctopendata/socrata-wizard/socrata"
+)
+
+// Defaults for SODA batches and for choosing a route. They follow
+// DataSync: 10,000 rows per request, and files over 10 MB are sent in a way
+// built for large files (socrata-api.md §4.4).
+const (
+	DefaultBatchRows  = 10_000
+	DefaultBatchBytes = 10 << 20
+	// LargeFile is the size above which [RouteAuto] picks the Data
+	// Management API.
+	LargeFile = 10 << 20
+	// DefaultMaxRowErrors bounds the row problems an [UploadResult] keeps;
+	// every one of them is in the rejected-rows file.
+	DefaultMaxRowErrors = 100
+)
+
+// UploadPhase says what an upload is doing.
+type UploadPhase int
+
+// The phases of an upload, in the order they happen.
+const (
+	// PhasePreparing: checking the checkpoint, opening a revision.
+	PhasePreparing UploadPhase = iota
+	// PhaseSending: rows (SODA) or file bytes (Data Management API) are
+	// going up.
+	PhaseSending
+	// PhaseProcessing: the portal is parsing, checking or applying what it
+	// was sent (Data Management API, or a SODA replace awaiting its
+	// answer).
+	PhaseProcessing
+	// PhaseStopping: asked to stop; the request in flight is finishing so
+	// that what was applied is known exactly.
+	PhaseStopping
+	// PhaseDone: finished, stopped or failed; the result says which.
+	PhaseDone
+)
+
+// String names the phase for logs.
+func (p UploadPhase) String() string {
+	switch p {
+	case PhasePreparing:
+		return "preparing"
+	case PhaseSending:
+		return "sending"
+	case PhaseProcessing:
+		return "processing"
+	case PhaseStopping:
+		return "stopping"
+	case PhaseDone:
+		return "done"
+	}
+	return fmt.Sprintf("UploadPhase(%d)", int(p))
+}
+
+// UploadOptions tune [Upload]. The zero value uploads with the job's
+// settings, no checkpoint and no progress reports.
+type UploadOptions struct {
+	// Progress, if set, is told how the upload is going: every few
+	// thousand rows, after each batch, at each step of the Data Management
+	// API, and on each retry. Calls come from the upload's goroutines one
+	// at a time and must not block long.
+	Progress func(UploadProgress)
+	// Resume continues from the checkpoint instead of starting again. It
+	// is refused, with a message saying why, when there is no checkpoint
+	// or the file, dataset or mapping changed since it was written.
+	Resume bool
+	// Checkpoint is the checkpoint file ([CheckpointPath] of the job
+	// file); "" keeps none, and then a stopped upload cannot be resumed.
+	Checkpoint string
+	// ResumeHint is the command that resumes, quoted by [SummaryLines]
+	// when an upload stops early, such as "socrata-wizard run --resume
+	// permits.job.json".
+	ResumeHint string
+	// BatchRows and BatchBytes bound each SODA request; zero takes the
+	// job's Batch, then [DefaultBatchRows] and [DefaultBatchBytes].
+	BatchRows  int
+	BatchBytes int64
+	// RejectedPath is where rejected rows are written; "" means
+	// [RejectedPath] of the file, beside it.
+	RejectedPath string
+	// Parallelism bounds the Data Management API chunks in flight; zero
+	// takes the portal's preference, at most 4.
+	Parallelism int
+	// Retries, when the client was made with
+	// socrata.WithOnRetry(retries.OnRetry), carries the client's retry
+	// events into Progress notes.
+	Retries *RetryNotes
+	// Abort, when closed, abandons even the request in flight. Cancelling
+	// the context passed to Upload lets that request finish so that what
+	// was applied is known; Abort is for a second ctrl+c.
+	Abort <-chan struct{}
+	// Sleep waits between polls of the Data Management API; nil waits in
+	// real time. Tests make it return at once.
+	Sleep func(ctx context.Context, d time.Duration) error
+	// Now is the clock; nil means time.Now.
+	Now func() time.Time
+	// MaxRowErrors bounds UploadResult.RowErrors; zero means
+	// [DefaultMaxRowErrors].
+	MaxRowErrors int
+}
+
+// UploadProgress is how far an upload has got.
+type UploadProgress struct {
+	Phase UploadPhase
+	// Rows is the data rows read so far, including those a resumed upload
+	// skipped; Sent and Rejected count rows sent and rows rejected.
+	Rows     int64
+	Sent     int64
+	Rejected int64
+	// Bytes is how far into the file reading (or, on the Data Management
+	// API, uploading) has got, of TotalBytes. StartBytes is where this run
+	// started (after a resume), so that rates count this run only.
+	Bytes      int64
+	TotalBytes int64
+	StartBytes int64
+	// Batch is the batch (SODA) or chunk (Data Management API) in flight,
+	// of about Batches; Batches is 0 until it can be estimated.
+	Batch, Batches int
+	// AppliedThrough is the last source line the portal confirmed.
+	AppliedThrough int
+	// Stage says what the portal is doing in PhaseProcessing, such as
+	// "the portal is reading the file".
+	Stage string
+	// Note is a passing remark, such as "portal busy (503): retrying in 4s
+	// (attempt 2 of 5)"; it is cleared when the next request succeeds.
+	Note string
+}
+
+// Fraction is how far the upload is, from 0 to 1, for a progress bar:
+// the share of the file read or sent, and 1 once the portal is working on
+// what it was sent.
+func (p UploadProgress) Fraction() float64 {
+	switch {
+	case p.Phase == PhaseProcessing || p.Phase == PhaseDone:
+		return 1
+	case p.TotalBytes <= 0:
+		return 0
+	}
+	return min(max(float64(p.Bytes)/float64(p.TotalBytes), 0), 1)
+}
+
+// RowProblem is one rejected row: by the portal, or here before sending.
+type RowProblem struct {
+	// Line is the 1-based line of the file the row starts on, or 0 when
+	// the portal did not say which row it meant.
+	Line int
+	// ID is the row identifier value, when known.
+	ID      string
+	Message string
+}
+
+// UploadResult says exactly what an upload did.
+type UploadResult struct {
+	Route  Route
+	Method Method
+	// Created, Updated and Deleted are as the portal reported them;
+	// Rejected counts rows rejected here or by the portal. After a resume
+	// they include the earlier runs.
+	Created, Updated, Deleted, Rejected int64
+	// Sent is the rows sent to the portal; Rows the data rows read.
+	Sent int64
+	Rows int64
+	// RowErrors are the first rejected rows, with their lines; the
+	// rejected-rows file has them all.
+	RowErrors []RowProblem
+	// RejectedFile is where every rejected row was written, or "".
+	RejectedFile string
+	Duration     time.Duration
+	// Link is the dataset's web page.
+	Link string
+	// FirstLine is the file's first data line (2 with a header row).
+	FirstLine int
+	// AppliedThrough is the last source line confirmed applied (rows that
+	// were rejected count as dealt with), or 0 when none was. Lines from
+	// FirstLine to AppliedThrough were applied; nothing after.
+	AppliedThrough int
+	// Complete is true when the whole file was dealt with.
+	Complete bool
+	// Stopped is true when the upload stopped because it was asked to.
+	Stopped bool
+	// Resumable is true when a checkpoint was kept to continue from;
+	// Checkpoint is its path.
+	Resumable  bool
+	Checkpoint string
+	// ResumeHint is UploadOptions.ResumeHint, for SummaryLines.
+	ResumeHint string
+	// ResumedFrom is the last line an earlier run had applied, when this
+	// run continued from a checkpoint.
+	ResumedFrom int
+	// UnknownFrom and UnknownTo are lines whose fate is unknown: the
+	// request carrying them failed in a way that may or may not have
+	// applied them.
+	UnknownFrom, UnknownTo int
+	// Revision is the Data Management API revision number, or 0.
+	Revision int
+	// AwaitingApproval is true when the portal sent the revision to its
+	// approval queue instead of applying it.
+	AwaitingApproval bool
+	// Notes are further facts a person should read, each a sentence.
+	Notes []string
+}
+
+// UploadError is an upload that failed or stopped, explained for a
+// person: Error says what happened and what was applied, Hint what to do.
+// It wraps the cause, so errors.Is finds context.Canceled,
+// socrata.ErrOutcomeUnknown and the like.
+type UploadError struct {
+	msg  string
+	hint string
+	err  error
+}
+
+// Error says what happened, as a sentence without the final period.
+func (e *UploadError) Error() string { return e.msg }
+
+// Hint says what to do about it, or "".
+func (e *UploadError) Hint() string { return e.hint }
+
+// Unwrap returns the cause.
+func (e *UploadError) Unwrap() error { return e.err }
+
+// Explain is the whole message for a person: what happened, as a
+// sentence, then what to do. wizard.Explain should use it before looking
+// at the cause, which would lose what was applied.
+func (e *UploadError) Explain() string {
+	msg := e.msg
+	if msg != "" {
+		msg = strings.ToUpper(msg[:1]) + msg[1:]
+		if !strings.HasSuffix(msg, ".") {
+			msg += "."
+		}
+	}
+	if e.hint != "" {
+		msg += " " + e.hint
+	}
+	return msg
+}
+
+// ResolveRoute is the route an upload takes: r itself unless it is
+// [RouteAuto], in which case a replace and any file over [LargeFile] go
+// through the Data Management API and the rest through SODA.
+func ResolveRoute(m Method, r Route, fileSize int64) Route {
+	if r != RouteAuto {
+		return r
+	}
+	if m == Replace || fileSize > LargeFile {
+		return RouteDSMAPI
+	}
+	return RouteSODA
+}
+
+// DescribeRoute says in a sentence or two which route an upload takes and
+// why, for the confirmation screen and the headless log.
+func DescribeRoute(m Method, r Route, fileSize int64) string {
+	got := ResolveRoute(m, r, fileSize)
+	auto := ResolveRoute(m, RouteAuto, fileSize)
+	size := byteSize(fileSize)
+	switch {
+	case r != RouteAuto && got != auto:
+		if got == RouteSODA {
+			if m == Replace {
+				return fmt.Sprintf("Sending through SODA, as the job asks: the %s file goes up in one streamed request that replaces every row. The Data Management API would be safer: a replace through it changes nothing unless it succeeds.", size)
+			}
+			return fmt.Sprintf("Sending through SODA in batches, as the job asks. For a file this size (%s) the Data Management API is usually better: it uploads in chunks and the portal checks every row before applying.", size)
+		}
+		return fmt.Sprintf("Sending through the Data Management API, as the job asks: the %s file goes up in chunks, the portal checks every row, and nothing changes unless the revision is applied.", size)
+	case got == RouteDSMAPI && m == Replace:
+		return fmt.Sprintf("Sending through the Data Management API, because a replace through it is all or nothing: the dataset stays as it is unless the whole %s file is applied.", size)
+	case got == RouteDSMAPI:
+		return fmt.Sprintf("Sending through the Data Management API, because the file is %s (over %s): it goes up in chunks, and the portal checks every row before applying any. An interrupted upload changes nothing and starts again from the beginning.", size, byteSize(LargeFile))
+	case m == Replace:
+		return fmt.Sprintf("Sending through SODA as one streamed request that replaces every row (%s).", size)
+	}
+	return fmt.Sprintf("Sending through SODA in batches, because the file is small (%s): each batch is confirmed before the next, and an interrupted upload can be resumed.", size)
+}
+
+// RetryNotes carries a client's retry events to the upload in progress,
+// so they show as notes in its progress. Make the client with
+// socrata.WithOnRetry(notes.OnRetry) and pass notes in
+// UploadOptions.Retries. The zero value is ready to use, and one RetryNotes
+// may serve uploads one after another.
+type RetryNotes struct {
+	mu sync.Mutex
+	f  func(socrata.RetryEvent)
+}
+
+// OnRetry passes e to the upload in progress, if any.
+func (n *RetryNotes) OnRetry(e socrata.RetryEvent) {
+	n.mu.Lock()
+	f := n.f
+	n.mu.Unlock()
+	if f != nil {
+		f(e)
+	}
+}
+
+func (n *RetryNotes) attach(f func(socrata.RetryEvent)) (detach func()) {
+	if n == nil {
+		return func() {}
+	}
+	n.mu.Lock()
+	n.f = f
+	n.mu.Unlock()
+	return func() {
+		n.mu.Lock()
+		n.f = nil
+		n.mu.Unlock()
+	}
+}
+
+// RetryNote words a retry event for a progress line, such as "portal busy
+// (503): retrying in 4s (attempt 2 of 5)".
+func RetryNote(e socrata.RetryEvent) string {
+	why := "the request failed"
+	var ae *socrata.APIError
+	switch {
+	case errors.As(e.Err, &ae) && ae.Status == 429:
+		why = "portal asks to slow down (429)"
+	case errors.As(e.Err, &ae) && ae.Status == 504:
+		why = "portal gateway timed out (504)"
+	case errors.As(e.Err, &ae) && ae.Status >= 500:
+		why = fmt.Sprintf("portal busy (%d)", ae.Status)
+	case errors.As(e.Err, &ae) && ae.Status == 202:
+		why = "portal still working"
+	case e.Err != nil:
+		why = "connection failed"
+	}
+	return fmt.Sprintf("%s: retrying in %s (attempt %d of %d)", why, shortDuration(e.Wait), e.Attempt, e.Max)
+}
+
+// Upload publishes the job's file to the dataset through the route the
+// job asks for (see [ResolveRoute]), streaming it so that memory stays flat
+// however large the file.
+//
+// The result is non-nil whenever anything was attempted and says exactly
+// what was applied, also when err is not nil. Cancelling ctx stops the
+// upload after the request in flight, whose outcome is then known: err
+// wraps context.Canceled, and with a checkpoint the upload can be resumed.
+// A failure is an *UploadError whose message says what happened and what
+// was applied.
+func Upload(ctx context.Context, c *socrata.Client, ds *socrata.Dataset, f *CSVFile, job *Job, opts UploadOptions) (*UploadResult, error) {
+	if c == nil || ds == nil || f == nil || job == nil {
+		return nil, errors.New("upload needs a client, a dataset, a file and a job")
+	}
+	plan, err := NewPlan(job, f.Header)
+	if err != nil {
+		var pe *PlanError
+		if errors.As(err, &pe) {
+			return nil, &UploadError{msg: "the job's mapping does not fit the file: " + pe.Error(), hint: "Map the file again, then upload.", err: err}
+		}
+		return nil, err
+	}
+	u := newUploader(ctx, c, ds, f, job, plan, opts)
+	defer u.close()
+	res := u.res
+	if res.Route == RouteDSMAPI && job.Route == RouteAuto {
+		if why := u.sodaInstead(); why != "" {
+			res.Route = RouteSODA
+			res.Notes = append(res.Notes, "Sent through SODA rather than the Data Management API: "+why+".")
+		}
+	}
+	if err := u.checkMethod(); err != nil {
+		return nil, err
+	}
+	switch {
+	case res.Route == RouteDSMAPI:
+		err = u.dsmapi()
+	case job.Method == Replace:
+		err = u.replaceSODA()
+	default:
+		err = u.batchSODA()
+	}
+	res.Duration = u.now().Sub(u.start)
+	u.report(func(p *UploadProgress) { p.Phase = PhaseDone; p.Note = "" })
+	if err != nil {
+		return res, err
+	}
+	return res, nil
+}
+
+// uploader is the state one upload shares between its routes.
+type uploader struct {
+	// ctx is the caller's: when it ends, the upload stops after the
+	// request in flight. send carries requests in flight; it ends only
+	// when Abort is closed.
+	ctx      context.Context
+	send     context.Context
+	stopSend context.CancelFunc
+
+	c    *socrata.Client
+	ds   *socrata.Dataset
+	f    *CSVFile
+	job  *Job
+	plan *Plan
+	opts UploadOptions
+	res  *UploadResult
+
+	start   time.Time
+	rowID   string // the dataset's row identifier field, or ""
+	maxErrs int
+
+	progMu sync.Mutex
+	prog   UploadProgress
+	detach func()
+
+	// retried counts retries since the last reset, for the note about
+	// appends that may have run twice.
+	retryMu sync.Mutex
+	retried []socrata.RetryEvent
+}
+
+func newUploader(ctx context.Context, c *socrata.Client, ds *socrata.Dataset, f *CSVFile, job *Job, plan *Plan, opts UploadOptions) *uploader {
+	u := &uploader{ctx: ctx, c: c, ds: ds, f: f, job: job, plan: plan, opts: opts}
+	u.send, u.stopSend = context.WithCancel(context.WithoutCancel(ctx))
+	if opts.Abort != nil {
+		go func() {
+			select {
+			case <-opts.Abort:
+				u.stopSend()
+			case <-u.send.Done():
+			}
+		}()
+	}
+	u.start = u.now()
+	u.rowID = ds.RowIdentifier
+	if u.rowID == "" {
+		u.rowID = job.RowIdentifier
+	}
+	u.maxErrs = opts.MaxRowErrors
+	if u.maxErrs <= 0 {
+		u.maxErrs = DefaultMaxRowErrors
+	}
+	link := ds.Link
+	if link == "" {
+		link = c.BaseURL() + "/d/" + string(ds.ID)
+	}
+	u.res = &UploadResult{
+		Route:      ResolveRoute(job.Method, job.Route, f.Size),
+		Method:     job.Method,
+		Link:       link,
+		FirstLine:  1,
+		ResumeHint: opts.ResumeHint,
+	}
+	if f.Dialect.Header {
+		u.res.FirstLine = 2
+	}
+	u.prog = UploadProgress{Phase: PhasePreparing, TotalBytes: f.Size}
+	u.detach = opts.Retries.attach(u.onRetry)
+	return u
+}
+
+func (u *uploader) close() {
+	u.detach()
+	u.stopSend()
+}
+
+func (u *uploader) now() time.Time {
+	if u.opts.Now != nil {
+		return u.opts.Now()
+	}
+	return time.Now()
+}
+
+// sleep waits d or until ctx ends.
+func (u *uploader) sleep(ctx context.Context, d time.Duration) error {
+	if u.opts.Sleep != nil {
+		return u.opts.Sleep(ctx, d)
+	}
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+		return ctx.Err()
+	case <-t.C:
+		return nil
+	}
+}
+
+// report changes the progress under the lock and passes a copy on.
+func (u *uploader) report(change func(p *UploadProgress)) {
+	u.progMu.Lock()
+	defer u.progMu.Unlock()
+	change(&u.prog)
+	if u.opts.Progress != nil {
+		u.opts.Progress(u.prog)
+	}
+}
+
+func (u *uploader) onRetry(e socrata.RetryEvent) {
+	u.retryMu.Lock()
+	u.retried = append(u.retried, e)
+	u.retryMu.Unlock()
+	note := RetryNote(e)
+	u.report(func(p *UploadProgress) { p.Note = note })
+}
+
+// takeRetries returns and forgets the retries seen since the last call.
+func (u *uploader) takeRetries() []socrata.RetryEvent {
+	u.retryMu.Lock()
+	defer u.retryMu.Unlock()
+	r := u.retried
+	u.retried = nil
+	return r
+}
+
+// stopping reports whether the caller asked the upload to stop.
+func (u *uploader) stopping() bool { return u.ctx.Err() != nil }
+
+// checkMethod refuses what cannot work before anything is sent.
+func (u *uploader) checkMethod() error {
+	switch u.job.Method {
+	case Upsert, Append, Replace:
+	case Delete:
+		if u.rowID == "" {
+			return &UploadError{msg: fmt.Sprintf("dataset %s has no row identifier, so rows cannot be deleted by a file of ids", u.ds.ID),
+				hint: "Give the dataset a row identifier on the portal, or use replace."}
+		}
+		if u.idColumn() < 0 {
+			return &UploadError{msg: fmt.Sprintf("a delete needs the row identifier %s, and no file column is mapped to it", u.rowID),
+				hint: "Map the column that holds the ids of the rows to delete to " + u.rowID + "."}
+		}
+	default:
+		return &UploadError{msg: fmt.Sprintf("the job's method %v is not one this program knows", u.job.Method), hint: "Choose upsert, replace, append or delete."}
+	}
+	if (u.job.Method == Replace || u.res.Route == RouteDSMAPI) && u.opts.Resume {
+		what := "a replace"
+		if u.res.Route == RouteDSMAPI {
+			what = "an upload through the Data Management API"
+		}
+		return &UploadError{msg: what + " is all or nothing, so there is nothing to resume",
+			hint: "Run the upload again from the start, without --resume."}
+	}
+	return nil
+}
+
+// sodaInstead says why an upload the wizard would send through the Data
+// Management API should go through SODA after all, or "". That is when
+// the API cannot carry a mapped field, and when an upsert or append leaves
+// some of the dataset's fields unfilled: SODA keeps such fields as they
+// are, while a revision whose file lacks a field may drop or empty it.
+func (u *uploader) sodaInstead() string {
+	if _, _, err := dsmapiPlan(u.job, u.plan, u.f.Dialect); err != nil {
+		return err.Error()
+	}
+	if u.job.Method != Upsert && u.job.Method != Append {
+		return ""
+	}
+	if missing := u.unfilled(); len(missing) > 0 {
+		return fmt.Sprintf("the file does not fill %s %s, which SODA leaves as they are", plural(len(missing), "field", "fields"), strings.Join(missing, ", "))
+	}
+	return ""
+}
+
+// unfilled lists the dataset's fields that the plan does not fill.
+func (u *uploader) unfilled() []string {
+	filled := map[string]bool{}
+	for _, c := range u.plan.Columns {
+		filled[c.Conv.Field] = true
+	}
+	for _, p := range u.plan.Points {
+		filled[p.Field] = true
+	}
+	var out []string
+	for _, c := range u.ds.Columns {
+		if !filled[c.FieldName] {
+			out = append(out, c.FieldName)
+		}
+	}
+	return out
+}
+
+// idColumn is the index in plan.Columns of the column that fills the row
+// identifier, or -1.
+func (u *uploader) idColumn() int {
+	if u.rowID == "" {
+		return -1
+	}
+	for i, c := range u.plan.Columns {
+		if c.Conv.Field == u.rowID {
+			return i
+		}
+	}
+	return -1
+}
+
+// rejectedPath is where rejected rows go.
+func (u *uploader) rejectedPath() string {
+	if u.opts.RejectedPath != "" {
+		return u.opts.RejectedPath
+	}
+	return RejectedPath(u.f.Path)
+}
+
+// addProblem keeps a row problem for the result, up to the bound.
+func (u *uploader) addProblem(p RowProblem) {
+	if len(u.res.RowErrors) < u.maxErrs {
+		u.res.RowErrors = append(u.res.RowErrors, p)
+	}
+}
+
+// fileName is the file's name without its directory, for messages.
+func (u *uploader) fileName() string { return filepath.Base(u.f.Path) }
+
+// lineRange writes "lines 2–10,001", or "line 7" for one line.
+func lineRange(from, to int) string {
+	if from >= to {
+		return "line " + groupDigits(int64(to))
+	}
+	return "lines " + groupDigits(int64(from)) + "–" + groupDigits(int64(to))
+}
+
+// portalMessage is an error from the client without its "socrata: "
+// prefix, for quoting inside a sentence.
+func portalMessage(err error) string {
+	return strings.TrimPrefix(err.Error(), "socrata: ")
+}

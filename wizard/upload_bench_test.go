@@ -1,0 +1,361 @@
+package wizard
+
+import (
+	"bufio"
+	"context"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"net/http"
+	"net/http/httptest"
+	"os"
+	"path/filepath"
+	"runtime"
+	"runtime/debug"
+	"runtime/metrics"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"testing"
+	"time"
+
+	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/socrata/socratatest"
+)
+
+// BenchmarkUpload uploads a generated CSV (100 MB, or
+// SOCRATA_WIZARD_BENCH_MB megabytes) to an in-process portal on loopback
+// whose dataset discards rows, through each route, and in the same run
+// measures the yardsticks the goals are set against: reading the file with
+// plain encoding/csv, and sending its raw bytes in one HTTP POST (to a
+// handler that throws them away, and to the portal's single-shot source
+// upload, which spools them to disk as chunks are). It reports:
+//
+//   - soda-MB/s and soda/plain-read: the SODA route end to end (goal 0.5),
+//     the in-process portal's parsing and checking of every row included;
+//   - soda-client-MB/s and soda-client/plain-read: the same upload to a
+//     portal that reads each body and answers at once, which is the cost
+//     of this side alone;
+//   - dsmapi-upload-MB/s and its ratios to the raw POSTs (goal 0.7): the
+//     Data Management API route until the last chunk is committed;
+//   - dsmapi-MB/s and dsmapi/raw-post: the same end to end, the portal's
+//     parsing, checking and applying included;
+//   - *-peak-heap-MB: the most heap in use during each upload (goal under
+//     64 MB, also for 1 GB), the in-process portal's own included.
+//
+// Run it with: go test ./wizard -run '^$' -bench 'Upload$' -benchtime 1x
+// (and SOCRATA_WIZARD_BENCH_MB=1000 for the 1 GB run).
+func BenchmarkUpload(b *testing.B) {
+	mb := 100
+	if s := os.Getenv("SOCRATA_WIZARD_BENCH_MB"); s != "" {
+		n, err := strconv.Atoi(s)
+		if err != nil || n <= 0 {
+			b.Fatalf("SOCRATA_WIZARD_BENCH_MB=%q is not a number of megabytes", s)
+		}
+		mb = n
+	}
+	dir := b.TempDir()
+	path := filepath.Join(dir, "bench.csv")
+	size := writeBenchCSV(b, path, int64(mb)<<20)
+
+	srv := socratatest.NewServer()
+	defer srv.Close()
+	u := srv.Portal.AddUser(socratatest.UserSpec{DisplayName: "Bench", Email: "bench@example.gov", Role: "publisher"})
+	if err := srv.Portal.AddDataset(socratatest.DatasetSpec{ID: "bnch-0001", Name: "Bench", Owner: u.ID, Columns: benchColumns,
+		RowIdentifier: "id", DiscardRows: true}); err != nil {
+		b.Fatal(err)
+	}
+	c, err := socrata.NewClient(srv.URL, socrata.Credentials{ID: u.KeyID, Secret: u.KeySecret}, srv.Client())
+	if err != nil {
+		b.Fatal(err)
+	}
+	ds, err := c.Dataset(context.Background(), "bnch-0001")
+	if err != nil {
+		b.Fatal(err)
+	}
+	f, err := OpenCSV(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	job := &Job{Version: JobVersion, Dataset: "bnch-0001", File: path, Method: Upsert, CSV: f.Dialect, RowIdentifier: "id"}
+	for _, col := range benchColumns {
+		job.Columns = append(job.Columns, ColumnMap{Source: col.FieldName, Field: col.FieldName, Type: string(socrata.ParseDataType(col.Type))})
+	}
+
+	sink := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		io.Copy(io.Discard, r.Body)
+		w.Header().Set("Content-Type", "application/json")
+		io.WriteString(w, `{"rows_created":0,"rows_updated":0,"rows_deleted":0,"errors":[]}`)
+	}))
+	defer sink.Close()
+	sinkClient, err := socrata.NewClient(sink.URL, socrata.Credentials{}, sink.Client())
+	if err != nil {
+		b.Fatal(err)
+	}
+
+	b.ResetTimer()
+	for range b.N {
+		plain := uploadRate(size, uploadTimeIt(b, func() error { return uploadPlainRead(path) }))
+		post := uploadRate(size, uploadTimeIt(b, func() error { return uploadRawPost(sink.URL, path, nil) }))
+		b.ReportMetric(plain, "plain-read-MB/s")
+		b.ReportMetric(post, "raw-post-MB/s")
+		// The same POST to the portal's single-shot upload of a source,
+		// which spools the bytes to disk as the chunked upload does.
+		portalPost := uploadRate(size, portalPostTime(b, c, ds, u, path))
+		b.ReportMetric(portalPost, "raw-post-portal-MB/s")
+
+		// The SODA route against a portal that reads each body and
+		// answers at once: the cost of this side alone.
+		job.Route = RouteSODA
+		peak, d := uploadPeakHeap(func() {
+			if _, err := Upload(context.Background(), sinkClient, ds, f, job, UploadOptions{}); err != nil {
+				b.Fatal(err)
+			}
+		})
+		b.ReportMetric(uploadRate(size, d), "soda-client-MB/s")
+		b.ReportMetric(uploadRate(size, d)/plain, "soda-client/plain-read")
+		b.ReportMetric(float64(peak)/(1<<20), "soda-client-peak-heap-MB")
+
+		for _, route := range []Route{RouteSODA, RouteDSMAPI} {
+			job.Route = route
+			var (
+				res  *UploadResult
+				uerr error
+				// sent is when the last byte was acknowledged and the
+				// portal's own work began (Data Management API).
+				sent  time.Time
+				start = time.Now()
+			)
+			peak, d := uploadPeakHeap(func() {
+				res, uerr = Upload(context.Background(), c, ds, f, job, UploadOptions{
+					Checkpoint: filepath.Join(dir, "bench.checkpoint"),
+					Progress: func(p UploadProgress) {
+						if sent.IsZero() && p.Phase == PhaseProcessing && p.Stage == "the portal is reading the file" {
+							sent = time.Now()
+						}
+					},
+				})
+			})
+			if uerr != nil {
+				b.Logf("%s route: %v", route, uerr)
+				continue
+			}
+			if res.Sent+res.Rejected != res.Rows || !res.Complete {
+				b.Fatalf("%s route: sent %d and rejected %d of %d rows", route, res.Sent, res.Rejected, res.Rows)
+			}
+			r := uploadRate(size, d)
+			b.ReportMetric(r, route.String()+"-MB/s")
+			b.ReportMetric(float64(peak)/(1<<20), route.String()+"-peak-heap-MB")
+			if route == RouteSODA {
+				b.ReportMetric(r/plain, "soda/plain-read")
+			} else {
+				up := uploadRate(size, sent.Sub(start))
+				b.ReportMetric(up, "dsmapi-upload-MB/s")
+				b.ReportMetric(up/post, "dsmapi-upload/raw-post")
+				b.ReportMetric(up/portalPost, "dsmapi-upload/raw-post-portal")
+				b.ReportMetric(r/post, "dsmapi/raw-post")
+			}
+		}
+	}
+}
+
+var benchColumns = []socratatest.ColumnSpec{
+	{FieldName: "id", Type: "text"},
+	{FieldName: "agency", Type: "text"},
+	{FieldName: "amount", Type: "number"},
+	{FieldName: "issued", Type: "calendar_date"},
+	{FieldName: "paid", Type: "checkbox"},
+	{FieldName: "notes", Type: "text"},
+}
+
+// writeBenchCSV writes about size bytes of rows shaped like a permits
+// file and returns the exact size.
+func writeBenchCSV(b *testing.B, path string, size int64) int64 {
+	b.Helper()
+	fh, err := os.Create(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	w := bufio.NewWriterSize(fh, 1<<20)
+	w.WriteString("id,agency,amount,issued,paid,notes\n")
+	agencies := []string{"Department of Transportation", "Energy and Environmental Protection", "Public Health", "Revenue Services"}
+	var n int64
+	for i := 0; n < size; i++ {
+		k, _ := fmt.Fprintf(w, "R-%08d,%s,%d.%02d,2024-%02d-%02dT%02d:%02d:00,%t,\"Inspection %d, follow-up needed\"\n",
+			i, agencies[i%4], i%100000, i%100, 1+i%12, 1+i%28, i%24, i%60, i%3 == 0, i)
+		n += int64(k)
+	}
+	if err := w.Flush(); err != nil {
+		b.Fatal(err)
+	}
+	if err := fh.Close(); err != nil {
+		b.Fatal(err)
+	}
+	st, _ := os.Stat(path)
+	return st.Size()
+}
+
+func uploadTimeIt(b *testing.B, f func() error) time.Duration {
+	b.Helper()
+	start := time.Now()
+	if err := f(); err != nil {
+		b.Fatal(err)
+	}
+	return time.Since(start)
+}
+
+func uploadRate(size int64, d time.Duration) float64 { return float64(size) / (1 << 20) / d.Seconds() }
+
+// uploadPlainRead reads every record with encoding/csv, the yardstick for the
+// SODA route.
+func uploadPlainRead(path string) error {
+	fh, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	r := csv.NewReader(bufio.NewReaderSize(fh, 64<<10))
+	r.ReuseRecord = true
+	for {
+		if _, err := r.Read(); err == io.EOF {
+			return nil
+		} else if err != nil {
+			return err
+		}
+	}
+}
+
+// uploadRawPost sends the file's bytes in one POST, the yardstick for
+// the Data Management API route; user, when set, signs it in.
+func uploadRawPost(url, path string, user *socratatest.UserSpec) error {
+	fh, err := os.Open(path)
+	if err != nil {
+		return err
+	}
+	defer fh.Close()
+	req, err := http.NewRequest(http.MethodPost, url, fh)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Content-Type", "text/csv")
+	if user != nil {
+		req.SetBasicAuth(user.KeyID, user.KeySecret)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	io.Copy(io.Discard, resp.Body)
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("POST %s: %s", url, resp.Status)
+	}
+	return nil
+}
+
+// portalPostTime times one POST of the file to a new source's single-shot
+// upload link (kept as a blob, so the portal does not parse it), then
+// discards the revision.
+func portalPostTime(b *testing.B, c *socrata.Client, ds *socrata.Dataset, user socratatest.UserSpec, path string) time.Duration {
+	b.Helper()
+	ctx := context.Background()
+	rev, err := c.OpenRevision(ctx, ds.ID, socrata.RevisionUpdate)
+	if err != nil {
+		b.Fatal(err)
+	}
+	defer c.DiscardRevision(ctx, rev.Dataset, rev.Seq)
+	src, err := c.CreateSource(ctx, rev, "bench.csv", socrata.ParseOptions{ColumnSeparator: ",", Blob: true})
+	if err != nil {
+		b.Fatal(err)
+	}
+	url := fmt.Sprintf("%s/api/publishing/v1/source/%d", c.BaseURL(), src.ID)
+	return uploadTimeIt(b, func() error { return uploadRawPost(url, path, &user) })
+}
+
+// uploadPeakHeap runs f while sampling the heap's objects (HeapAlloc) every
+// millisecond through runtime/metrics, which does not stop the world,
+// after a collection so that the samples start from what is live.
+func uploadPeakHeap(f func()) (uint64, time.Duration) {
+	runtime.GC()
+	debug.FreeOSMemory()
+	var peak atomic.Uint64
+	stop := make(chan struct{})
+	var wg sync.WaitGroup
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		t := time.NewTicker(time.Millisecond)
+		defer t.Stop()
+		sample := []metrics.Sample{{Name: "/memory/classes/heap/objects:bytes"}}
+		for {
+			metrics.Read(sample)
+			if v := sample[0].Value.Uint64(); v > peak.Load() {
+				peak.Store(v)
+			}
+			select {
+			case <-stop:
+				return
+			case <-t.C:
+			}
+		}
+	}()
+	start := time.Now()
+	f()
+	d := time.Since(start)
+	close(stop)
+	wg.Wait()
+	return peak.Load(), d
+}
+
+// BenchmarkEncodeRows measures this side of the SODA route alone: reading
+// a 30 MB file and converting and encoding every row, in each body
+// format, next to reading it with plain encoding/csv.
+func BenchmarkEncodeRows(b *testing.B) {
+	path := filepath.Join(b.TempDir(), "rows.csv")
+	size := writeBenchCSV(b, path, 30<<20)
+	f, err := OpenCSV(path)
+	if err != nil {
+		b.Fatal(err)
+	}
+	job := &Job{CSV: f.Dialect}
+	for _, col := range benchColumns {
+		job.Columns = append(job.Columns, ColumnMap{Source: col.FieldName, Field: col.FieldName, Type: string(socrata.ParseDataType(col.Type))})
+	}
+	plan, err := NewPlan(job, f.Header)
+	if err != nil {
+		b.Fatal(err)
+	}
+	b.Run("plain-read", func(b *testing.B) {
+		b.SetBytes(size)
+		for range b.N {
+			if err := uploadPlainRead(path); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	for _, format := range []string{"json", "csv"} {
+		b.Run(format, func(b *testing.B) {
+			b.SetBytes(size)
+			enc := newRowEncoder(plan, false, false, -1)
+			enc.csv = format == "csv"
+			buf := make([]byte, 0, 2<<20)
+			for range b.N {
+				rr, err := f.Records()
+				if err != nil {
+					b.Fatal(err)
+				}
+				for {
+					rec, err := rr.Next()
+					if err == io.EOF {
+						break
+					}
+					buf, _ = enc.encode(buf, rec.Fields)
+					if len(buf) > 1<<20 {
+						buf = buf[:0]
+					}
+				}
+				rr.Close()
+			}
+		})
+	}
+}

@@ -1,0 +1,1113 @@
+package wizard
+
+import (
+	"bytes"
+	"context"
+	"encoding/csv"
+	"errors"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"sort"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"time"
+
+	"github.com/ctopendata/socrata-wizard/socrata"
+)
+
+// The Data Management API route (socrata-api.md §5.3): open a revision,
+// add an upload source, send the file in chunks, let the portal parse and
+// check it, map its columns onto the dataset's fields with a transform
+// when they differ, fetch the rows it cannot convert, apply, and follow
+// the apply to its end. Nothing changes on the portal unless the apply
+// succeeds: on a failure or a stop before it, the revision is discarded.
+//
+// The file goes up in one of two forms:
+//
+//   - as it is ("raw"), when the portal can read it exactly as this
+//     program does: UTF-8 with ordinary quoting, and every mapped column's
+//     conversion expressible as a transform (to_number, to_boolean,
+//     to_floating_timestamp with the column's format, ...). This is the
+//     fast path: the bytes go from the disk to the portal untouched.
+//   - converted: a CSV of the values as this program converts them (the
+//     same conversion the check and the SODA route use), with the
+//     dataset's field names as its header. This covers other encodings,
+//     files without quoting, cleaned numbers, yes/no checkboxes, points
+//     made from latitude and longitude, two-digit years, and a replace
+//     that skips bad rows.
+
+// dsmRun is one upload through the Data Management API.
+type dsmRun struct {
+	u   *uploader
+	raw bool
+	// enc writes converted rows (converted form only).
+	enc *rowEncoder
+	// exprs are the transform per plan column, then per plan point,
+	// with "%s" standing for the input column reference.
+	exprs []string
+
+	rev *socrata.Revision
+	src *socrata.Source
+	// applying is set once the apply was sent: from then on the revision
+	// is not discarded.
+	applying bool
+
+	// lines maps converted rows to source lines (converted form only).
+	lines    lineTable
+	lastLine int
+	rej      *rejectFile
+}
+
+// dsmapiPlan decides how a job goes through the Data Management API: raw
+// or converted, with what transforms. It fails when neither form can carry
+// every mapped field.
+func dsmapiPlan(job *Job, plan *Plan, d Dialect) (raw bool, exprs []string, err error) {
+	for _, c := range plan.Columns {
+		switch c.Conv.Type {
+		case socrata.Text, socrata.Number, socrata.Money, socrata.Percent, socrata.Checkbox,
+			socrata.FloatingTimestamp, socrata.FixedTimestamp, socrata.Point, socrata.URL, "":
+		default:
+			return false, nil, fmt.Errorf("field %s is a %s column, which this program sends only through SODA", c.Conv.Field, c.Conv.Type.Label())
+		}
+	}
+	raw = (d.Encoding == EncodingUTF8 || d.Encoding == "") && !d.NoQuote && len(plan.Points) == 0 &&
+		!(job.Method == Replace && job.badRows() == SkipBadRows)
+	if raw {
+		for i := range plan.Columns {
+			e, ok := rawExpr(&plan.Columns[i])
+			if !ok {
+				raw = false
+				break
+			}
+			exprs = append(exprs, e)
+		}
+	}
+	if !raw {
+		exprs = exprs[:0]
+		for _, c := range plan.Columns {
+			exprs = append(exprs, convertedExpr(c.Conv.Type))
+		}
+		for range plan.Points {
+			exprs = append(exprs, convertedExpr(socrata.Point))
+		}
+	}
+	return raw, exprs, nil
+}
+
+// convertedExpr is the transform for a converted column: its values are
+// already in the form the type's conversion reads.
+func convertedExpr(t socrata.DataType) string {
+	switch t {
+	case socrata.Number, socrata.Money, socrata.Percent:
+		return "to_number(%s)"
+	case socrata.Checkbox:
+		return "to_boolean(%s)"
+	case socrata.FloatingTimestamp:
+		return "to_floating_timestamp(%s)"
+	case socrata.FixedTimestamp:
+		return "to_fixed_timestamp(%s)"
+	case socrata.Point:
+		return "to_point(%s)"
+	}
+	return "%s"
+}
+
+// rawExpr is the transform that converts a column of the file as it is
+// exactly as this program would, if there is one.
+func rawExpr(c *PlanColumn) (string, bool) {
+	conv := c.Conv
+	switch conv.Type {
+	case socrata.Text, socrata.URL, "":
+		if conv.Type == socrata.URL {
+			return "", false
+		}
+		return "%s", true
+	case socrata.Number, socrata.Money, socrata.Percent:
+		return "to_number(%s)", !conv.Clean
+	case socrata.Checkbox:
+		return "to_boolean(%s)", !conv.YesNo
+	case socrata.Point:
+		return "to_point(%s)", true
+	case socrata.FloatingTimestamp, socrata.FixedTimestamp:
+		if len(conv.Formats) == 0 {
+			return timestampExpr(conv, nil)
+		}
+		// Several accepted formats: the first that reads a value wins, as
+		// in the check. Every reading but the last is forgiven, because a
+		// failed conversion is an error, not a null, to coalesce.
+		var parts []string
+		for i, tf := range conv.Formats {
+			e, ok := timestampExpr(conv, tf)
+			if !ok {
+				return "", false
+			}
+			if i < len(conv.Formats)-1 {
+				e = "forgive(" + e + ")"
+			}
+			parts = append(parts, e)
+		}
+		if len(parts) == 1 {
+			return parts[0], true
+		}
+		return "coalesce(" + strings.Join(parts, ", ") + ")", true
+	}
+	return "", false
+}
+
+// timestampExpr is the transform that reads a timestamp column written in
+// format tf (nil or ISO8601 meaning ISO 8601), if there is one.
+func timestampExpr(conv *Converter, tf *TimeFormat) (string, bool) {
+	iso := tf == nil || tf.Pattern() == ISO8601
+	format, zoned, ok := "", false, true
+	if !iso {
+		format, zoned, ok = strftimeOf(tf.Pattern())
+		if !ok {
+			return "", false
+		}
+	}
+	if conv.Type == socrata.FloatingTimestamp {
+		if iso {
+			return "to_floating_timestamp(%s)", true
+		}
+		return "to_floating_timestamp(%s, " + sqlString(format) + ")", !zoned
+	}
+	zone := DefaultTimezone
+	if conv.Location != nil {
+		zone = conv.Location.String()
+	}
+	switch {
+	case iso:
+		// Values with an offset keep it; the others are read in the
+		// column's zone, as the check reads them.
+		return "coalesce(forgive(to_fixed_timestamp(%s)), to_fixed_timestamp(to_floating_timestamp(%s), " + sqlString(zone) + "))", true
+	case zoned:
+		return "to_fixed_timestamp(%s, " + sqlString(format) + ")", true
+	}
+	return "to_fixed_timestamp(to_floating_timestamp(%s, " + sqlString(format) + "), " + sqlString(zone) + ")", true
+}
+
+// strftimeOf translates a DataSync (Joda) timestamp pattern into the
+// strftime form transforms take, when every element has an exact
+// equivalent: two-digit years, fractions of a second, weekdays, full
+// month names and numbers that run together (yyyyMMdd) do not.
+func strftimeOf(pattern string) (format string, zoned, ok bool) {
+	var b strings.Builder
+	rs := []rune(pattern)
+	prevNumeric := false
+	for i := 0; i < len(rs); {
+		r := rs[i]
+		if r == '\'' {
+			j := i + 1
+			for ; j < len(rs) && rs[j] != '\''; j++ {
+				if rs[j] == '%' {
+					b.WriteString("%%")
+				} else {
+					b.WriteRune(rs[j])
+				}
+			}
+			if j == i+1 && j < len(rs) {
+				b.WriteRune('\'')
+			}
+			i = j + 1
+			prevNumeric = false
+			continue
+		}
+		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
+			if r == '%' {
+				b.WriteString("%%")
+			} else {
+				b.WriteRune(r)
+			}
+			i++
+			prevNumeric = false
+			continue
+		}
+		n := 1
+		for i+n < len(rs) && rs[i+n] == r {
+			n++
+		}
+		i += n
+		spec, numeric := "", true
+		switch {
+		case r == 'y' && n != 2:
+			spec = "%Y"
+		case r == 'M' && n <= 2:
+			spec = "%m"
+		case r == 'M' && n == 3:
+			spec, numeric = "%b", false
+		case r == 'd' && n <= 2:
+			spec = "%d"
+		case r == 'H' && n <= 2:
+			spec = "%H"
+		case r == 'h' && n <= 2:
+			spec = "%I"
+		case r == 'm' && n <= 2:
+			spec = "%M"
+		case r == 's' && n <= 2:
+			spec = "%S"
+		case r == 'a' && n == 1:
+			spec, numeric = "%p", false
+		case r == 'Z' && n <= 2:
+			spec, numeric, zoned = "%z", false, true
+		default:
+			return "", false, false
+		}
+		if numeric && prevNumeric {
+			return "", false, false
+		}
+		prevNumeric = numeric
+		b.WriteString(spec)
+	}
+	return b.String(), zoned, true
+}
+
+// sqlString quotes s as a transform string literal.
+func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") + "'" }
+
+// dsmapi runs the Data Management API route.
+func (u *uploader) dsmapi() error {
+	raw, exprs, err := dsmapiPlan(u.job, u.plan, u.f.Dialect)
+	if err != nil {
+		return &UploadError{msg: "the Data Management API route cannot send this file: " + err.Error(), hint: "Choose the SODA route for this job.", err: err}
+	}
+	d := &dsmRun{u: u, raw: raw, exprs: exprs}
+	d.rej = newRejectFile(u.rejectedPath(), u.f.Header)
+	defer d.rej.abort()
+	if !raw {
+		d.enc = newRowEncoder(u.plan, u.job.badRows() == SendBadRows, false, -1)
+		d.enc.csv = true
+		d.enc.header = nil
+		for i, c := range u.plan.Columns {
+			if i > 0 {
+				d.enc.header = append(d.enc.header, ',')
+			}
+			d.enc.header = appendCSVField(d.enc.header, c.Conv.Field)
+		}
+		for i, p := range u.plan.Points {
+			if i > 0 || len(u.plan.Columns) > 0 {
+				d.enc.header = append(d.enc.header, ',')
+			}
+			d.enc.header = appendCSVField(d.enc.header, p.Field)
+		}
+		d.enc.header = append(d.enc.header, '\n')
+	}
+	err = d.run()
+	if !d.applying && d.rev != nil {
+		d.discard()
+	}
+	if path, cerr := d.rej.commit(); cerr == nil {
+		u.res.RejectedFile = path
+	} else if err == nil {
+		err = &UploadError{msg: cerr.Error() + " (the upload itself succeeded)", err: cerr}
+	}
+	return err
+}
+
+// discard closes the revision unapplied, with a context of its own since
+// the upload's may have been cancelled.
+func (d *dsmRun) discard() {
+	ctx, cancel := context.WithTimeout(context.WithoutCancel(d.u.ctx), 30*time.Second)
+	defer cancel()
+	if err := d.u.c.DiscardRevision(ctx, d.rev.Dataset, d.rev.Seq); err != nil {
+		d.u.res.Notes = append(d.u.res.Notes, fmt.Sprintf(
+			"Revision %d could not be discarded (%s); it changes nothing unless applied, and you can discard it on the dataset's page.",
+			d.rev.Seq, portalMessage(err)))
+	}
+}
+
+func (d *dsmRun) stage(s string) {
+	d.u.report(func(p *UploadProgress) { p.Phase, p.Stage = PhaseProcessing, s })
+}
+
+// stopped is the error for a stop before the apply: nothing changed.
+func (d *dsmRun) stopped() error {
+	d.u.res.Stopped = true
+	return &UploadError{msg: "stopped at your request before the change was applied: the dataset is unchanged",
+		hint: "Upload again to send the file.", err: d.u.ctx.Err()}
+}
+
+// failed wraps a failure before the apply: nothing changed.
+func (d *dsmRun) failed(what string, err error) error {
+	var ae *socrata.APIError
+	hint := "Try again later; if it keeps failing, the portal's message above says why."
+	if errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != 429 {
+		hint = refusalHint(ae)
+	}
+	return &UploadError{msg: fmt.Sprintf("%s failed, so nothing was applied and the dataset is unchanged: %s", what, portalMessage(err)), hint: hint, err: err}
+}
+
+func (d *dsmRun) run() error {
+	u := d.u
+	action := socrata.RevisionUpdate
+	switch u.job.Method {
+	case Replace:
+		action = socrata.RevisionReplace
+	case Delete:
+		action = socrata.RevisionDelete
+	}
+	d.stage("opening a revision")
+	rev, err := u.c.OpenRevision(u.send, u.ds.ID, action)
+	if err != nil {
+		return d.failed("opening a revision", err)
+	}
+	d.rev = rev
+	u.res.Revision = rev.Seq
+	if u.stopping() {
+		return d.stopped()
+	}
+
+	opts := socrata.ParseOptions{Encoding: "utf-8", ColumnSeparator: ",", QuoteChar: `"`}
+	contentType := "text/csv"
+	if d.raw {
+		opts.ColumnSeparator = u.f.Dialect.Delimiter
+		opts.NoHeader = !u.f.Dialect.Header
+		if opts.ColumnSeparator == "\t" {
+			contentType = "text/tab-separated-values"
+		}
+	}
+	src, err := u.c.CreateSource(u.send, rev, filepath.Base(u.f.Path), opts)
+	if err != nil {
+		return d.failed("adding the file to the revision", err)
+	}
+	plan, err := u.c.InitiateUpload(u.send, src, contentType)
+	if err != nil {
+		return d.failed("starting the upload", err)
+	}
+	d.src = src
+	if err := d.upload(plan); err != nil {
+		return err
+	}
+	if u.stopping() {
+		return d.stopped()
+	}
+	return d.process()
+}
+
+// upload sends the file (or its converted form) in chunks of the same
+// size, several at a time, and commits them.
+func (d *dsmRun) upload(plan *socrata.UploadPlan) error {
+	u := d.u
+	chunk := min(plan.PreferredChunkSize, 8<<20)
+	par := plan.Parallelism
+	if u.opts.Parallelism > 0 {
+		par = min(par, u.opts.Parallelism)
+	} else {
+		par = min(par, 4)
+	}
+	// Bound the buffers to about 32 MB however large the portal's chunks.
+	par = max(1, min(par, int((32<<20)/chunk)))
+
+	var (
+		r       io.Reader
+		genDone = make(chan struct{})
+		genErr  error
+	)
+	if d.raw {
+		fh, err := os.Open(u.f.Path)
+		if err != nil {
+			return &UploadError{msg: fmt.Sprintf("cannot read %s: %s", u.f.Path, osReason(err)), err: err}
+		}
+		defer fh.Close()
+		r = fh
+	} else {
+		pr, pw := io.Pipe()
+		var rows, sent int64
+		go func() {
+			defer close(genDone)
+			genErr = u.streamConverted(pw, d.enc, d.rej, &d.lines, &rows, &sent, &d.lastLine)
+			pw.CloseWithError(genErr)
+		}()
+		defer func() {
+			// Unblock the converter if reading stopped early.
+			pr.CloseWithError(errRequestEnded)
+			<-genDone
+			u.res.Rows, u.res.Sent = rows, sent
+		}()
+		r = pr
+	}
+
+	batches := 0
+	if d.raw {
+		batches = int((u.f.Size + chunk - 1) / chunk)
+	}
+	u.report(func(p *UploadProgress) {
+		p.Phase, p.Stage, p.Batches, p.Bytes = PhaseSending, "", batches, 0
+	})
+
+	type job struct {
+		seq int
+		off int64
+		buf []byte
+	}
+	jobs := make(chan job)
+	free := make(chan []byte, par+1)
+	for range par + 1 {
+		free <- make([]byte, chunk)
+	}
+	var (
+		wg       sync.WaitGroup
+		failMu   sync.Mutex
+		failure  error
+		failed   = make(chan struct{})
+		sentB    atomic.Int64
+		acked    atomic.Int64
+		newlines atomic.Int64
+	)
+	fail := func(err error) {
+		failMu.Lock()
+		if failure == nil {
+			failure = err
+			close(failed)
+		}
+		failMu.Unlock()
+	}
+	for range par {
+		wg.Add(1)
+		go func() {
+			defer wg.Done()
+			for j := range jobs {
+				select {
+				case <-failed:
+					free <- j.buf[:cap(j.buf)]
+					continue
+				default:
+				}
+				if err := u.c.UploadChunk(u.send, d.src, j.seq, j.off, j.buf); err != nil {
+					fail(fmt.Errorf("chunk %d (bytes %d to %d): %w", j.seq, j.off, j.off+int64(len(j.buf)), err))
+				} else {
+					done, n := sentB.Add(int64(len(j.buf))), acked.Add(1)
+					if d.raw {
+						lines := newlines.Add(int64(bytes.Count(j.buf, []byte{'\n'})))
+						rows := max(lines-int64(boolInt(u.f.Dialect.Header)), 0)
+						u.report(func(p *UploadProgress) { p.Bytes, p.Batch, p.Rows, p.Note = done, int(n), rows, "" })
+					} else {
+						u.report(func(p *UploadProgress) { p.Batch, p.Note = int(n), "" })
+					}
+				}
+				free <- j.buf[:cap(j.buf)]
+			}
+		}()
+	}
+	var (
+		off     int64
+		seq     int
+		readErr error
+		last    byte
+	)
+produce:
+	for {
+		if u.stopping() {
+			break
+		}
+		var buf []byte
+		select {
+		case buf = <-free:
+		case <-failed:
+			break produce
+		}
+		n, err := io.ReadFull(r, buf[:chunk])
+		if n > 0 {
+			last = buf[n-1]
+			select {
+			case jobs <- job{seq, off, buf[:n]}:
+			case <-failed:
+				break produce
+			}
+			seq++
+			off += int64(n)
+		}
+		if err == io.EOF || err == io.ErrUnexpectedEOF {
+			break
+		}
+		if err != nil {
+			readErr = err
+			break
+		}
+	}
+	close(jobs)
+	wg.Wait()
+	if d.raw {
+		d.lastLine = int(newlines.Load())
+		if last != '\n' && off > 0 {
+			d.lastLine++
+		}
+	} else if readErr == nil && failure == nil && !u.stopping() {
+		<-genDone
+		readErr = genErr
+	}
+	switch {
+	case u.stopping() || errors.Is(readErr, errStopped):
+		return d.stopped()
+	case failure != nil:
+		if u.send.Err() != nil {
+			return &UploadError{msg: "abandoned the upload while chunks were in flight; nothing was applied and the dataset is unchanged", err: errors.Join(context.Canceled, failure)}
+		}
+		return d.failed("uploading the file", failure)
+	case errors.Is(readErr, errAllRejected):
+		return &UploadError{msg: errAllRejected.Error() + ", and the dataset is unchanged",
+			hint: "Fix the rows listed in the rejected-rows file, then upload again.", err: readErr}
+	case readErr != nil:
+		var ce *CSVError
+		if errors.As(readErr, &ce) {
+			return &UploadError{msg: ce.Message + "; the upload was abandoned, so nothing was applied and the dataset is unchanged",
+				hint: "Fix the file and upload again.", err: readErr}
+		}
+		return &UploadError{msg: fmt.Sprintf("cannot read %s: %v; nothing was applied and the dataset is unchanged", u.f.Path, readErr), err: readErr}
+	case seq == 0:
+		return &UploadError{msg: "there is nothing to send: every row was rejected", hint: "Fix the rows listed in the rejected-rows file, then upload again."}
+	}
+	d.stage("finishing the upload")
+	src, err := u.c.CommitUpload(u.send, d.src, seq-1, off)
+	if err != nil {
+		return d.failed("finishing the upload", err)
+	}
+	d.src = src
+	return nil
+}
+
+func boolInt(b bool) int {
+	if b {
+		return 1
+	}
+	return 0
+}
+
+// streamConverted writes the file's rows, converted, as CSV with the
+// dataset's field names as header; rows that cannot be converted (when
+// bad rows are skipped) and rows of the wrong shape go to the
+// rejected-rows file instead.
+func (u *uploader) streamConverted(w io.Writer, enc *rowEncoder, rej *rejectFile, lines *lineTable, rows, sent *int64, lastLine *int) error {
+	rr, err := u.f.Records()
+	if err != nil {
+		return err
+	}
+	defer rr.Close()
+	ahead := readRecordsAhead(rr)
+	defer ahead.stop()
+	buf := enc.begin(make([]byte, 0, 256<<10))
+	for {
+		if u.stopping() {
+			return errStopped
+		}
+		rec, err := ahead.Next()
+		if err == io.EOF {
+			break
+		}
+		var ce *CSVError
+		if err != nil && (!errors.As(err, &ce) || ce.Fatal()) {
+			return err
+		}
+		*rows++
+		*lastLine = rec.Line
+		if *rows%progressEvery == 0 {
+			n, at := *rows, ahead.BytesRead()
+			u.report(func(p *UploadProgress) { p.Rows, p.Bytes = n, at })
+		}
+		reason := ""
+		mark := len(buf)
+		if ce != nil {
+			reason = ce.Message
+		} else {
+			buf, reason = enc.encode(buf, rec.Fields)
+		}
+		if reason != "" {
+			buf = buf[:mark]
+			u.res.Rejected++
+			u.addProblem(RowProblem{Line: rec.Line, Message: reason})
+			if err := rej.add(rec.Line, rec.Fields, reason); err != nil {
+				return err
+			}
+			continue
+		}
+		lines.push(rec.Line)
+		*sent++
+		if len(buf) >= 256<<10 {
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
+		}
+	}
+	if *sent == 0 && u.job.Method == Replace {
+		return errAllRejected
+	}
+	if _, err := w.Write(buf); err != nil {
+		return err
+	}
+	n, at := *rows, ahead.BytesRead()
+	u.report(func(p *UploadProgress) { p.Rows, p.Bytes = n, at })
+	return nil
+}
+
+// process waits for the portal to read the file, maps its columns,
+// collects the rows it cannot convert, and applies.
+func (d *dsmRun) process() error {
+	u := d.u
+	d.stage("the portal is reading the file")
+	src, err := d.pollSource()
+	if err != nil {
+		return err
+	}
+	d.src = src
+	in, ok := src.LatestInputSchema()
+	if !ok {
+		return d.failed("reading the file", errors.New("the portal parsed the file but reported no columns"))
+	}
+	d.stage("the portal is checking " + groupDigits(in.TotalRows) + " rows")
+	out, err := d.pollOutput(in.ID, 0)
+	if err != nil {
+		return err
+	}
+	want, err := d.outputColumns(in, out)
+	if err != nil {
+		return err
+	}
+	if want != nil {
+		d.stage("mapping the file's columns onto the dataset's fields")
+		o, err := u.c.Transform(u.send, d.src, in.ID, want)
+		if err != nil {
+			return d.failed("mapping the columns", err)
+		}
+		d.stage("the portal is checking " + groupDigits(in.TotalRows) + " rows against the dataset's types")
+		if out, err = d.pollOutput(in.ID, o.ID); err != nil {
+			return err
+		}
+	}
+	if bad := out.FailedColumns(); len(bad) > 0 {
+		var names []string
+		for _, c := range bad {
+			names = append(names, fmt.Sprintf("%s (%s)", c.FieldName, c.Transform.FailureMessage))
+		}
+		return &UploadError{msg: "the portal could not convert column " + strings.Join(names, ", ") + "; nothing was applied and the dataset is unchanged",
+			hint: "Check the column's type and format in the mapping, then upload again."}
+	}
+	if u.stopping() {
+		return d.stopped()
+	}
+	if d.raw {
+		// Converted rows were counted as they were written.
+		u.res.Rows = in.TotalRows
+		u.res.Sent = in.TotalRows
+	}
+	portalBad := out.ErrorCount + in.NumRowErrors
+	if portalBad > 0 {
+		d.stage("fetching the rows the portal cannot convert")
+		if err := d.collectErrors(in, out); err != nil {
+			return err
+		}
+		if u.job.Method == Replace {
+			return &UploadError{
+				msg: fmt.Sprintf("%s %s cannot be converted (the first is %s); a replace through the Data Management API is all or nothing, so nothing was applied and the dataset is unchanged",
+					groupDigits(portalBad), plural(int(min(portalBad, 2)), "row", "rows"), firstProblemText(u.res.RowErrors)),
+				hint: "Fix those rows (the rejected-rows file lists them with their lines), then upload again.",
+			}
+		}
+	}
+	if u.stopping() {
+		return d.stopped()
+	}
+	return d.apply(out.ID)
+}
+
+func firstProblemText(ps []RowProblem) string {
+	if len(ps) == 0 {
+		return "not known"
+	}
+	if ps[0].Line == 0 {
+		return ps[0].Message
+	}
+	return fmt.Sprintf("line %s: %s", groupDigits(int64(ps[0].Line)), ps[0].Message)
+}
+
+// poll waits between polls, a little longer each time, up to 5 s.
+func (d *dsmRun) poll(ctx context.Context, n int) error {
+	wait := 100 * time.Millisecond
+	for range n {
+		wait = wait * 3 / 2
+		if wait >= 5*time.Second {
+			wait = 5 * time.Second
+			break
+		}
+	}
+	return d.u.sleep(ctx, wait)
+}
+
+func (d *dsmRun) pollSource() (*socrata.Source, error) {
+	u := d.u
+	for n := 0; ; n++ {
+		src, err := u.c.GetSource(u.send, d.src.ID)
+		if err != nil {
+			return nil, d.failed("reading the file's status", err)
+		}
+		if src.Failed() {
+			return nil, &UploadError{msg: "the portal could not read the file: " + src.FailureMessage() + "; nothing was applied and the dataset is unchanged",
+				hint: "Check that the file opens as CSV, then upload again."}
+		}
+		if src.Parsed() {
+			return src, nil
+		}
+		if err := d.poll(u.ctx, n); err != nil {
+			return nil, d.stopped()
+		}
+	}
+}
+
+func (d *dsmRun) pollOutput(inputID, outputID int) (*socrata.OutputSchema, error) {
+	u := d.u
+	for n := 0; ; n++ {
+		o, err := u.c.GetOutputSchema(u.send, d.src, inputID, outputID)
+		if err != nil {
+			var ae *socrata.APIError
+			if !(errors.As(err, &ae) && ae.Status == 404 && outputID == 0 && n < 20) {
+				return nil, d.failed("reading the portal's check of the file", err)
+			}
+		} else if o.Done() {
+			return o, nil
+		}
+		if err := d.poll(u.ctx, n); err != nil {
+			return nil, d.stopped()
+		}
+	}
+}
+
+// outputColumns works out the output schema the upload needs: every
+// mapped field filled by its transform, every field the file does not
+// fill left as the portal has it, and nothing else. It returns nil when
+// out already is that.
+func (d *dsmRun) outputColumns(in *socrata.InputSchema, out *socrata.OutputSchema) ([]socrata.OutputColumnSpec, error) {
+	u := d.u
+	// The input column that holds each of the sent file's columns.
+	header := u.f.Header
+	if !d.raw {
+		header = nil
+		for _, c := range u.plan.Columns {
+			header = append(header, c.Conv.Field)
+		}
+		for _, p := range u.plan.Points {
+			header = append(header, p.Field)
+		}
+	}
+	cols := append([]socrata.InputColumn(nil), in.InputColumns...)
+	sort.SliceStable(cols, func(a, b int) bool { return cols[a].Position < cols[b].Position })
+	inputFor := func(i int) (string, error) {
+		if d.raw && !u.f.Dialect.Header {
+			// The portal names the columns of a file without a header
+			// itself; only their order ties them to the file's.
+			if i < len(cols) {
+				return cols[i].FieldName, nil
+			}
+			return "", fmt.Errorf("the portal read %d columns, and the file has at least %d", len(cols), i+1)
+		}
+		h := strings.TrimSpace(strings.TrimPrefix(header[i], "\ufeff"))
+		if i < len(cols) && (cols[i].DisplayName == h || cols[i].DisplayName == "") {
+			return cols[i].FieldName, nil
+		}
+		for _, c := range cols {
+			if c.DisplayName == h {
+				return c.FieldName, nil
+			}
+		}
+		return "", fmt.Errorf("the portal did not find the column %q in the file it was sent", h)
+	}
+	exprFor := map[string]string{}
+	for i, c := range u.plan.Columns {
+		idx := c.Index
+		if !d.raw {
+			idx = i
+		}
+		name, err := inputFor(idx)
+		if err != nil {
+			return nil, d.failed("mapping the columns", err)
+		}
+		ref := "`" + name + "`"
+		exprFor[c.Conv.Field] = strings.ReplaceAll(d.exprs[i], "%s", ref)
+	}
+	for i, p := range u.plan.Points {
+		name, err := inputFor(len(u.plan.Columns) + i)
+		if err != nil {
+			return nil, d.failed("mapping the columns", err)
+		}
+		exprFor[p.Field] = strings.ReplaceAll(d.exprs[len(u.plan.Columns)+i], "%s", "`"+name+"`")
+	}
+	current := map[string]socrata.OutputColumnSpec{}
+	for _, s := range out.Specs() {
+		current[s.FieldName] = s
+	}
+	var want []socrata.OutputColumnSpec
+	var missing []string
+	for _, c := range u.ds.Columns {
+		expr, mapped := exprFor[c.FieldName]
+		cur, has := current[c.FieldName]
+		if u.job.Method == Delete && c.FieldName != u.rowID {
+			continue
+		}
+		if !mapped && !has {
+			missing = append(missing, c.FieldName)
+		}
+		switch {
+		case mapped:
+			s := cur
+			s.FieldName, s.TransformExpr = c.FieldName, expr
+			if !has {
+				s.DisplayName, s.Description = c.Name, c.Description
+			}
+			s.IsPrimaryKey = c.FieldName == u.rowID
+			want = append(want, s)
+		case has:
+			want = append(want, cur)
+		}
+	}
+	for i := range want {
+		want[i].Position = i
+	}
+	if len(missing) > 0 && (u.job.Method == Upsert || u.job.Method == Append) {
+		u.res.Notes = append(u.res.Notes, fmt.Sprintf(
+			"The file does not fill %s %s. Through the Data Management API a portal may treat a field missing from the file as one to empty or drop; check the dataset's columns, or send updates that leave fields out through SODA.",
+			plural(len(missing), "field", "fields"), strings.Join(missing, ", ")))
+	}
+	if sameColumns(want, out.Specs()) {
+		return nil, nil
+	}
+	return want, nil
+}
+
+// sameColumns reports whether two output column lists fill the same
+// fields with the same transforms.
+func sameColumns(a, b []socrata.OutputColumnSpec) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	m := map[string]string{}
+	for _, s := range b {
+		m[s.FieldName] = strings.Join(strings.Fields(s.TransformExpr), " ")
+	}
+	for _, s := range a {
+		if e, ok := m[s.FieldName]; !ok || e != strings.Join(strings.Fields(s.TransformExpr), " ") {
+			return false
+		}
+	}
+	return true
+}
+
+// collectErrors fetches the rows the portal cannot convert and finds the
+// line of each in the file: the error rows come back in file order with
+// the cells as they were sent, so one pass over the file, matching each
+// error row to the next record with the same cells, places them all.
+// Rows with the wrong number of cells, which the portal leaves out of its
+// error rows, are found on the same pass.
+func (d *dsmRun) collectErrors(in *socrata.InputSchema, out *socrata.OutputSchema) error {
+	u := d.u
+	var errRows *csv.Reader
+	if out.ErrorCount > 0 {
+		body, err := u.c.SchemaErrors(u.send, d.src, in.ID, out.ID)
+		if err != nil {
+			return d.failed("fetching the rows the portal cannot convert", err)
+		}
+		defer body.Close()
+		errRows = csv.NewReader(body)
+		errRows.FieldsPerRecord = -1
+		errRows.ReuseRecord = true
+		if _, err := errRows.Read(); err != nil {
+			errRows = nil
+		}
+	}
+	next := func() ([]string, bool) {
+		if errRows == nil {
+			return nil, false
+		}
+		rec, err := errRows.Read()
+		if err != nil {
+			errRows = nil
+			return nil, false
+		}
+		return rec, true
+	}
+	rr, err := u.f.Records()
+	if err != nil {
+		return &UploadError{msg: err.Error(), err: err}
+	}
+	defer rr.Close()
+	var cells []string
+	var scratch []byte
+	want, ok := next()
+	found := int64(0)
+	for ok || (d.raw && in.NumRowErrors > found) {
+		rec, err := rr.Next()
+		if err == io.EOF {
+			break
+		}
+		var ce *CSVError
+		if err != nil && (!errors.As(err, &ce) || ce.Fatal()) {
+			break
+		}
+		if ce != nil {
+			if d.raw && ce.Kind == ErrRaggedRow {
+				found++
+				if err := d.reject(rec.Line, rec.Fields, ce.Message); err != nil {
+					return err
+				}
+			}
+			continue
+		}
+		if !ok {
+			continue
+		}
+		cells = rec.Fields
+		if !d.raw {
+			var reason string
+			scratch, reason = d.enc.encode(scratch[:0], rec.Fields)
+			if reason != "" {
+				continue // rejected here, never sent
+			}
+			cells = splitCSVLine(scratch, cells[:0:0])
+		}
+		if sameCells(cells, want[:len(want)-1]) {
+			if err := d.reject(rec.Line, rec.Fields, want[len(want)-1]); err != nil {
+				return err
+			}
+			want, ok = next()
+		}
+	}
+	// Error rows not found in the file (it changed meanwhile, say) are
+	// still reported, without a line.
+	for ok {
+		if err := d.reject(0, want[:len(want)-1], want[len(want)-1]); err != nil {
+			return err
+		}
+		want, ok = next()
+	}
+	return nil
+}
+
+// reject records one row the portal cannot convert.
+func (d *dsmRun) reject(line int, fields []string, reason string) error {
+	u := d.u
+	u.res.Rejected++
+	u.addProblem(RowProblem{Line: line, Message: reason})
+	if err := d.rej.add(line, fields, reason); err != nil {
+		return &UploadError{msg: err.Error(), err: err}
+	}
+	return nil
+}
+
+func sameCells(a, b []string) bool {
+	if len(a) != len(b) {
+		return false
+	}
+	for i := range a {
+		if strings.TrimSpace(a[i]) != strings.TrimSpace(b[i]) {
+			return false
+		}
+	}
+	return true
+}
+
+// splitCSVLine reads back one line the converted form wrote.
+func splitCSVLine(line []byte, dst []string) []string {
+	r := csv.NewReader(bytes.NewReader(line))
+	rec, err := r.Read()
+	if err != nil {
+		return dst
+	}
+	return append(dst, rec...)
+}
+
+// apply applies the revision and follows it to its end. Once the apply is
+// sent, a stop no longer stops it: the portal carries on, so the upload
+// waits to say how it ended.
+func (d *dsmRun) apply(outputID int) error {
+	u := d.u
+	r := u.res
+	d.stage("the portal is applying the change")
+	_, err := u.c.ApplyRevision(u.send, d.rev, outputID)
+	if err != nil {
+		if !errors.Is(err, socrata.ErrOutcomeUnknown) {
+			return d.failed("applying the revision", err)
+		}
+		// Did it start? The revision's task sets say.
+		rev, gerr := u.c.GetRevision(u.send, d.rev.Dataset, d.rev.Seq)
+		if gerr != nil {
+			d.applying = true
+			r.UnknownFrom, r.UnknownTo = r.FirstLine, max(d.lastLine, r.FirstLine)
+			return &UploadError{msg: "the apply may or may not have started: " + portalMessage(err),
+				hint: fmt.Sprintf("Look at the dataset at %s before you try again.", r.Link), err: err}
+		}
+		if _, started := rev.LatestTaskSet(); !started {
+			return d.failed("applying the revision", err)
+		}
+	}
+	d.applying = true
+	for n := 0; ; n++ {
+		rev, err := u.c.GetRevision(u.send, d.rev.Dataset, d.rev.Seq)
+		if err != nil {
+			r.UnknownFrom, r.UnknownTo = r.FirstLine, max(d.lastLine, r.FirstLine)
+			return &UploadError{msg: "the apply started, but its progress could not be read: " + portalMessage(err),
+				hint: fmt.Sprintf("Look at the dataset at %s to see whether the change was applied.", r.Link), err: err}
+		}
+		ts, ok := rev.LatestTaskSet()
+		if ok && ts.Done() {
+			return d.finish(ts)
+		}
+		stage := "the portal is applying the change"
+		if ok && ts.Status != "" {
+			stage += " (" + strings.ReplaceAll(ts.Status, "_", " ") + ")"
+		}
+		phase := PhaseProcessing
+		if u.stopping() {
+			phase = PhaseStopping
+			stage += "; it cannot be stopped now, so this waits to tell you how it ends"
+		}
+		u.report(func(p *UploadProgress) { p.Phase, p.Stage = phase, stage })
+		if err := d.poll(u.send, n); err != nil {
+			r.UnknownFrom, r.UnknownTo = r.FirstLine, max(d.lastLine, r.FirstLine)
+			return &UploadError{msg: "stopped waiting for the apply, which the portal may still finish",
+				hint: fmt.Sprintf("Look at the dataset at %s in a few minutes.", r.Link), err: errors.Join(context.Canceled, err)}
+		}
+	}
+}
+
+// finish reads how the apply ended.
+func (d *dsmRun) finish(ts socrata.TaskSet) error {
+	u := d.u
+	r := u.res
+	var details map[string]any
+	if n := len(ts.Log); n > 0 {
+		details = ts.Log[n-1].Details
+	}
+	switch {
+	case ts.Failed():
+		msg, _ := details["message"].(string)
+		if msg == "" {
+			msg = "the portal did not say why"
+		}
+		d.applying = false // a failed revision is discarded
+		return &UploadError{msg: "the portal could not apply the change, so the dataset is unchanged: " + msg,
+			hint: "Fix what the portal names, then upload again."}
+	case ts.AwaitingApproval():
+		r.AwaitingApproval = true
+	}
+	count := func(keys ...string) (int64, bool) {
+		for _, k := range keys {
+			if v, ok := details[k].(float64); ok {
+				return int64(v), true
+			}
+		}
+		return 0, false
+	}
+	created, ok1 := count("created", "rows_created", "inserted")
+	updated, ok2 := count("updated", "rows_updated")
+	deleted, ok3 := count("deleted", "rows_deleted")
+	r.Created, r.Updated, r.Deleted = created, updated, deleted
+	if !ok1 && !ok2 && !ok3 && !ts.AwaitingApproval() {
+		r.Notes = append(r.Notes, "The portal applied the change but did not say how many rows it created, updated or deleted.")
+	}
+	if nf, ok := count("not_found"); ok && nf > 0 {
+		r.Notes = append(r.Notes, fmt.Sprintf("%s %s to delete %s not in the dataset.", groupDigits(nf), plural(int(min(nf, 2)), "row", "rows"), plural(int(min(nf, 2)), "was", "were")))
+	}
+	r.Complete = true
+	r.AppliedThrough = d.lastLine
+	return nil
+}

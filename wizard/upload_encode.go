@@ -1,0 +1,531 @@
+package wizard
+
+import (
+	"sort"
+
+	"github.com/ctopendata/socrata-wizard/socrata"
+	"strconv"
+	"strings"
+	"unicode/utf8"
+)
+
+// rowEncoder turns records into SODA JSON row objects with the plan's
+// converters, writing straight into the batch buffer so that no row is
+// built twice.
+type rowEncoder struct {
+	plan *Plan
+	// csv writes rows as SODA CSV (a header of field names, then one line
+	// a row) instead of a JSON array: bodies are smaller, and cheaper to
+	// write and for the portal to read. It is used when every mapped
+	// field has a CSV form the portal reads exactly (see csvSafe).
+	csv bool
+	// header is the CSV header line.
+	header []byte
+	// keys are the `"field":` prefixes, plan columns first, then points.
+	keys [][]byte
+	send bool // SendBadRows: failing values go as they are
+	// del sends only the row identifier (column index idCol in
+	// plan.Columns) with ":deleted": true.
+	del   bool
+	idCol int
+	// idField is the index in the record of the row identifier column, or
+	// -1, for matching the portal's errors by id.
+	idField int
+
+	reasons []string
+}
+
+func newRowEncoder(plan *Plan, send, del bool, idCol int) *rowEncoder {
+	e := &rowEncoder{plan: plan, send: send, del: del, idCol: idCol, idField: -1}
+	for _, c := range plan.Columns {
+		e.keys = append(e.keys, appendKey(nil, c.Conv.Field))
+	}
+	for _, p := range plan.Points {
+		e.keys = append(e.keys, appendKey(nil, p.Field))
+	}
+	if idCol >= 0 {
+		e.idField = plan.Columns[idCol].Index
+	}
+	if !del && csvSafe(plan) {
+		e.csv = true
+		for i, c := range plan.Columns {
+			if i > 0 {
+				e.header = append(e.header, ',')
+			}
+			e.header = appendCSVField(e.header, c.Conv.Field)
+		}
+		for i, p := range plan.Points {
+			if i > 0 || len(plan.Columns) > 0 {
+				e.header = append(e.header, ',')
+			}
+			e.header = appendCSVField(e.header, p.Field)
+		}
+		e.header = append(e.header, '\n')
+	}
+	return e
+}
+
+// csvSafe reports whether every field the plan fills has a CSV form that
+// SODA reads exactly as the JSON one. Geometries other than points
+// (GeoJSON in JSON, WKT in CSV), legacy locations and phones are sent as
+// JSON.
+func csvSafe(plan *Plan) bool {
+	for _, c := range plan.Columns {
+		switch c.Conv.Type {
+		case socrata.Text, socrata.Number, socrata.Money, socrata.Percent, socrata.Checkbox,
+			socrata.FloatingTimestamp, socrata.FixedTimestamp, socrata.Point, socrata.URL, "":
+		default:
+			return false
+		}
+	}
+	return true
+}
+
+// format is the SODA payload format the encoder writes.
+func (e *rowEncoder) format() socrata.Format {
+	if e.csv {
+		return socrata.CSV
+	}
+	return socrata.JSON
+}
+
+// begin starts a body: the CSV header, or "[".
+func (e *rowEncoder) begin(b []byte) []byte {
+	if e.csv {
+		return append(b, e.header...)
+	}
+	return append(b, '[')
+}
+
+// sep is what goes between two rows.
+func (e *rowEncoder) sep(b []byte) []byte {
+	if e.csv {
+		return b
+	}
+	return append(b, ',')
+}
+
+// end finishes a body.
+func (e *rowEncoder) end(b []byte) []byte {
+	if e.csv {
+		return b
+	}
+	return append(b, ']')
+}
+
+func appendKey(b []byte, field string) []byte {
+	b = appendJSONString(b, field)
+	return append(b, ':')
+}
+
+// encode appends the record's JSON object to b. When a value cannot be
+// converted and bad rows are skipped, b comes back as it was, with the
+// reason (every failing column, "column: message; ...").
+func (e *rowEncoder) encode(b []byte, fields []string) ([]byte, string) {
+	if e.csv {
+		return e.encodeCSV(b, fields)
+	}
+	mark := len(b)
+	e.reasons = e.reasons[:0]
+	b = append(b, '{')
+	if e.del {
+		c := &e.plan.Columns[e.idCol]
+		s := cell(fields, c.Index)
+		b = append(b, e.keys[e.idCol]...)
+		v, pr := c.Conv.Convert(s)
+		switch {
+		case pr == OK:
+			b = appendValueJSON(b, &v)
+		case e.send:
+			b = appendJSONString(b, s)
+		default:
+			return b[:mark], c.Source + ": " + c.Conv.Message(s, pr)
+		}
+		return append(b, `,":deleted":true}`...), ""
+	}
+	first := true
+	for i := range e.plan.Columns {
+		c := &e.plan.Columns[i]
+		s := cell(fields, c.Index)
+		v, pr := c.Conv.Convert(s)
+		if pr != OK && !e.send {
+			e.reasons = append(e.reasons, c.Source+": "+c.Conv.Message(s, pr))
+			continue
+		}
+		if len(e.reasons) > 0 {
+			continue // the row is rejected; only the reasons matter now
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, e.keys[i]...)
+		if pr != OK {
+			b = appendJSONString(b, s)
+		} else {
+			b = appendValueJSON(b, &v)
+		}
+	}
+	for i := range e.plan.Points {
+		p := &e.plan.Points[i]
+		lat, lon := cell(fields, p.Lat), cell(fields, p.Lon)
+		v, pr := LatLonPoint(lat, lon)
+		if pr != OK && !e.send {
+			cp := pointProblem(p, lat, lon, pr)
+			e.reasons = append(e.reasons, cp.Source+": "+cp.Message)
+			continue
+		}
+		if len(e.reasons) > 0 {
+			continue
+		}
+		if pr != OK {
+			// Sent as text, so that the portal says what it makes of it.
+			if !first {
+				b = append(b, ',')
+			}
+			first = false
+			b = append(b, e.keys[len(e.plan.Columns)+i]...)
+			b = appendJSONString(b, strings.TrimSpace(lat)+", "+strings.TrimSpace(lon))
+			continue
+		}
+		if !first {
+			b = append(b, ',')
+		}
+		first = false
+		b = append(b, e.keys[len(e.plan.Columns)+i]...)
+		b = appendValueJSON(b, &v)
+	}
+	if len(e.reasons) > 0 {
+		return b[:mark], strings.Join(e.reasons, "; ")
+	}
+	return append(b, '}'), ""
+}
+
+// encodeCSV is encode for CSV bodies: one line, fields in header order,
+// null as an empty cell.
+func (e *rowEncoder) encodeCSV(b []byte, fields []string) ([]byte, string) {
+	mark := len(b)
+	e.reasons = e.reasons[:0]
+	for i := range e.plan.Columns {
+		c := &e.plan.Columns[i]
+		s := cell(fields, c.Index)
+		if c.Conv.Type == socrata.Text && len(s) <= MaxTextBytes {
+			// Text goes as it is: the common case, without building a
+			// Value.
+			if len(e.reasons) == 0 {
+				if i > 0 {
+					b = append(b, ',')
+				}
+				b = appendCSVField(b, s)
+			}
+			continue
+		}
+		v, pr := c.Conv.Convert(s)
+		if pr != OK && !e.send {
+			e.reasons = append(e.reasons, c.Source+": "+c.Conv.Message(s, pr))
+			continue
+		}
+		if len(e.reasons) > 0 {
+			continue
+		}
+		if i > 0 {
+			b = append(b, ',')
+		}
+		if pr != OK {
+			b = appendCSVField(b, s)
+		} else {
+			b = appendValueCSV(b, &v)
+		}
+	}
+	for i := range e.plan.Points {
+		p := &e.plan.Points[i]
+		lat, lon := cell(fields, p.Lat), cell(fields, p.Lon)
+		v, pr := LatLonPoint(lat, lon)
+		if pr != OK && !e.send {
+			cp := pointProblem(p, lat, lon, pr)
+			e.reasons = append(e.reasons, cp.Source+": "+cp.Message)
+			continue
+		}
+		if len(e.reasons) > 0 {
+			continue
+		}
+		if i > 0 || len(e.plan.Columns) > 0 {
+			b = append(b, ',')
+		}
+		if pr != OK {
+			b = appendCSVField(b, strings.TrimSpace(lat)+", "+strings.TrimSpace(lon))
+		} else {
+			b = appendValueCSV(b, &v)
+		}
+	}
+	if len(e.reasons) > 0 {
+		return b[:mark], strings.Join(e.reasons, "; ")
+	}
+	if len(b) == mark {
+		// A lone empty field: quoted, or the line would be skipped as
+		// blank and the rows after it would be miscounted.
+		b = append(b, '"', '"')
+	}
+	return append(b, '\n'), ""
+}
+
+// appendValueCSV appends a converted value as a SODA CSV cell.
+func appendValueCSV(b []byte, v *Value) []byte {
+	switch v.Kind {
+	case ValueNull:
+		return b
+	case ValueText, ValueNumber:
+		return appendCSVField(b, v.Text)
+	case ValueBool:
+		return strconv.AppendBool(b, v.Bool)
+	case ValueFloating, ValueFixed:
+		// The JSON form is the ISO text in quotes, which CSV does not need.
+		mark := len(b)
+		b = v.AppendJSON(b)
+		n := copy(b[mark:], b[mark+1:len(b)-1])
+		return b[:mark+n]
+	}
+	return appendCSVField(b, v.String())
+}
+
+// csvByte classes bytes for appendCSVField: those that make a field need
+// quotes, and those past ASCII.
+var csvByte = func() (t [256]byte) {
+	for _, c := range []byte{',', '"', '\n', '\r'} {
+		t[c] = csvQuote
+	}
+	for c := utf8.RuneSelf; c < 256; c++ {
+		t[c] = csvHigh
+	}
+	return t
+}()
+
+const (
+	csvQuote = 1 << iota
+	csvHigh
+)
+
+// appendCSVField appends s as a CSV field, quoted when it holds a comma,
+// a quote or a line break or starts with a space, as encoding/csv reads
+// it back. Bytes that are not UTF-8 become U+FFFD.
+func appendCSVField(b []byte, s string) []byte {
+	if s == "" {
+		return b
+	}
+	quote := s[0] == ' ' || s[0] == '\t' || s == `\.`
+	var seen byte
+	for i := 0; i < len(s); i++ {
+		seen |= csvByte[s[i]]
+	}
+	quote = quote || seen&csvQuote != 0
+	if seen&csvHigh != 0 && !utf8.ValidString(s) {
+		s = strings.ToValidUTF8(s, "\ufffd")
+	}
+	if !quote {
+		return append(b, s...)
+	}
+	b = append(b, '"')
+	for {
+		i := strings.IndexByte(s, '"')
+		if i < 0 {
+			break
+		}
+		b = append(b, s[:i+1]...)
+		b = append(b, '"')
+		s = s[i+1:]
+	}
+	b = append(b, s...)
+	return append(b, '"')
+}
+
+// appendValueJSON appends a converted value as SODA JSON. Text and
+// numbers are escaped here as JSON requires; the other kinds hold no
+// control characters and use Value.AppendJSON.
+func appendValueJSON(b []byte, v *Value) []byte {
+	switch v.Kind {
+	case ValueText, ValueNumber:
+		return appendJSONString(b, v.Text)
+	}
+	return v.AppendJSON(b)
+}
+
+const hexDigits = "0123456789abcdef"
+
+// appendJSONString appends s as a JSON string. Unlike strconv.Quote it
+// writes only escapes JSON knows, and bytes that are not UTF-8 become
+// U+FFFD, so the portal never sees a body it cannot parse.
+func appendJSONString(b []byte, s string) []byte {
+	b = append(b, '"')
+	start := 0
+	for i := 0; i < len(s); {
+		c := s[i]
+		if c < utf8.RuneSelf {
+			if c >= 0x20 && c != '"' && c != '\\' {
+				i++
+				continue
+			}
+			b = append(b, s[start:i]...)
+			switch c {
+			case '"', '\\':
+				b = append(b, '\\', c)
+			case '\n':
+				b = append(b, '\\', 'n')
+			case '\r':
+				b = append(b, '\\', 'r')
+			case '\t':
+				b = append(b, '\\', 't')
+			default:
+				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
+			}
+			i++
+			start = i
+			continue
+		}
+		r, size := utf8.DecodeRuneInString(s[i:])
+		if r == utf8.RuneError && size == 1 {
+			b = append(b, s[start:i]...)
+			b = append(b, `\ufffd`...)
+			i++
+			start = i
+			continue
+		}
+		// U+2028 and U+2029 are valid JSON but break some JavaScript
+		// readers; escaping them costs nothing.
+		if r == '\u2028' || r == '\u2029' {
+			b = append(b, s[start:i]...)
+			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
+			i += size
+			start = i
+			continue
+		}
+		i += size
+	}
+	b = append(b, s[start:]...)
+	return append(b, '"')
+}
+
+// fieldArena keeps records' fields in one buffer, so that a batch can
+// write the rows the portal rejected to the rejected-rows file without
+// holding a string per field.
+type fieldArena struct {
+	data []byte
+	ends []int
+	rows []int // index in ends of each row's first field
+}
+
+func (a *fieldArena) reset() {
+	a.data, a.ends, a.rows = a.data[:0], a.ends[:0], a.rows[:0]
+}
+
+func (a *fieldArena) add(fields []string) int {
+	a.rows = append(a.rows, len(a.ends))
+	for _, f := range fields {
+		a.data = append(a.data, f...)
+		a.ends = append(a.ends, len(a.data))
+	}
+	return len(a.rows) - 1
+}
+
+func (a *fieldArena) len() int { return len(a.rows) }
+
+// row returns row i's fields as new strings.
+func (a *fieldArena) row(i int) []string {
+	from, to := a.rows[i], len(a.ends)
+	if i+1 < len(a.rows) {
+		to = a.rows[i+1]
+	}
+	out := make([]string, 0, to-from)
+	start := 0
+	if from > 0 {
+		start = a.ends[from-1]
+	}
+	for _, end := range a.ends[from:to] {
+		out = append(out, string(a.data[start:end]))
+		start = end
+	}
+	return out
+}
+
+// field returns field j of row i without copying, or "".
+func (a *fieldArena) field(i, j int) string {
+	from, to := a.rows[i], len(a.ends)
+	if i+1 < len(a.rows) {
+		to = a.rows[i+1]
+	}
+	if j < 0 || from+j >= to {
+		return ""
+	}
+	start := 0
+	if from+j > 0 {
+		start = a.ends[from+j-1]
+	}
+	return string(a.data[start:a.ends[from+j]])
+}
+
+// lineTable maps the position of a row in what was sent to the source
+// line it came from. Lines only grow, and mostly by one, so it stores
+// only the places where they jump (a rejected row left out, a value
+// spanning lines, a blank line): a whole file's table stays small.
+type lineTable struct {
+	marks []lineMark
+	n     int
+	last  int
+}
+
+type lineMark struct{ index, line int }
+
+func (t *lineTable) push(line int) {
+	if t.n == 0 || line != t.last+1 {
+		t.marks = append(t.marks, lineMark{t.n, line})
+	}
+	t.last = line
+	t.n++
+}
+
+// line returns the source line of row i, or 0 when i is out of range.
+func (t *lineTable) line(i int) int {
+	if i < 0 || i >= t.n {
+		return 0
+	}
+	k := sort.Search(len(t.marks), func(k int) bool { return t.marks[k].index > i }) - 1
+	m := t.marks[k]
+	return m.line + (i - m.index)
+}
+
+func (t *lineTable) reset() { t.marks, t.n, t.last = t.marks[:0], 0, 0 }
+
+// groupDigits writes n with thousands separators: 12,345.
+func groupDigits(n int64) string {
+	s := strconv.FormatInt(n, 10)
+	neg := n < 0
+	if neg {
+		s = s[1:]
+	}
+	out := make([]byte, 0, len(s)+len(s)/3+1)
+	if neg {
+		out = append(out, '-')
+	}
+	for i := range len(s) {
+		if i > 0 && (len(s)-i)%3 == 0 {
+			out = append(out, ',')
+		}
+		out = append(out, s[i])
+	}
+	return string(out)
+}
+
+// aheadReader reads a file's records on a second goroutine, so that
+// parsing and converting run side by side. It wraps the read-ahead the
+// check uses; the upload would rather have it exported by the CSV reader.
+type aheadReader struct{ br *batchReader }
+
+func readRecordsAhead(rr *RecordReader) aheadReader { return aheadReader{readAhead(rr)} }
+
+// Next is RecordReader.Next; the fields are valid until the next call.
+func (a aheadReader) Next() (Record, error) { return a.br.Next() }
+
+// BytesRead is how far into the file reading has got.
+func (a aheadReader) BytesRead() int64 { return a.br.bytes }
+
+// stop ends the reading goroutine.
+func (a aheadReader) stop() { a.br.stop() }

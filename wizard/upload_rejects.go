@@ -1,0 +1,161 @@
+package wizard
+
+import (
+	"bufio"
+	"encoding/csv"
+	"fmt"
+	"io"
+	"os"
+	"path/filepath"
+	"strconv"
+)
+
+// rejectFile writes rejected rows as CSV: the source line, the row's
+// fields as they are in the file, and the reason, in the same layout as
+// the check's rejected-rows file. It writes to a temporary file and renames
+// it into place on commit, so a crash never leaves half a file; a resumed
+// upload continues the file an earlier run committed.
+type rejectFile struct {
+	path   string
+	header []string
+	// prior is a file an earlier run wrote, whose first priorLen bytes
+	// (all of it when priorLen < 0) are copied in first.
+	prior    string
+	priorLen int64
+
+	tmp *os.File
+	bw  *bufio.Writer
+	cw  *csv.Writer
+	row []string
+	n   int64
+}
+
+func newRejectFile(path string, header []string) *rejectFile {
+	return &rejectFile{path: path, header: header, priorLen: -1}
+}
+
+// continueFrom makes the file start with the first n bytes of prior (all
+// of it when n < 0), the rows an earlier run rejected.
+func (r *rejectFile) continueFrom(prior string, n int64) {
+	r.prior, r.priorLen = prior, n
+}
+
+func (r *rejectFile) open() error {
+	dir, base := filepath.Split(r.path)
+	if dir == "" {
+		dir = "."
+	}
+	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	if err != nil {
+		return fmt.Errorf("cannot write the rejected rows to %s: %w", r.path, err)
+	}
+	r.tmp = tmp
+	r.bw = bufio.NewWriterSize(tmp, 64<<10)
+	r.cw = csv.NewWriter(r.bw)
+	if r.prior != "" {
+		if old, err := os.Open(r.prior); err == nil {
+			var src io.Reader = old
+			if r.priorLen >= 0 {
+				src = io.LimitReader(old, r.priorLen)
+			}
+			_, err = io.Copy(r.bw, src)
+			old.Close()
+			if err != nil {
+				return fmt.Errorf("cannot copy the earlier rejected rows from %s: %w", r.prior, err)
+			}
+			return nil
+		}
+	}
+	head := make([]string, 0, len(r.header)+2)
+	head = append(head, "line")
+	head = append(head, r.header...)
+	head = append(head, "problem")
+	return r.cw.Write(head)
+}
+
+// add writes one rejected row. line 0 means the portal did not say which
+// line it was.
+func (r *rejectFile) add(line int, fields []string, reason string) error {
+	if r.tmp == nil {
+		if err := r.open(); err != nil {
+			r.abort()
+			return err
+		}
+	}
+	r.row = r.row[:0]
+	if line > 0 {
+		r.row = append(r.row, strconv.Itoa(line))
+	} else {
+		r.row = append(r.row, "")
+	}
+	r.row = append(r.row, fields...)
+	for len(r.row) < len(r.header)+1 {
+		r.row = append(r.row, "")
+	}
+	r.row = append(r.row, reason)
+	r.n++
+	return r.cw.Write(r.row)
+}
+
+// flush writes what is buffered to the temporary file and returns its
+// name and length, for the checkpoint: after a crash, a resume continues
+// from that much of it.
+func (r *rejectFile) flush() (string, int64, error) {
+	if r.tmp == nil {
+		return "", 0, nil
+	}
+	r.cw.Flush()
+	if err := r.cw.Error(); err != nil {
+		return "", 0, err
+	}
+	if err := r.bw.Flush(); err != nil {
+		return "", 0, err
+	}
+	n, err := r.tmp.Seek(0, io.SeekCurrent)
+	return r.tmp.Name(), n, err
+}
+
+// commit renames the file into place and returns its path, or "" when no
+// row was written this run (then an earlier run's file, if any, stays as
+// it was and its path is returned).
+func (r *rejectFile) commit() (string, error) {
+	if r.tmp == nil {
+		if r.prior != "" {
+			if _, err := os.Stat(r.prior); err == nil {
+				return r.prior, nil
+			}
+		}
+		return "", nil
+	}
+	r.cw.Flush()
+	err := r.cw.Error()
+	if err == nil {
+		err = r.bw.Flush()
+	}
+	if err == nil {
+		err = r.tmp.Sync()
+	}
+	if cerr := r.tmp.Close(); err == nil {
+		err = cerr
+	}
+	if err == nil {
+		err = os.Rename(r.tmp.Name(), r.path)
+	}
+	if err != nil {
+		os.Remove(r.tmp.Name())
+		r.tmp = nil
+		return "", fmt.Errorf("cannot write the rejected rows to %s: %w", r.path, err)
+	}
+	r.tmp = nil
+	r.prior, r.priorLen = r.path, -1
+	return r.path, nil
+}
+
+// abort removes the temporary file.
+func (r *rejectFile) abort() {
+	if r.tmp != nil {
+		r.tmp.Close()
+		os.Remove(r.tmp.Name())
+		r.tmp = nil
+	}
+}

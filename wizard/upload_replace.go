@@ -1,0 +1,245 @@
+package wizard
+
+import (
+	"bufio"
+	"errors"
+	"fmt"
+	"io"
+	"sync"
+	"sync/atomic"
+
+	"github.com/ctopendata/socrata-wizard/socrata"
+)
+
+// errStopped ends a streamed body when the upload is asked to stop before
+// the body is complete; errRequestEnded when the request ended before
+// reading it all.
+var (
+	errStopped      = errors.New("stopped at your request")
+	errRequestEnded = errors.New("the request ended before its body was read")
+	// errAllRejected ends a replace none of whose rows can be sent: it
+	// would empty the dataset.
+	errAllRejected = errors.New("every row of the file was rejected, and a replace with no rows would empty the dataset; nothing was sent")
+)
+
+// replaceSODA sends the whole file as one SODA PUT whose body is made on
+// the fly from the streamed file, so memory stays flat however large the
+// file is. It is never retried. Stopping before the body is complete
+// leaves the dataset unchanged, since the portal never receives a whole
+// request; once the body is complete, the request in flight is waited
+// for, so its outcome is known.
+func (u *uploader) replaceSODA() error {
+	r := u.res
+	enc := newRowEncoder(u.plan, u.job.badRows() == SendBadRows, false, -1)
+	rej := newRejectFile(u.rejectedPath(), u.f.Header)
+	defer rej.abort()
+	var lines lineTable
+
+	pr, pw := io.Pipe()
+	var (
+		bodyDone atomic.Bool
+		wg       sync.WaitGroup
+		readErr  error
+		rows     int64
+		sent     int64
+		lastLine int
+	)
+	u.report(func(p *UploadProgress) { p.Phase = PhaseSending; p.Batch, p.Batches = 1, 1 })
+	wg.Add(1)
+	go func() {
+		defer wg.Done()
+		readErr = u.streamRows(pw, enc, rej, &lines, &rows, &sent, &lastLine)
+		if readErr == nil {
+			bodyDone.Store(true)
+			u.report(func(p *UploadProgress) {
+				p.Phase, p.Stage = PhaseProcessing, "the portal is replacing the rows"
+			})
+		}
+		pw.CloseWithError(readErr)
+	}()
+	wr, err := u.c.Replace(u.send, u.ds.ID, pr, enc.format())
+	// Unblock the writer if the request ended before reading the body.
+	pr.CloseWithError(errRequestEnded)
+	wg.Wait()
+	r.Rows = rows
+
+	if path, cerr := rej.commit(); cerr == nil {
+		r.RejectedFile = path
+	} else if err == nil {
+		err = cerr
+	}
+	whole := lineRange(r.FirstLine, max(lastLine, r.FirstLine))
+
+	if err == nil {
+		r.Created, r.Updated, r.Deleted = int64(wr.Created), int64(wr.Updated), int64(wr.Deleted)
+		r.Sent = sent
+		for _, re := range wr.RowErrors {
+			r.Rejected++
+			u.addProblem(RowProblem{Line: lines.line(re.Index), ID: re.ID, Message: re.Message})
+		}
+		if hidden := wr.Errors - len(wr.RowErrors); hidden > 0 {
+			r.Rejected += int64(hidden)
+			r.Notes = append(r.Notes, fmt.Sprintf("The portal rejected %s %s but did not say which: its answer gives only a count.",
+				groupDigits(int64(hidden)), plural(hidden, "row", "rows")))
+		}
+		r.Complete = true
+		r.AppliedThrough = lastLine
+		return nil
+	}
+
+	// The body never ended, so the portal cannot have applied it.
+	if !bodyDone.Load() {
+		switch {
+		case errors.Is(readErr, errStopped):
+			r.Stopped = true
+			return &UploadError{msg: "stopped at your request before the whole file was sent, so nothing was replaced: the dataset is unchanged",
+				hint: "Upload again to replace the dataset.", err: errors.Join(u.ctx.Err(), errStopped)}
+		case errors.Is(readErr, errAllRejected):
+			return &UploadError{msg: errAllRejected.Error() + ", and the dataset is unchanged",
+				hint: "Fix the rows listed in the rejected-rows file, then upload again.", err: readErr}
+		case readErr != nil && !errors.Is(readErr, errRequestEnded):
+			var ce *CSVError
+			if errors.As(readErr, &ce) {
+				return &UploadError{msg: ce.Message + "; the replace was abandoned before the file was sent whole, so the dataset is unchanged",
+					hint: "Fix the file and upload again.", err: readErr}
+			}
+			return &UploadError{msg: fmt.Sprintf("the replace was abandoned because %v; the file was not sent whole, so the dataset is unchanged", readErr), err: readErr}
+		case u.send.Err() != nil:
+			return &UploadError{msg: "the replace was abandoned before the whole file was sent, so the dataset is unchanged",
+				hint: "Upload again to replace the dataset.", err: errors.Join(u.send.Err(), err)}
+		}
+	}
+	if errors.Is(err, socrata.ErrOutcomeUnknown) || u.send.Err() != nil {
+		r.UnknownFrom, r.UnknownTo = r.FirstLine, max(lastLine, r.FirstLine)
+		return &UploadError{
+			msg: fmt.Sprintf("the replace may or may not have been applied: the whole file was sent, and then %s", describeFailure(err)),
+			hint: fmt.Sprintf("Look at the dataset at %s before you try again: if its rows are the file's, the replace worked; if not, upload again.",
+				r.Link),
+			err: err,
+		}
+	}
+	var ae *socrata.APIError
+	if errors.As(err, &ae) {
+		bad := rowErrorsOf(ae)
+		for _, re := range bad {
+			r.Rejected++
+			u.addProblem(RowProblem{Line: lines.line(re.Index), ID: re.ID, Message: re.Message})
+		}
+		if len(bad) > 0 {
+			first := bad[0]
+			return &UploadError{
+				msg: fmt.Sprintf("the portal refused the replace because %s %s cannot be written (the first is line %s: %s); a replace is all or nothing, so the dataset is unchanged",
+					groupDigits(int64(len(bad))), plural(len(bad), "row", "rows"), groupDigits(int64(lines.line(first.Index))), first.Message),
+				hint: "Fix those rows (they are listed with their lines), then upload again.",
+				err:  err,
+			}
+		}
+		return &UploadError{msg: fmt.Sprintf("the portal refused the replace of %s, so the dataset is unchanged: %s", whole, portalMessage(err)),
+			hint: refusalHint(ae), err: err}
+	}
+	return &UploadError{msg: fmt.Sprintf("the replace failed before the portal received it, so the dataset is unchanged: %s", portalMessage(err)),
+		hint: "Check the connection and upload again.", err: err}
+}
+
+// streamRows writes the file's rows as a JSON array to w, counting what
+// it sends and writing locally rejected rows to rej.
+func (u *uploader) streamRows(w io.Writer, enc *rowEncoder, rej *rejectFile, lines *lineTable, rows, sent *int64, lastLine *int) error {
+	rr, err := u.f.Records()
+	if err != nil {
+		return err
+	}
+	defer rr.Close()
+	ahead := readRecordsAhead(rr)
+	defer ahead.stop()
+	bw := bufio.NewWriterSize(w, 256<<10)
+	buf := enc.begin(make([]byte, 0, 4096))
+	bw.Write(buf)
+	for {
+		if u.stopping() {
+			return errStopped
+		}
+		rec, err := ahead.Next()
+		if err == io.EOF {
+			break
+		}
+		var ce *CSVError
+		if err != nil && (!errors.As(err, &ce) || ce.Fatal()) {
+			return err
+		}
+		*rows++
+		*lastLine = rec.Line
+		if *rows%progressEvery == 0 {
+			n, at := *rows, ahead.BytesRead()
+			u.report(func(p *UploadProgress) { p.Rows, p.Bytes = n, at })
+		}
+		reason := ""
+		if ce != nil {
+			reason = ce.Message
+		} else {
+			buf, reason = enc.encode(buf[:0], rec.Fields)
+		}
+		if reason != "" {
+			u.res.Rejected++
+			u.addProblem(RowProblem{Line: rec.Line, Message: reason})
+			if err := rej.add(rec.Line, rec.Fields, reason); err != nil {
+				return err
+			}
+			continue
+		}
+		if *sent > 0 {
+			bw.Write(enc.sep(nil))
+		}
+		if _, err := bw.Write(buf); err != nil {
+			return err
+		}
+		lines.push(rec.Line)
+		*sent++
+	}
+	if *sent == 0 {
+		return errAllRejected
+	}
+	bw.Write(enc.end(nil))
+	if err := bw.Flush(); err != nil {
+		return err
+	}
+	n, at := *rows, ahead.BytesRead()
+	u.report(func(p *UploadProgress) { p.Rows, p.Bytes = n, at })
+	return nil
+}
+
+// rowErrorsOf reads the row errors a refused write lists in its error
+// body's data.errors, as the snake_case write answer does.
+func rowErrorsOf(ae *socrata.APIError) []socrata.RowError {
+	list, _ := ae.Data["errors"].([]any)
+	var out []socrata.RowError
+	for _, x := range list {
+		m, ok := x.(map[string]any)
+		if !ok {
+			continue
+		}
+		re := socrata.RowError{Index: -1}
+		if f, ok := m["input_index"].(float64); ok {
+			re.Index = int(f)
+		}
+		for _, k := range []string{"error", "message"} {
+			if s, ok := m[k].(string); ok && s != "" {
+				re.Message = s
+				break
+			}
+		}
+		switch id := m["primary_key"].(type) {
+		case string:
+			re.ID = id
+		case float64:
+			re.ID = fmt.Sprint(id)
+		}
+		out = append(out, re)
+	}
+	return out
+}
+
+// describeFailure words what went wrong with a request, from the client's
+// error, without its prefix.
+func describeFailure(err error) string {
+	return portalMessage(err)
+}

@@ -1,0 +1,145 @@
+package wizard
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+
+	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/socrata/socratatest"
+)
+
+// oldRows are what the dataset holds before a replace.
+var oldRows = []map[string]string{
+	{"permit_id": "OLD-1", "holder": "Old One", "fee": "1", "issued": "2020-01-01", "paid": "true"},
+	{"permit_id": "OLD-2", "holder": "Old Two", "fee": "2", "issued": "2020-01-02", "paid": "false"},
+}
+
+func TestUploadReplaceSODAIsAllOrNothing(t *testing.T) {
+	tests := []struct {
+		name  string
+		rows  int
+		bad   bool // use the file with two bad fees, sent as they are
+		fault socratatest.Fault
+		// cancelAt cancels once this many rows have been read.
+		cancelAt int64
+		// replaced says whether the dataset must hold the file afterwards
+		// (else it must be unchanged).
+		replaced bool
+		wantErr  string
+		unknown  bool // the error must wrap socrata.ErrOutcomeUnknown
+	}{
+		{name: "replaced", rows: 25, replaced: true},
+		{name: "a row the portal refuses", bad: true, wantErr: "a replace is all or nothing, so the dataset is unchanged"},
+		{name: "reply lost after the portal applied it", rows: 25, fault: socratatest.LoseReply(), replaced: true, wantErr: "may or may not have been applied", unknown: true},
+		{name: "gateway answered 503", rows: 25, fault: socratatest.Unavailable(), wantErr: "may or may not have been applied", unknown: true},
+		{name: "stopped while the body was being sent", rows: 20_000, cancelAt: progressEvery, wantErr: "before the whole file was sent, so nothing was replaced"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := newUploadEnv(t, envOptions{initial: oldRows})
+			path := ""
+			if tt.bad {
+				path = e.badPermits()
+			} else {
+				path = e.permits(tt.rows)
+			}
+			f, job := e.open(path, Replace)
+			job.BadRows = SendBadRows
+			if tt.fault.Status != 0 || tt.fault.Drop != socratatest.NoDrop {
+				e.srv.Portal.FailNext(1, socratatest.Matching("PUT", "/resource/"), tt.fault)
+			}
+			ctx, cancel := context.WithCancel(context.Background())
+			defer cancel()
+			res, err := Upload(ctx, e.c, e.ds, f, job, UploadOptions{Progress: func(p UploadProgress) {
+				if tt.cancelAt > 0 && p.Rows >= tt.cancelAt {
+					cancel()
+				}
+			}})
+			if tt.wantErr == "" && err != nil {
+				t.Fatalf("Upload: %v", err)
+			}
+			if tt.wantErr != "" && (err == nil || !strings.Contains(err.Error(), tt.wantErr)) {
+				t.Fatalf("err = %v, want it to say %q", err, tt.wantErr)
+			}
+			if got := errors.Is(err, socrata.ErrOutcomeUnknown); got != tt.unknown {
+				t.Errorf("errors.Is(err, ErrOutcomeUnknown) = %v, want %v", got, tt.unknown)
+			}
+			if tt.cancelAt > 0 && !errors.Is(err, context.Canceled) {
+				t.Errorf("a stop does not wrap context.Canceled: %v", err)
+			}
+			if n := e.puts; n != 1 {
+				t.Errorf("%d PUTs were sent; a replace is sent once and never retried", n)
+			}
+			if tt.replaced {
+				e.wantPermits(0, tt.rows)
+			} else {
+				got := e.portalRows()
+				if len(got) != 2 || got["OLD-1"] == nil || got["OLD-2"] == nil {
+					t.Errorf("the dataset changed: %v", got)
+				}
+			}
+			lines := SummaryLines(res)
+			switch {
+			case tt.unknown:
+				if !containsText(lines, "may or may not have been applied: check the dataset") || res.UnknownFrom != 2 {
+					t.Errorf("summary %q (unknown from %d) does not warn that the outcome is unknown", lines, res.UnknownFrom)
+				}
+			case !tt.replaced:
+				if !containsText(lines, "before any row was applied: the dataset is unchanged") {
+					t.Errorf("summary %q does not say the dataset is unchanged", lines)
+				}
+			}
+			if tt.bad {
+				var got []int
+				for _, p := range res.RowErrors {
+					got = append(got, p.Line)
+				}
+				if !equalInts(got, []int{5, 9}) {
+					t.Errorf("row error lines = %v, want [5 9]", got)
+				}
+			}
+		})
+	}
+}
+
+func TestUploadReplaceSkipsBadRows(t *testing.T) {
+	e := newUploadEnv(t, envOptions{initial: oldRows})
+	f, job := e.open(e.badPermits(), Replace)
+	res, err := Upload(context.Background(), e.c, e.ds, f, job, UploadOptions{})
+	if err != nil {
+		t.Fatalf("Upload: %v", err)
+	}
+	got := e.portalRows()
+	if len(got) != 6 || got["OLD-1"] != nil || got["P-00002"] != nil || got["P-00001"]["holder"] != "Holder\non two lines" {
+		t.Errorf("after the replace the portal holds %v", got)
+	}
+	if res.Rejected != 2 || res.RejectedFile == "" || res.Created != 6 {
+		t.Errorf("result: %+v", res)
+	}
+	if recs := readRejected(t, res.RejectedFile); len(recs) != 2 || recs[0][0] != "5" || recs[1][0] != "9" {
+		t.Errorf("rejected rows = %q", recs)
+	}
+}
+
+func TestUploadReplaceRefusesToEmptyTheDataset(t *testing.T) {
+	for _, route := range []Route{RouteSODA, RouteDSMAPI} {
+		t.Run(route.String(), func(t *testing.T) {
+			e := dsmEnv(t, envOptions{initial: oldRows})
+			path := e.writeCSV("allbad.csv", permitHeader, [][]string{{"P-1", "A", "one", "2024-01-01", "true"}, {"P-2", "B", "two", "2024-01-01", "true"}})
+			f, job := e.open(path, Replace)
+			job.Route = route
+			res, err := Upload(context.Background(), e.c, e.ds, f, job, dsmOpts())
+			if err == nil || !strings.Contains(err.Error(), "would empty the dataset") {
+				t.Fatalf("err = %v", err)
+			}
+			if got := e.portalRows(); len(got) != 2 || got["OLD-1"] == nil {
+				t.Errorf("the dataset changed: %v", got)
+			}
+			if res.Rejected != 2 || res.RejectedFile == "" {
+				t.Errorf("result: %+v", res)
+			}
+		})
+	}
+}

@@ -1,0 +1,653 @@
+package wizard
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"os"
+	"slices"
+	"time"
+
+	"github.com/ctopendata/socrata-wizard/socrata"
+)
+
+// sodaBatch is one SODA request being built or sent, with what is needed
+// to map the portal's answer back to source lines.
+type sodaBatch struct {
+	n    int    // 1-based batch number
+	body []byte // "[" row, row, ... (the closing "]" is added when sent)
+	rows int
+	// lines has the source line of each row in body, and sent its fields
+	// as they are in the file.
+	lines []int
+	sent  fieldArena
+	// local are rows rejected before sending, with their fields in
+	// localRows.
+	local     []localReject
+	localRows fieldArena
+	// first and last are the source lines the batch covers, rejected rows
+	// included; records is how many records that is, and endBytes how far
+	// into the file reading was when it closed.
+	first, last int
+	records     int64
+	endBytes    int64
+}
+
+type localReject struct {
+	line   int
+	reason string
+}
+
+func (b *sodaBatch) reset(n int, enc *rowEncoder) {
+	b.n = n
+	b.body = enc.begin(b.body[:0])
+	b.rows = 0
+	b.lines = b.lines[:0]
+	b.sent.reset()
+	b.local = b.local[:0]
+	b.localRows.reset()
+	b.first, b.last, b.records, b.endBytes = 0, 0, 0, 0
+}
+
+func (b *sodaBatch) empty() bool { return b.records == 0 }
+
+func (b *sodaBatch) cover(line int) {
+	if b.first == 0 {
+		b.first = line
+	}
+	b.last = line
+	b.records++
+}
+
+// sodaRun is one batched SODA upload: a reader that builds batches and a
+// sender that sends them one at a time, so that the next batch is built
+// while the portal works on the last. Only one request is ever in flight,
+// so rows reach the portal in file order.
+type sodaRun struct {
+	u        *uploader
+	enc      *rowEncoder
+	maxRows  int
+	maxBytes int
+
+	cp     *Checkpoint // nil without a checkpoint file
+	cpPath string
+	synced time.Time // when the checkpoint was last synced to disk
+	rej    *rejectFile
+	// keyless is true for appends to a dataset without a row identifier,
+	// where a batch sent twice adds its rows twice.
+	keyless bool
+
+	free  chan *sodaBatch
+	ready chan *sodaBatch
+	quit  chan struct{} // closed when the sender fails
+	done  chan struct{} // closed when the sender has returned
+
+	// Set by the sender; read by the reader after done is closed.
+	failure   error
+	discarded bool
+	confirmed int // batches confirmed this run
+
+	// Confirmed totals, including earlier runs.
+	lastLine int
+	records  int64
+	offset   int64
+	batches  int
+}
+
+// batchSODA sends upserts, appends and deletes in batches.
+func (u *uploader) batchSODA() error {
+	s := &sodaRun{u: u, cpPath: u.opts.Checkpoint}
+	s.maxRows = u.opts.BatchRows
+	if s.maxRows <= 0 {
+		s.maxRows = u.job.Batch.Rows
+	}
+	if s.maxRows <= 0 {
+		s.maxRows = DefaultBatchRows
+	}
+	maxBytes := u.opts.BatchBytes
+	if maxBytes <= 0 {
+		maxBytes = u.job.Batch.Bytes
+	}
+	if maxBytes <= 0 {
+		maxBytes = DefaultBatchBytes
+	}
+	s.maxBytes = int(min(maxBytes, 1<<30))
+	del := u.job.Method == Delete
+	s.enc = newRowEncoder(u.plan, u.job.badRows() == SendBadRows, del, u.idColumn())
+	if !del {
+		s.enc.idField = -1
+		if i := u.idColumn(); i >= 0 {
+			s.enc.idField = u.plan.Columns[i].Index
+		}
+	}
+	s.keyless = u.rowID == "" && u.job.Method != Delete
+	s.rej = newRejectFile(u.rejectedPath(), u.f.Header)
+	defer s.rej.abort()
+
+	if err := s.prepare(); err != nil {
+		return err
+	}
+	return s.run()
+}
+
+// prepare reads the checkpoint on a resume, and starts a new one.
+func (s *sodaRun) prepare() error {
+	u := s.u
+	if s.cpPath == "" && !u.opts.Resume {
+		return nil
+	}
+	if s.cpPath == "" {
+		return &UploadError{msg: "cannot resume: no checkpoint file was given", hint: "Resume a job that was saved to a file."}
+	}
+	id, err := identify(u.f.Path)
+	if err != nil {
+		return &UploadError{msg: fmt.Sprintf("cannot read %s: %s", u.f.Path, osReason(err)), err: err}
+	}
+	domain := u.c.Domain().String()
+	if !u.opts.Resume {
+		s.cp = newCheckpoint(domain, string(u.ds.ID), id, u.job, u.now())
+		return nil
+	}
+	cp, err := ReadCheckpoint(s.cpPath)
+	if err != nil {
+		return &UploadError{msg: "cannot resume: " + err.Error(), hint: "Upload from the start, without --resume.", err: err}
+	}
+	if err := cp.check(domain, string(u.ds.ID), id, u.job); err != nil {
+		return err
+	}
+	s.cp = cp
+	s.lastLine, s.records, s.offset, s.batches = cp.LastLine, cp.Records, cp.Offset, cp.Batches
+	r := u.res
+	r.Created, r.Updated, r.Deleted, r.Rejected, r.Sent = cp.Created, cp.Updated, cp.Deleted, cp.Rejected, cp.Sent
+	r.ResumedFrom = cp.LastLine
+	r.AppliedThrough = cp.LastLine
+	// Carry on the rejected-rows file: from the temporary file a crashed
+	// run left, or the file a stopped run committed.
+	switch {
+	case cp.RejectedTemp != "" && fileAtLeast(cp.RejectedTemp, cp.RejectedBytes):
+		s.rej.continueFrom(cp.RejectedTemp, cp.RejectedBytes)
+		if err := s.rej.open(); err != nil {
+			return &UploadError{msg: err.Error(), err: err}
+		}
+	case cp.RejectedFile != "" && fileAtLeast(cp.RejectedFile, 1):
+		s.rej.continueFrom(cp.RejectedFile, -1)
+	}
+	return nil
+}
+
+func fileAtLeast(path string, n int64) bool {
+	st, err := os.Stat(path)
+	return err == nil && st.Size() >= n
+}
+
+// run reads the file and feeds the sender.
+func (s *sodaRun) run() error {
+	u := s.u
+	rr, err := u.f.Records()
+	if err != nil {
+		return s.fileError(err, 0)
+	}
+	defer rr.Close()
+	ahead := readRecordsAhead(rr)
+	defer ahead.stop()
+
+	s.free = make(chan *sodaBatch, 2)
+	s.free <- &sodaBatch{}
+	s.free <- &sodaBatch{}
+	s.ready = make(chan *sodaBatch)
+	s.quit = make(chan struct{})
+	s.done = make(chan struct{})
+	go s.sender()
+
+	skipTo := s.lastLine
+	startBatches, startOffset := s.batches, s.offset
+	n := s.batches
+	b := <-s.free
+	n++
+	b.reset(n, s.enc)
+	var (
+		rows     int64
+		readErr  error
+		eof      bool
+		estimate int
+	)
+	u.report(func(p *UploadProgress) {
+		p.Phase = PhaseSending
+		p.StartBytes = s.offset
+		p.Bytes = s.offset
+	})
+	// next hands b to the sender and takes a free batch; false means the
+	// sender has failed and reading should stop.
+	next := func() bool {
+		b.endBytes = ahead.BytesRead()
+		select {
+		case s.ready <- b:
+		case <-s.quit:
+			return false
+		}
+		if estimate == 0 || n%8 == 0 {
+			// Batches so far tell how many bytes a batch covers.
+			per := float64(b.endBytes-startOffset) / float64(n-startBatches)
+			if per > 0 {
+				estimate = int(float64(u.f.Size-startOffset)/per+0.999) + startBatches
+			}
+		}
+		select {
+		case b = <-s.free:
+		case <-s.quit:
+			return false
+		}
+		n++
+		b.reset(n, s.enc)
+		return true
+	}
+loop:
+	for {
+		if u.stopping() {
+			break
+		}
+		rec, err := ahead.Next()
+		if err == io.EOF {
+			eof = true
+			break
+		}
+		var ce *CSVError
+		if err != nil && (!errors.As(err, &ce) || ce.Fatal()) {
+			readErr = err
+			break
+		}
+		rows++
+		if rows%progressEvery == 0 {
+			read, at, est := rows, ahead.BytesRead(), estimate
+			u.report(func(p *UploadProgress) { p.Rows, p.Bytes, p.Batches = read, at, est })
+		}
+		if rec.Line <= skipTo {
+			continue
+		}
+		if ce != nil {
+			// A ragged row or bytes not in the encoding: its fields cannot
+			// be matched to columns, so it is never sent.
+			b.cover(rec.Line)
+			b.localRows.add(rec.Fields)
+			b.local = append(b.local, localReject{rec.Line, ce.Message})
+			continue
+		}
+		mark := len(b.body)
+		if b.rows > 0 {
+			b.body = s.enc.sep(b.body)
+		}
+		rowStart := len(b.body)
+		var reason string
+		b.body, reason = s.enc.encode(b.body, rec.Fields)
+		if reason != "" {
+			b.body = b.body[:mark]
+			b.cover(rec.Line)
+			b.localRows.add(rec.Fields)
+			b.local = append(b.local, localReject{rec.Line, reason})
+			continue
+		}
+		if len(b.body)+1 > s.maxBytes && b.rows > 0 {
+			// The row would make the batch too large: it starts the next.
+			row := append([]byte(nil), b.body[rowStart:]...)
+			b.body = b.body[:mark]
+			if !next() {
+				break loop
+			}
+			b.body = append(b.body, row...)
+		}
+		b.cover(rec.Line)
+		b.rows++
+		b.lines = append(b.lines, rec.Line)
+		b.sent.add(rec.Fields)
+		if b.rows >= s.maxRows || len(b.body)+1 >= s.maxBytes {
+			if !next() {
+				break loop
+			}
+		}
+	}
+	lost := false
+	if !b.empty() {
+		// At the end of the file the last batch goes too, unless the
+		// upload was asked to stop; a batch cut short by a stop or a file
+		// error is never sent.
+		lost = !(eof && !u.stopping() && next())
+	}
+	close(s.ready)
+	<-s.done
+	u.res.Rows = rows
+
+	return s.finish(eof && !lost, readErr)
+}
+
+// sender sends batches in order until ready is closed, stopping at the
+// first failure or when the upload is asked to stop.
+func (s *sodaRun) sender() {
+	defer close(s.done)
+	failed := false
+	for b := range s.ready {
+		if failed || s.u.stopping() {
+			s.discarded = s.discarded || !b.empty()
+			s.free <- b
+			continue
+		}
+		if err := s.send(b); err != nil {
+			s.failure = err
+			failed = true
+			close(s.quit)
+		}
+		s.free <- b
+	}
+}
+
+// send sends one batch and records what the portal made of it.
+func (s *sodaRun) send(b *sodaBatch) error {
+	u := s.u
+	u.report(func(p *UploadProgress) { p.Batch = b.n })
+	var wr *socrata.WriteResult
+	if b.rows > 0 {
+		u.takeRetries()
+		var err error
+		body := s.enc.end(b.body)
+		if s.keyless {
+			wr, err = s.appendRows(body)
+		} else {
+			wr, err = u.c.Upsert(u.send, u.ds.ID, body, s.enc.format())
+		}
+		retries := u.takeRetries()
+		if err != nil {
+			return s.batchFailed(b, err, retries)
+		}
+		if mayHaveRunTwice(retries) && wr.Updated > 0 {
+			u.res.Notes = append(u.res.Notes, fmt.Sprintf(
+				"The request carrying %s was sent again after its first answer was lost; rows the first attempt created count as updated.",
+				lineRange(b.first, b.last)))
+		}
+	}
+	return s.confirm(b, wr)
+}
+
+// appendRows sends rows to a dataset without a row identifier, where
+// sending them twice would add them twice. The client never repeats such
+// a request; it is sent again here only when the portal certainly did not
+// apply it: it asked to slow down (429), or the connection failed before
+// the request went out.
+func (s *sodaRun) appendRows(body []byte) (*socrata.WriteResult, error) {
+	u := s.u
+	const attempts = 5
+	wait := time.Second
+	for n := 1; ; n++ {
+		wr, err := u.c.Append(u.send, u.ds.ID, body, s.enc.format())
+		if err == nil || n == attempts || errors.Is(err, socrata.ErrOutcomeUnknown) || u.send.Err() != nil {
+			return wr, err
+		}
+		var ae *socrata.APIError
+		if errors.As(err, &ae) && ae.Status != http.StatusTooManyRequests {
+			return wr, err
+		}
+		d := time.Duration(rand.Int64N(int64(wait))) + wait/2
+		u.onRetry(socrata.RetryEvent{Attempt: n + 1, Max: attempts, Wait: d, Err: err})
+		if err := u.sleep(u.send, d); err != nil {
+			return nil, err
+		}
+		wait = min(wait*2, time.Minute)
+	}
+}
+
+// mayHaveRunTwice reports whether any retry followed a failure after
+// which the portal may already have applied the request: a broken
+// connection, or a gateway's 502 or 504.
+func mayHaveRunTwice(retries []socrata.RetryEvent) bool {
+	for _, e := range retries {
+		var ae *socrata.APIError
+		if !errors.As(e.Err, &ae) || ae.Status == http.StatusBadGateway || ae.Status == http.StatusGatewayTimeout {
+			return true
+		}
+	}
+	return false
+}
+
+// confirm records a batch the portal answered (wr is nil when nothing had
+// to be sent): counts, rejected rows with their lines, and the
+// checkpoint.
+func (s *sodaRun) confirm(b *sodaBatch, wr *socrata.WriteResult) error {
+	u := s.u
+	r := u.res
+	type rejRow struct {
+		line   int
+		id     string
+		fields []string
+		reason string
+	}
+	var rejs []rejRow
+	for i, lr := range b.local {
+		rejs = append(rejs, rejRow{lr.line, "", b.localRows.row(i), lr.reason})
+	}
+	if wr != nil {
+		r.Created += int64(wr.Created)
+		r.Updated += int64(wr.Updated)
+		r.Deleted += int64(wr.Deleted)
+		r.Sent += int64(b.rows)
+		for _, re := range wr.RowErrors {
+			i := re.Index
+			if (i < 0 || i >= b.rows) && re.ID != "" && s.enc.idField >= 0 {
+				i = -1
+				for j := 0; j < b.rows; j++ {
+					if b.sent.field(j, s.enc.idField) == re.ID {
+						i = j
+						break
+					}
+				}
+			}
+			rj := rejRow{id: re.ID, reason: re.Message}
+			if i >= 0 && i < b.rows {
+				rj.line = b.lines[i]
+				rj.fields = b.sent.row(i)
+			}
+			if rj.reason == "" {
+				rj.reason = "the portal rejected the row without saying why"
+			}
+			rejs = append(rejs, rj)
+		}
+		if hidden := wr.Errors - len(wr.RowErrors); hidden > 0 {
+			r.Rejected += int64(hidden)
+			r.Notes = append(r.Notes, fmt.Sprintf(
+				"The portal rejected %s %s among %s but did not say which: its answer gives only a count. Check those lines against the dataset.",
+				groupDigits(int64(hidden)), plural(hidden, "row", "rows"), lineRange(b.first, b.last)))
+		}
+	}
+	slices.SortStableFunc(rejs, func(a, b rejRow) int { return a.line - b.line })
+	for _, rj := range rejs {
+		r.Rejected++
+		u.addProblem(RowProblem{Line: rj.line, ID: rj.id, Message: rj.reason})
+		if err := s.rej.add(rj.line, rj.fields, rj.reason); err != nil {
+			return &UploadError{msg: fmt.Sprintf("%s (the portal had answered for %s, and they count as applied)", err.Error(), lineRange(b.first, b.last)),
+				hint: "Make room or fix the folder's permissions, then resume.", err: err}
+		}
+	}
+	s.lastLine, s.records, s.offset = b.last, s.records+b.records, b.endBytes
+	s.batches++
+	s.confirmed++
+	r.AppliedThrough = b.last
+	if err := s.saveCheckpoint(false); err != nil {
+		return err
+	}
+	sent, rejected, applied := r.Sent, r.Rejected, b.last
+	u.report(func(p *UploadProgress) {
+		p.Sent, p.Rejected, p.AppliedThrough, p.Note = sent, rejected, applied, ""
+	})
+	return nil
+}
+
+// checkpointSync is how often the checkpoint is flushed to the disk.
+const checkpointSync = 10 * time.Second
+
+// saveCheckpoint writes what is confirmed so far; final forces it to the
+// disk.
+func (s *sodaRun) saveCheckpoint(final bool) error {
+	if s.cp == nil {
+		return nil
+	}
+	r := s.u.res
+	cp := s.cp
+	cp.LastLine, cp.Records, cp.Offset, cp.Batches = s.lastLine, s.records, s.offset, s.batches
+	cp.Created, cp.Updated, cp.Deleted, cp.Rejected, cp.Sent = r.Created, r.Updated, r.Deleted, r.Rejected, r.Sent
+	cp.RejectedFile = s.rej.path
+	name, n, err := s.rej.flush()
+	if err != nil {
+		return &UploadError{msg: fmt.Sprintf("cannot write the rejected rows to %s: %v", s.rej.path, err), err: err}
+	}
+	if name != "" {
+		cp.RejectedTemp, cp.RejectedBytes = name, n
+	}
+	cp.Saved = s.u.now()
+	sync := final || cp.Saved.Sub(s.synced) >= checkpointSync
+	if sync {
+		s.synced = cp.Saved
+	}
+	if err := cp.write(s.cpPath, sync); err != nil {
+		return &UploadError{msg: err.Error(), hint: "Make room or fix the folder's permissions; the rows sent so far were applied.", err: err}
+	}
+	return nil
+}
+
+// batchFailed explains a batch the portal did not confirm.
+func (s *sodaRun) batchFailed(b *sodaBatch, err error, retries []socrata.RetryEvent) error {
+	u := s.u
+	r := u.res
+	lines := lineRange(b.first, b.last)
+	var ae *socrata.APIError
+	refused := errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 &&
+		ae.Status != http.StatusTooManyRequests && ae.Status != http.StatusRequestTimeout && !mayHaveRunTwice(retries)
+	if !refused {
+		r.UnknownFrom, r.UnknownTo = b.first, b.last
+	}
+	switch {
+	case u.send.Err() != nil:
+		return &UploadError{msg: fmt.Sprintf("abandoned the request carrying %s while it was in flight, so the portal may or may not have applied them", lines),
+			hint: "Resume to send them again; for an upsert that is safe.", err: errors.Join(context.Canceled, err)}
+	case refused:
+		return &UploadError{msg: fmt.Sprintf("the portal refused the batch carrying %s, so none of them were applied: %s", lines, portalMessage(err)),
+			hint: refusalHint(ae), err: err}
+	}
+	hint := "Resume when the portal is reachable; sending those lines again is safe for an upsert."
+	if s.keyless {
+		hint = fmt.Sprintf("The dataset has no row identifier, so look at it (%s) to see whether those lines were added before you resume, or they may be added twice.", r.Link)
+	}
+	cause := portalMessage(err)
+	var ne interface{ Unwrap() []error }
+	if errors.Is(err, socrata.ErrOutcomeUnknown) && errors.As(err, &ne) {
+		// The client's message repeats the doubt; its cause is enough.
+		for _, e := range ne.Unwrap() {
+			if e != socrata.ErrOutcomeUnknown {
+				cause = portalMessage(e)
+			}
+		}
+	}
+	return &UploadError{msg: fmt.Sprintf("the request carrying %s failed, and the portal may or may not have applied those lines: %s", lines, cause),
+		hint: hint, err: err}
+}
+
+// refusalHint says what to do about a request the portal refused.
+func refusalHint(ae *socrata.APIError) string {
+	switch ae.Status {
+	case http.StatusUnauthorized:
+		return "Sign in again: the portal no longer accepts the credentials."
+	case http.StatusForbidden:
+		return "Ask the dataset's owner to share it with you as an editor."
+	case http.StatusNotFound:
+		return "Check the dataset id: the portal cannot find it."
+	case http.StatusRequestEntityTooLarge:
+		return "Make the batches smaller (batch rows or bytes in the job)."
+	}
+	return "Fix what the portal names, then upload again."
+}
+
+// finish ends the run: it commits the rejected rows and keeps or removes
+// the checkpoint, and says what happened.
+func (s *sodaRun) finish(eof bool, readErr error) error {
+	u := s.u
+	r := u.res
+	path, cerr := s.rej.commit()
+	if cerr == nil && path != "" {
+		r.RejectedFile = path
+		if s.cp != nil && s.cp.RejectedTemp != "" && s.cp.RejectedTemp != path {
+			os.Remove(s.cp.RejectedTemp)
+		}
+		if s.cp != nil {
+			s.cp.RejectedTemp, s.cp.RejectedBytes = "", 0
+		}
+	}
+	complete := eof && s.failure == nil && !s.discarded && readErr == nil
+	if complete {
+		r.Complete = true
+		r.AppliedThrough = s.lastLine
+		if s.cpPath != "" {
+			if err := os.Remove(s.cpPath); err != nil && !errors.Is(err, os.ErrNotExist) {
+				r.Notes = append(r.Notes, fmt.Sprintf("The checkpoint %s could not be removed (%v); delete it, or a later --resume will find it.", s.cpPath, err))
+			}
+		}
+		if cerr != nil {
+			return &UploadError{msg: cerr.Error() + " (every row was dealt with; only the rejected rows could not be saved)", err: cerr}
+		}
+		return nil
+	}
+	// Stopped or failed: keep the checkpoint if anything was confirmed.
+	if s.cp != nil && s.batches > 0 {
+		if err := s.saveCheckpoint(true); err == nil {
+			r.Resumable = true
+			r.Checkpoint = s.cpPath
+		}
+	}
+	var err error
+	switch {
+	case s.failure != nil:
+		err = s.failure
+	case readErr != nil:
+		err = s.fileError(readErr, s.lastLine)
+	case u.stopping() || s.discarded:
+		r.Stopped = true
+		err = &UploadError{msg: "stopped at your request " + s.appliedText(), hint: s.resumeText(), err: u.ctx.Err()}
+	default:
+		err = &UploadError{msg: "the upload ended early " + s.appliedText()}
+	}
+	if cerr != nil {
+		err = errors.Join(err, cerr)
+	}
+	return err
+}
+
+// appliedText says which lines were applied: "after line 20,001: lines
+// 2–20,001 were applied; nothing after".
+func (s *sodaRun) appliedText() string {
+	r := s.u.res
+	if s.lastLine == 0 {
+		return "before any row was applied: the dataset is unchanged"
+	}
+	return fmt.Sprintf("after line %s: %s %s applied; nothing after", groupDigits(int64(s.lastLine)),
+		lineRange(r.FirstLine, s.lastLine), plural(s.lastLine-r.FirstLine+1, "was", "were"))
+}
+
+func (s *sodaRun) resumeText() string {
+	if !s.u.res.Resumable {
+		return "Upload again to send the rest."
+	}
+	return fmt.Sprintf("Resume to continue from line %s.", groupDigits(int64(s.lastLine+1)))
+}
+
+// fileError explains a file that could not be read to the end.
+func (s *sodaRun) fileError(err error, applied int) error {
+	r := s.u.res
+	what := "no row was applied"
+	if applied > 0 {
+		what = lineRange(r.FirstLine, applied) + " were applied; nothing after"
+	}
+	var ce *CSVError
+	if errors.As(err, &ce) {
+		return &UploadError{msg: fmt.Sprintf("%s stopped the upload (%s)", ce.Message, what),
+			hint: "Fix the file and upload again; an upsert can safely send the applied lines again.", err: err}
+	}
+	return &UploadError{msg: fmt.Sprintf("cannot read %s: %v (%s)", s.u.f.Path, err, what), err: err}
+}

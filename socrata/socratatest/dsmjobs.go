@@ -97,9 +97,9 @@ func (p *Portal) parseSource(src *source) {
 	opts, f, size := src.parseOptions, src.file, src.size
 	p.dsm.mu.Unlock()
 
-	header, err := readHeader(io.NewSectionReader(f, 0, size), opts)
-	if err != nil {
-		fail(err.Error())
+	header, failure := readHeader(io.NewSectionReader(f, 0, size), opts)
+	if failure != "" {
+		fail(failure)
 		return
 	}
 	in := &inputSchema{src: src, header: header, byField: map[string]int{}}
@@ -121,7 +121,7 @@ func (p *Portal) parseSource(src *source) {
 		fits[i] = []bool{true, true, true, true, true}
 	}
 	sampled := 0
-	err = p.scanInput(src, in, func(_ int, rec []string, ragged bool) error {
+	err := p.scanInput(src, in, func(_ int, rec []string, ragged bool) error {
 		in.totalRows++
 		if ragged {
 			in.numRowErrors++
@@ -186,43 +186,43 @@ func (p *Portal) parseSource(src *source) {
 
 // readHeader returns the names of an upload's columns: the column_header
 // row among the header_count header rows, or column_1, column_2, ... when
-// there is no header.
-func readHeader(r io.Reader, opts map[string]any) ([]string, error) {
+// there is no header. When it cannot, it says why in a sentence, which
+// becomes the source's failure_details as it is.
+func readHeader(r io.Reader, opts map[string]any) (names []string, failure string) {
 	cr := csvReader(r, opts)
 	cr.ReuseRecord = false
 	headers, which := intOption(opts, "header_count"), intOption(opts, "column_header")
 	if which < 1 {
 		which = 1
 	}
-	var names []string
 	for n := 0; n < max(headers, 1); n++ {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			if n == 0 {
-				return nil, errors.New("The file is empty: it has no header row and no data.")
+				return nil, "The file is empty: it has no header row and no data."
 			}
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("The file is not readable CSV: %v.", err)
+			return nil, fmt.Sprintf("The file is not readable CSV: %v.", err)
 		}
 		if headers == 0 {
 			for i := range rec {
 				names = append(names, fmt.Sprintf("column_%d", i+1))
 			}
-			return names, nil
+			return names, ""
 		}
 		if n == which-1 {
 			names = rec
 		}
 	}
 	if names == nil {
-		return nil, fmt.Errorf("column_header is %d, but the file has only %d header rows.", which, headers)
+		return nil, fmt.Sprintf("column_header is %d, but the file has only %d header rows.", which, headers)
 	}
 	if len(names) > 0 {
 		names[0] = strings.TrimPrefix(names[0], "\ufeff")
 	}
-	return names, nil
+	return names, ""
 }
 
 // fieldNameFor turns a header into a field name as the platform does:

@@ -163,9 +163,9 @@ func (p *Portal) sinkParse(src *source) {
 			return
 		}
 	}
-	header, err := readHeader(bytes.NewReader(kept), src.parseOptions)
-	if err != nil {
-		fail(err.Error())
+	header, failure := readHeader(bytes.NewReader(kept), src.parseOptions)
+	if failure != "" {
+		fail(failure)
 		return
 	}
 	// The chunks in file order; checkChunks made sure they are all there.

@@ -120,9 +120,24 @@ func (src *source) closeFile() {
 // maybeRemoveFile drops the spooled file once the revision is over and no
 // job reads it. The caller holds dsm.mu.
 func (src *source) maybeRemoveFile() {
-	if src.busy == 0 && src.rev != nil && (!src.rev.closedAt.IsZero()) {
+	if src.busy == 0 && src.rev != nil && !src.rev.closedAt.IsZero() {
 		src.closeFile()
 	}
+}
+
+// release ends a job's use of the source's file, which src.busy++
+// began, and removes the file if it was the last use after the
+// revision closed. The caller holds dsm.mu.
+func (src *source) release() {
+	src.busy--
+	src.maybeRemoveFile()
+}
+
+// release is [source.release] for a caller that does not hold dsm.mu.
+func (s *dsmState) release(src *source) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	src.release()
 }
 
 type inputSchema struct {

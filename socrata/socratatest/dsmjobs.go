@@ -82,12 +82,7 @@ func (p *Portal) scanInput(src *source, in *inputSchema, fn func(line int, rec [
 // dataset field fills that field with the conversion its type needs, and
 // any other keeps the type guessed for it.
 func (p *Portal) parseSource(src *source) {
-	defer func() {
-		p.dsm.mu.Lock()
-		src.busy--
-		src.maybeRemoveFile()
-		p.dsm.mu.Unlock()
-	}()
+	defer p.dsm.release(src)
 	fail := func(msg string) {
 		p.dsm.mu.Lock()
 		src.failedAt, src.failure = time.Now(), msg
@@ -353,8 +348,7 @@ func (p *Portal) evaluateOutputSchema(sch *outputSchema) {
 	}
 	sch.totalRows, sch.errorCount, sch.finishedAt = rows, bad, now
 	close(sch.done)
-	src.busy--
-	src.maybeRemoveFile()
+	src.release()
 }
 
 // --- Apply --------------------------------------------------------------------
@@ -450,12 +444,7 @@ func (p *Portal) runApply(rv *revision, t *taskSet, sch *outputSchema) {
 	var src *source
 	if sch != nil {
 		src = sch.in.src
-		defer func() {
-			p.dsm.mu.Lock()
-			src.busy--
-			src.maybeRemoveFile()
-			p.dsm.mu.Unlock()
-		}()
+		defer p.dsm.release(src)
 		<-sch.done
 	}
 	d := rv.ds

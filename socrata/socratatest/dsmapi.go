@@ -219,6 +219,17 @@ func writeDSMError(w http.ResponseWriter, status int, key, message string) {
 	writeJSON(w, status, map[string]any{"key": key, "message": message, "params": map[string]any{}})
 }
 
+// decodeDSMBody reads an optional JSON body into v, leaving v as it is
+// when the body is empty. When the body is not JSON it answers 400 itself
+// and returns false.
+func decodeDSMBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil && err != io.EOF {
+		writeDSMError(w, http.StatusBadRequest, "invalid_body", "The body is not a JSON object: "+err.Error()+".")
+		return false
+	}
+	return true
+}
+
 func wrap(resource any, links map[string]any) map[string]any {
 	return map[string]any{"resource": resource, "links": links}
 }
@@ -325,8 +336,7 @@ func (p *Portal) dsmCreateRevision(w http.ResponseWriter, r *http.Request) {
 		Metadata map[string]any `json:"metadata"`
 		Config   string         `json:"config"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil && err != io.EOF {
-		writeDSMError(w, http.StatusBadRequest, "invalid_body", "The body is not a JSON object: "+err.Error()+".")
+	if !decodeDSMBody(w, r, &body) {
 		return
 	}
 	if body.Config != "" {
@@ -429,8 +439,7 @@ func (p *Portal) dsmUpdateRevision(w http.ResponseWriter, r *http.Request) {
 		Metadata       map[string]any `json:"metadata"`
 		OutputSchemaID *int           `json:"output_schema_id"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil && err != io.EOF {
-		writeDSMError(w, http.StatusBadRequest, "invalid_body", "The body is not a JSON object: "+err.Error()+".")
+	if !decodeDSMBody(w, r, &body) {
 		return
 	}
 	rv := p.findRevision(w, r)

@@ -152,8 +152,7 @@ func (p *Portal) dsmCreateSource(w http.ResponseWriter, r *http.Request) {
 		} `json:"source_type"`
 		ParseOptions map[string]any `json:"parse_options"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil && err != io.EOF {
-		writeDSMError(w, http.StatusBadRequest, "invalid_body", "The body is not a JSON object: "+err.Error()+".")
+	if !decodeDSMBody(w, r, &body) {
 		return
 	}
 	rv := p.findRevision(w, r)

@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -78,9 +79,8 @@ func (p *Portal) scanInput(src *source, in *inputSchema, fn func(line int, rec [
 }
 
 // parseSource reads an upload's header and rows into an input schema,
-// then makes the default output schema: each input column that names a
-// dataset field fills that field with the conversion its type needs, and
-// any other keeps the type guessed for it.
+// guessing each column's type from its first guessRows rows, and adds
+// it to the source with its default output schema.
 func (p *Portal) parseSource(src *source) {
 	defer p.dsm.release(src)
 	fail := func(msg string) {
@@ -97,23 +97,14 @@ func (p *Portal) parseSource(src *source) {
 		fail(failure)
 		return
 	}
-	in := &inputSchema{src: src, header: header, byField: map[string]int{}}
-	for i, h := range header {
-		name := fieldNameFor(h, i)
-		for base, n := name, 2; ; n++ {
-			if _, dup := in.byField[name]; !dup {
-				break
-			}
-			name = fmt.Sprintf("%s_%d", base, n)
-		}
-		in.byField[name] = i
-		in.columns = append(in.columns, inputColumn{fieldName: name, displayName: strings.TrimSpace(h)})
-	}
+	in := newInputSchema(src, header)
+	// The kinds a column may be guessed as, most particular first: the
+	// first that every sampled value fits wins.
 	kinds := []kind{kNumber, kCheckbox, kFloating, kFixed, kPoint}
-	fits := make([][]bool, len(header))
-	seen := make([]bool, len(header))
+	fits := make([][]bool, len(header)) // fits[i][k]: column i's values all fit kinds[k]
+	seen := make([]bool, len(header))   // column i has a value that is not empty
 	for i := range fits {
-		fits[i] = []bool{true, true, true, true, true}
+		fits[i] = slices.Repeat([]bool{true}, len(kinds))
 	}
 	sampled := 0
 	err := p.scanInput(src, in, func(_ int, rec []string, ragged bool) error {
@@ -145,12 +136,10 @@ func (p *Portal) parseSource(src *source) {
 		fail("The file is not readable CSV: " + err.Error() + ".")
 		return
 	}
-	names := []string{"number", "checkbox", "floating_timestamp", "fixed_timestamp", "point"}
 	for i := range in.columns {
-		in.columns[i].guessed = "text"
-		for k := range kinds {
+		for k, kd := range kinds {
 			if seen[i] && fits[i][k] {
-				in.columns[i].guessed = names[k]
+				in.columns[i].guessed = soqlTypeOf(kd)
 				break
 			}
 		}
@@ -158,16 +147,43 @@ func (p *Portal) parseSource(src *source) {
 
 	p.dsm.mu.Lock()
 	defer p.dsm.mu.Unlock()
-	d := src.rev.ds
-	in.id, in.createdAt = p.dsm.id(), time.Now()
-	for i := range in.columns {
-		in.columns[i].id = p.dsm.id()
+	p.addInputSchema(in, time.Now())
+}
+
+// newInputSchema names an upload's columns after its header cells, as
+// the platform does, numbering a name that repeats (name, name_2, ...).
+// Every column is guessed to be text until its values say otherwise.
+func newInputSchema(src *source, header []string) *inputSchema {
+	in := &inputSchema{src: src, header: header, byField: map[string]int{}}
+	for i, h := range header {
+		name := fieldNameFor(h, i)
+		for base, n := name, 2; ; n++ {
+			if _, dup := in.byField[name]; !dup {
+				break
+			}
+			name = fmt.Sprintf("%s_%d", base, n)
+		}
+		in.byField[name] = i
+		in.columns = append(in.columns, inputColumn{fieldName: name, displayName: strings.TrimSpace(h), guessed: "text"})
 	}
-	var cols []*outputColumn
-	for i, c := range in.columns {
+	return in
+}
+
+// addInputSchema gives a parsed input schema and its columns their ids,
+// adds it to its source, and makes its default output schema: an input
+// column that names a dataset field fills that field with the conversion
+// the field's type needs, and any other keeps the type guessed for it.
+// The caller holds dsm.mu.
+func (p *Portal) addInputSchema(in *inputSchema, now time.Time) {
+	d := in.src.rev.ds
+	in.id, in.createdAt = p.dsm.id(), now
+	cols := make([]*outputColumn, 0, len(in.columns))
+	for i := range in.columns {
+		c := &in.columns[i]
+		c.id = p.dsm.id()
 		oc := &outputColumn{fieldName: c.fieldName, displayName: c.displayName, position: i}
 		typ := c.guessed
-		if j, ok := d.byField[c.fieldName]; ok && d.cols[j].computedFrom < 0 {
+		if j, err := d.writableField(c.fieldName); err == nil {
 			dc := d.cols[j]
 			oc.displayName, oc.description, oc.primaryKey = dc.spec.Name, dc.spec.Description, j == d.keyCol
 			typ = soqlTypeOf(dc.kind)
@@ -175,7 +191,7 @@ func (p *Portal) parseSource(src *source) {
 		oc.exprText = conversionFor(typ, c.fieldName)
 		cols = append(cols, oc)
 	}
-	src.schemas = append(src.schemas, in)
+	in.src.schemas = append(in.src.schemas, in)
 	p.newOutputSchema(in, cols)
 }
 

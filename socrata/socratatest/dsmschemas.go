@@ -143,7 +143,7 @@ func (p *Portal) newOutputSchema(in *inputSchema, cols []*outputColumn) *outputS
 	for _, c := range cols {
 		c.id, c.transformID = p.dsm.id(), p.dsm.id()
 		c.datasetCol = -1
-		if i, ok := d.byField[c.fieldName]; ok && d.cols[i].computedFrom < 0 {
+		if i, err := d.writableField(c.fieldName); err == nil {
 			c.datasetCol = i
 			if c.initialID == 0 {
 				c.initialID = d.cols[i].id

@@ -555,7 +555,7 @@ func (p *Portal) applyRows(rv *revision, sch *outputSchema) (counts writeResult,
 		}
 		op.del = rv.action == "delete"
 		if d.spec.DiscardRows {
-			counts.countOnly(d, op)
+			counts.countOnly(op)
 			return nil
 		}
 		ops = append(ops, op)

@@ -197,7 +197,7 @@ func (res *writeResult) ok(typ, id, ver string) {
 
 // countOnly records an op against a dataset that discards rows: it is
 // validated but nothing is stored, so every upsert counts as a create.
-func (res *writeResult) countOnly(d *dataset, op rowOp) {
+func (res *writeResult) countOnly(op rowOp) {
 	switch {
 	case op.err != "":
 		res.fail(op, op.err)
@@ -260,15 +260,7 @@ func (p *Portal) applyOps(d *dataset, ops []rowOp, now time.Time, keepEntries bo
 			res.ok("update", d.idOf(existing), ver)
 			continue
 		}
-		p.nextSID++
-		r := &row{sid: sidFor(p.nextSID), vals: op.vals, created: now, updated: now}
-		d.compute(r.vals)
-		d.rows = append(d.rows, r)
-		d.bySID[r.sid] = r
-		if k := d.keyOf(r); k != "" {
-			d.byKey[k] = r
-		}
-		res.ok("insert", d.idOf(r), ver)
+		res.ok("insert", d.idOf(p.insertRow(d, op.vals, now)), ver)
 	}
 	d.compact()
 	if res.created+res.updated+res.deleted > 0 {
@@ -342,18 +334,24 @@ func (p *Portal) replaceRows(d *dataset, ops []rowOp, now time.Time, keepEntries
 				continue
 			}
 		}
-		p.nextSID++
-		r := &row{sid: sidFor(p.nextSID), vals: op.vals, created: now, updated: now}
-		d.compute(r.vals)
-		d.rows = append(d.rows, r)
-		d.bySID[r.sid] = r
-		if k := d.keyOf(r); k != "" {
-			d.byKey[k] = r
-		}
-		res.ok("insert", d.idOf(r), ver)
+		res.ok("insert", d.idOf(p.insertRow(d, op.vals, now)), ver)
 	}
 	d.rowsUpdatedAt, d.updatedAt = now, now
 	return res
+}
+
+// insertRow adds a new row with the next :id, its computed columns filled
+// in. The caller holds p.mu for writing.
+func (p *Portal) insertRow(d *dataset, vals []string, now time.Time) *row {
+	p.nextSID++
+	r := &row{sid: sidFor(p.nextSID), vals: vals, created: now, updated: now}
+	d.compute(r.vals)
+	d.rows = append(d.rows, r)
+	d.bySID[r.sid] = r
+	if k := d.keyOf(r); k != "" {
+		d.byKey[k] = r
+	}
+	return r
 }
 
 // sidFor makes a row's :id from a counter, in the row-xxxx.xxxx~xxxx
@@ -510,7 +508,7 @@ func (p *Portal) handleResourceWrite(w http.ResponseWriter, r *http.Request) {
 			op.err = "a replace cannot delete rows: leave the :deleted rows out"
 		}
 		if discard {
-			counted.countOnly(d, op)
+			counted.countOnly(op)
 			return
 		}
 		ops = append(ops, op)

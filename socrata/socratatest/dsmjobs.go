@@ -512,7 +512,7 @@ func (p *Portal) runApply(rv *revision, t *taskSet, sch *outputSchema) {
 	p.mu.Unlock()
 	notFound := 0
 	for _, e := range counts.errs {
-		if strings.HasPrefix(e.msg, "no record is found") {
+		if e.notFound {
 			notFound++
 		}
 	}

@@ -149,6 +149,9 @@ type rowErr struct {
 	index int
 	key   string
 	msg   string
+	// notFound marks a delete or :id update of a row that is not there,
+	// which the Data Management API counts apart from error rows.
+	notFound bool
 }
 
 type streamEntry struct {
@@ -170,15 +173,24 @@ type writeResult struct {
 }
 
 func (res *writeResult) fail(op rowOp, msg string) {
-	res.errs = append(res.errs, rowErr{op.index, op.key, msg})
+	res.failRow(rowErr{index: op.index, key: op.key, msg: msg})
+}
+
+// missing records an op that names a row the dataset does not have.
+func (res *writeResult) missing(d *dataset, op rowOp) {
+	res.failRow(rowErr{index: op.index, key: op.key, msg: "no record is found for " + keyDescription(d, op), notFound: true})
+}
+
+func (res *writeResult) failRow(e rowErr) {
+	res.errs = append(res.errs, e)
 	if !res.keepEntries {
 		return
 	}
 	var id any
-	if op.key != "" {
-		id = op.key
+	if e.key != "" {
+		id = e.key
 	}
-	res.entries = append(res.entries, streamEntry{Typ: "error", ID: id, Err: msg})
+	res.entries = append(res.entries, streamEntry{Typ: "error", ID: id, Err: e.msg})
 }
 
 func (res *writeResult) ok(typ, id, ver string) {
@@ -232,7 +244,7 @@ func (p *Portal) applyOps(d *dataset, ops []rowOp, now time.Time, keepEntries bo
 		}
 		if op.del {
 			if existing == nil {
-				res.fail(op, fmt.Sprintf("no record is found for %s", keyDescription(d, op)))
+				res.missing(d, op)
 				continue
 			}
 			existing.deleted = true
@@ -245,7 +257,7 @@ func (p *Portal) applyOps(d *dataset, ops []rowOp, now time.Time, keepEntries bo
 		d.version++
 		ver := "rv-" + strconv.Itoa(d.version)
 		if existing == nil && op.bySID {
-			res.fail(op, fmt.Sprintf("no record is found for %s", keyDescription(d, op)))
+			res.missing(d, op)
 			continue
 		}
 		if existing != nil {
@@ -533,7 +545,7 @@ func (p *Portal) handleResourceWrite(w http.ResponseWriter, r *http.Request) {
 		} else {
 			for _, op := range ops {
 				if op.err != "" {
-					bad = append(bad, rowErr{op.index, op.key, op.err})
+					bad = append(bad, rowErr{index: op.index, key: op.key, msg: op.err})
 				}
 			}
 		}

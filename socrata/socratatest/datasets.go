@@ -351,12 +351,7 @@ func canSee(u *user, d *dataset) bool {
 
 // canWrite reports whether u may change d: its owner, a user it is shared
 // to, or an administrator.
-func canWrite(u *user, d *dataset) bool {
-	if u == nil {
-		return false
-	}
-	return u == d.owner || d.shared[u.id()] || u.admin()
-}
+func canWrite(u *user, d *dataset) bool { return u.canEdit(d.owner, d.shared) }
 
 // viewRights are the caller's rights on a view, as /api/views reports
 // them.

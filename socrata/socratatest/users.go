@@ -70,6 +70,13 @@ func (u *user) admin() bool {
 	return false
 }
 
+// canEdit reports whether u (nil for anonymous) may change an asset with
+// this owner and these editors (user ids): its owner, an editor, or an
+// administrator. The catalog asks it of assets it has not materialised.
+func (u *user) canEdit(owner *user, editors map[string]bool) bool {
+	return u != nil && (u == owner || editors[u.id()] || u.admin())
+}
+
 func roleRights(role string) []string {
 	switch role {
 	case "administrator":

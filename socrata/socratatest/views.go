@@ -86,7 +86,7 @@ func (p *Portal) viewJSON(d *dataset, u *user) map[string]any {
 		"description":      d.description,
 		"category":         d.category,
 		"attribution":      d.spec.Attribution,
-		"tags":             tagsOrEmpty(d.spec.Tags),
+		"tags":             nonNil(d.spec.Tags),
 		"createdAt":        d.spec.CreatedAt.Unix(),
 		"publicationDate":  d.spec.CreatedAt.Unix(),
 		"rowsUpdatedAt":    d.rowsUpdatedAt.Unix(),
@@ -134,13 +134,6 @@ func formatOrEmpty(f map[string]string) map[string]string {
 		return map[string]string{}
 	}
 	return f
-}
-
-func tagsOrEmpty(t []string) []string {
-	if t == nil {
-		return []string{}
-	}
-	return t
 }
 
 // rowQuery is a parsed SODA read: $limit, $offset, $order, $select and

@@ -2,6 +2,7 @@ package socratatest
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"regexp"
 	"strings"
@@ -385,17 +386,24 @@ func computeRegion(point string) string {
 
 // randomFourByFour makes a random asset or user id.
 func randomFourByFour() string {
-	const alphabet = "abcdefghijkmnpqrstuvwxyz23456789" // 32 letters: no bias
-	r := make([]byte, 8)
-	if _, err := rand.Read(r); err != nil {
-		panic("socratatest: crypto/rand failed: " + err.Error())
-	}
+	var b [8]byte
+	rand.Read(b[:]) // never fails, as of Go 1.24
+	return fourByFour(binary.LittleEndian.Uint64(b[:]))
+}
+
+// idAlphabet is what 4x4 ids are made of: 32 letters and digits, none
+// that reads as another (no l, o, 0 or 1).
+const idAlphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+
+// fourByFour spells the low 40 bits of x as a 4x4 such as abcd-2345.
+func fourByFour(x uint64) string {
 	b := make([]byte, 0, 9)
-	for i, x := range r {
-		if i == 4 {
+	for j := 0; j < 8; j++ {
+		if j == 4 {
 			b = append(b, '-')
 		}
-		b = append(b, alphabet[int(x)%len(alphabet)])
+		b = append(b, idAlphabet[x%32])
+		x /= 32
 	}
 	return string(b)
 }

@@ -410,11 +410,13 @@ func (p *Portal) dsmCommit(w http.ResponseWriter, r *http.Request) {
 		writeDSMError(w, http.StatusBadRequest, "chunks_in_flight", "Some chunks are still arriving; commit once every chunk has been acknowledged.")
 		return
 	}
-	if src.sink {
-		// Nothing was spooled.
-	} else if err := src.file.Truncate(total); err != nil {
-		writeDSMError(w, http.StatusInternalServerError, "internal_error", "socratatest cannot finish the upload: "+err.Error())
-		return
+	if !src.sink { // a sink spooled nothing
+		// A chunk sent again shorter than before must not leave the first
+		// attempt's tail past the end of the file.
+		if err := src.file.Truncate(total); err != nil {
+			writeDSMError(w, http.StatusInternalServerError, "internal_error", "socratatest cannot finish the upload: "+err.Error())
+			return
+		}
 	}
 	p.finishUpload(src, total)
 	writeJSON(w, http.StatusOK, wrap(sourceJSON(src), sourceLinks(src)))

@@ -12,7 +12,9 @@ import (
 // DatasetSpec describes an asset to add with [Portal.AddDataset].
 type DatasetSpec struct {
 	// ID is the asset's 4x4; one is generated when empty.
-	ID          string
+	ID string
+	// Name, Description, Category, Attribution and Tags are the metadata
+	// the catalog searches and /api/views reports.
 	Name        string
 	Description string
 	Category    string
@@ -67,7 +69,8 @@ type DatasetSpec struct {
 
 // ColumnSpec describes one column of a [DatasetSpec].
 type ColumnSpec struct {
-	// FieldName is the API field name; Name is the display name.
+	// FieldName is the API field name; Name is the display name (the
+	// field name when empty); Description is shown with the column.
 	FieldName   string
 	Name        string
 	Description string
@@ -75,7 +78,9 @@ type ColumnSpec struct {
 	// money, percent, checkbox, calendar_date or floating_timestamp, date
 	// or fixed_timestamp, point, url, phone, location, multipoint, line,
 	// multiline, polygon, multipolygon, photo, document.
-	Type   string
+	Type string
+	// Format is the column's display format, such as {"noCommas":
+	// "true"}, reported as it is and never applied.
 	Format map[string]string
 	// ComputedFrom makes this a computed region column fed by the named
 	// point column: it reports a computationStrategy, takes no writes,

@@ -46,7 +46,7 @@ type Portal struct {
 // Option configures a [Portal] made by [NewPortal] or [NewServer].
 type Option func(*Portal)
 
-// WithSamples seeds the sample world: three publishers' worth of users,
+// WithSamples seeds the sample world: two publishers and a viewer,
 // the key sample datasets (park visits, bridge inspections, road salt
 // deliveries), a synced new-backend copy, a story, a private dataset of
 // another user, a dataset shared to the demo user, and a few dozen

@@ -48,9 +48,9 @@ type Option func(*Portal)
 
 // WithSamples seeds the sample world: two publishers and a viewer,
 // the key sample datasets (park visits, bridge inspections, road salt
-// deliveries), a synced new-backend copy, a story, a private dataset of
-// another user, a dataset shared to the demo user, and a few dozen
-// generated agency datasets. See [Portal.Demo] for the demo account and
+// deliveries), a synced new-backend copy, a story and a map, a private
+// dataset of another user, a dataset shared to the demo user, and a few
+// dozen generated agency datasets. See [Portal.Demo] for the demo account and
 // the ...ID constants for the dataset ids.
 func WithSamples() Option { return func(p *Portal) { p.samples = true } }
 

@@ -144,7 +144,8 @@ func (c dsmClient) sendChunks(links map[string]any, content string) {
 		go func() {
 			defer wg.Done()
 			path := link(links, "chunk", "seq_num", i, "byte_offset", i*plan.Size)
-			statuses[i], _ = tryDo(c.s, "POST", path, c.who, "application/octet-stream", chunks[i])
+			r, _ := send(c.s, "POST", path, c.who, "application/octet-stream", strings.NewReader(chunks[i]))
+			statuses[i] = r.status
 		}()
 	}
 	wg.Wait()
@@ -732,15 +733,15 @@ func TestDSMAPIChunkRetryAfterLostReply(t *testing.T) {
 	for seq := 0; seq <= last; seq++ {
 		body := f.Content[seq*32 : min(seq*32+32, len(f.Content))]
 		path := link(sl, "chunk", "seq_num", seq, "byte_offset", seq*32)
-		st, err := tryDo(s, "POST", path, c.who, "application/octet-stream", body)
+		r, err := send(s, "POST", path, c.who, "application/octet-stream", strings.NewReader(body))
 		if seq == 1 {
 			if err == nil {
-				t.Fatalf("chunk 1 got a reply (%d) despite the lost-reply fault", st)
+				t.Fatalf("chunk 1 got a reply (%d) despite the lost-reply fault", r.status)
 			}
-			st, err = tryDo(s, "POST", path, c.who, "application/octet-stream", body) // resend, as a client should
+			r, err = send(s, "POST", path, c.who, "application/octet-stream", strings.NewReader(body)) // resend, as a client should
 		}
-		if st != 200 {
-			t.Fatalf("chunk %d: %d %v", seq, st, err)
+		if r.status != 200 {
+			t.Fatalf("chunk %d: %d %v", seq, r.status, err)
 		}
 	}
 	c.wrapped(c.call("POST", link(sl, "commit", "seq_num", last, "byte_offset", len(f.Content)), nil), 200)

@@ -290,14 +290,10 @@ func revisionJSON(rv *revision) map[string]any {
 	for _, t := range rv.taskSets {
 		tasks = append(tasks, taskSetJSON(t))
 	}
-	meta := any(nil)
-	if rv.metadata != nil {
-		meta = rv.metadata
-	}
 	return map[string]any{
 		"id": rv.id, "fourfour": rv.ds.spec.ID, "revision_seq": rv.seq,
 		"action":           map[string]any{"type": rv.action, "permission": rv.permission},
-		"metadata":         meta,
+		"metadata":         rv.metadata, // null until set
 		"task_sets":        tasks,
 		"output_schema_id": nullID(rv.outputSchemaID),
 		"blob_id":          nil,

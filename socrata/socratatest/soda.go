@@ -566,9 +566,10 @@ func (p *Portal) handleResourceWrite(w http.ResponseWriter, r *http.Request) {
 			res = p.applyOps(d, ops, now, keep)
 		}
 		p.mu.Unlock()
-	} else if len(ops) == 0 && (counted.created+counted.deleted) > 0 {
-		p.mu.Lock()
+	} else if counted.created+counted.deleted > 0 {
+		// Nothing was stored, but the dataset reports that it changed.
 		now := time.Now().UTC()
+		p.mu.Lock()
 		d.rowsUpdatedAt, d.updatedAt = now, now
 		p.mu.Unlock()
 	}

@@ -49,7 +49,9 @@ func FindDataFiles(dir string, limit int, hint string) []string {
 		if err != nil {
 			continue
 		}
-		files = append(files, file{filepath.Join(dir, e.Name()), info.ModTime().UnixNano(), sharedWords(e.Name(), words)})
+		// To the second: files written together (an export of several
+		// tables) then sort by name, the same way every time.
+		files = append(files, file{filepath.Join(dir, e.Name()), info.ModTime().Unix(), sharedWords(e.Name(), words)})
 	}
 	sort.Slice(files, func(i, j int) bool {
 		if files[i].score != files[j].score {

@@ -570,8 +570,8 @@ func (u *uploader) streamConverted(w io.Writer, enc *rowEncoder, rej *rejectFile
 		if err == io.EOF {
 			break
 		}
-		var ce *CSVError
-		if err != nil && (!errors.As(err, &ce) || ce.Fatal()) {
+		ce := csvProblem(err)
+		if err != nil && (ce == nil || ce.Fatal()) {
 			return err
 		}
 		*rows++
@@ -913,8 +913,8 @@ func (d *dsmRun) collectErrors(in *socrata.InputSchema, out *socrata.OutputSchem
 		if err == io.EOF {
 			break
 		}
-		var ce *CSVError
-		if err != nil && (!errors.As(err, &ce) || ce.Fatal()) {
+		ce := csvProblem(err)
+		if err != nil && (ce == nil || ce.Fatal()) {
 			break
 		}
 		if ce != nil {

@@ -1,12 +1,13 @@
 package wizard
 
 import (
+	"errors"
 	"sort"
-
-	"github.com/ctopendata/socrata-wizard/socrata"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+
+	"github.com/ctopendata/socrata-wizard/socrata"
 )
 
 // rowEncoder turns records into SODA JSON row objects with the plan's
@@ -613,3 +614,18 @@ func (a aheadReader) BytesRead() int64 { return a.br.bytes }
 
 // stop ends the reading goroutine.
 func (a aheadReader) stop() { a.br.stop() }
+
+// csvProblem returns err as a *CSVError, or nil. Row loops call it rather
+// than declaring the errors.As target themselves: a target whose address
+// is taken escapes to the heap, one allocation per row even when there is
+// no error.
+func csvProblem(err error) *CSVError {
+	if err == nil {
+		return nil
+	}
+	var ce *CSVError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	return nil
+}

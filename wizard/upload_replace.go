@@ -162,8 +162,8 @@ func (u *uploader) streamRows(w io.Writer, enc *rowEncoder, rej *rejectFile, lin
 		if err == io.EOF {
 			break
 		}
-		var ce *CSVError
-		if err != nil && (!errors.As(err, &ce) || ce.Fatal()) {
+		ce := csvProblem(err)
+		if err != nil && (ce == nil || ce.Fatal()) {
 			return err
 		}
 		*rows++

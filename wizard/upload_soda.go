@@ -254,8 +254,8 @@ loop:
 			eof = true
 			break
 		}
-		var ce *CSVError
-		if err != nil && (!errors.As(err, &ce) || ce.Fatal()) {
+		ce := csvProblem(err)
+		if err != nil && (ce == nil || ce.Fatal()) {
 			readErr = err
 			break
 		}

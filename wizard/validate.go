@@ -455,8 +455,11 @@ func (br *batchReader) read(rr *RecordReader) {
 				b.err = io.EOF
 				break
 			}
-			var soft *CSVError
-			if err != nil && !(errors.As(err, &soft) && !soft.Fatal()) {
+			// csvProblem keeps the errors.As target off the heap when
+			// there is no error; declared here, it cost a heap allocation
+			// per record.
+			soft := csvProblem(err)
+			if err != nil && (soft == nil || soft.Fatal()) {
 				b.err = err
 				break
 			}

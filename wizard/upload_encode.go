@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 )
@@ -502,11 +503,35 @@ func (a *fieldArena) reset() {
 	a.data, a.ends, a.rows = a.data[:0], a.ends[:0], a.rows[:0]
 }
 
+// add keeps a row's fields and returns its index. Every row sent is kept,
+// so add is on the upload's hot path: the read-ahead hands out fields that
+// lie end to end in one buffer, and then their bytes are copied in one
+// move rather than one per field.
 func (a *fieldArena) add(fields []string) int {
 	a.rows = append(a.rows, len(a.ends))
+	base, n := len(a.data), 0
+	var first *byte
+	var next uintptr // where the next field starts if they lie end to end
+	adjacent := true
+	for _, f := range fields {
+		if len(f) > 0 {
+			p := unsafe.StringData(f)
+			if first == nil {
+				first = p
+			} else if uintptr(unsafe.Pointer(p)) != next {
+				adjacent = false
+			}
+			next = uintptr(unsafe.Pointer(p)) + uintptr(len(f))
+		}
+		n += len(f)
+		a.ends = append(a.ends, base+n)
+	}
+	if adjacent && first != nil {
+		a.data = append(a.data, unsafe.String(first, n)...)
+		return len(a.rows) - 1
+	}
 	for _, f := range fields {
 		a.data = append(a.data, f...)
-		a.ends = append(a.ends, len(a.data))
 	}
 	return len(a.rows) - 1
 }

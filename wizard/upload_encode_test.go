@@ -99,3 +99,48 @@ func TestCSVScan(t *testing.T) {
 		}
 	}
 }
+
+// TestFieldArena checks that rows come back as they went in, whether
+// their fields lie end to end in one buffer (as the read-ahead hands
+// them out), apart, or overlapping, with empty fields anywhere.
+func TestFieldArena(t *testing.T) {
+	buf := "R-1Public Health12.5true" + "R-2" + "xyz"
+	tests := [][]string{
+		{buf[0:3], buf[3:16], buf[16:20], buf[20:24]}, // end to end
+		{buf[0:3], buf[3:3], buf[3:16], "", buf[16:24]},
+		{"", "", buf[0:3]},
+		{buf[24:27], buf[0:3]}, // out of order
+		{buf[0:3], buf[1:4]},   // overlapping
+		{buf[0:3], buf[4:6]},   // a gap
+		{"a", "b", "c"},        // separate strings
+		{},
+		{"", ""},
+		{strings.Repeat("long ", 100), buf[27:30]},
+	}
+	var a fieldArena
+	for round := range 2 {
+		a.reset()
+		for i, row := range tests {
+			if got := a.add(row); got != i {
+				t.Fatalf("round %d: add returned %d, want %d", round, got, i)
+			}
+		}
+		if a.len() != len(tests) {
+			t.Fatalf("len = %d, want %d", a.len(), len(tests))
+		}
+		for i, want := range tests {
+			got := a.row(i)
+			if strings.Join(got, "|") != strings.Join(want, "|") || len(got) != len(want) {
+				t.Errorf("row %d = %q, want %q", i, got, want)
+			}
+			for j := range want {
+				if f := a.field(i, j); f != want[j] {
+					t.Errorf("field(%d, %d) = %q, want %q", i, j, f, want[j])
+				}
+			}
+			if f := a.field(i, len(want)); f != "" {
+				t.Errorf("field(%d, %d) past the end = %q", i, len(want), f)
+			}
+		}
+	}
+}

@@ -7,9 +7,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -552,6 +554,80 @@ func (c *Client) UploadChunk(ctx context.Context, src *Source, seq int, offset i
 	resp.Body.Close()
 	return nil
 }
+
+// UploadFileChunk is [Client.UploadChunk] for a chunk that is a section
+// of a file: the size bytes of the file named file that start at offset. The
+// bytes are read from the file as they are sent, never held in memory
+// whole, and where the connection allows it (plain http on Linux, say)
+// they go from the file to the connection without passing through this
+// program at all. Each attempt opens the file afresh, so chunks of one
+// file can be sent in parallel and a retry sends the same bytes again.
+func (c *Client) UploadFileChunk(ctx context.Context, src *Source, seq int, file string, offset, size int64) error {
+	if src == nil {
+		return fmt.Errorf("socrata: uploading a chunk needs a source")
+	}
+	if seq < 0 || offset < 0 || size < 0 {
+		return fmt.Errorf("socrata: chunk number, offset and size cannot be negative (chunk %d, offset %d, size %d)", seq, offset, size)
+	}
+	vars := map[string]string{"seq_num": strconv.Itoa(seq), "byte_offset": strconv.FormatInt(offset, 10)}
+	path := c.follow(src.links, "chunk", vars, fmt.Sprintf("%s/chunk/%d/%d", sourcePath(src.ID), seq, offset))
+	open := func() (io.ReadCloser, error) { return openSection(file, offset, size) }
+	resp, err := c.do(ctx, &request{method: http.MethodPost, path: path, open: open, length: size,
+		contentType: "application/octet-stream", retry: true, accept202: true})
+	if err != nil {
+		return err
+	}
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+	resp.Body.Close()
+	return nil
+}
+
+// fileSection reads a section of a file through a handle of its own. It
+// reads at the handle's own offset, so that when net/http hands the
+// section to sendfile(2) (it unwraps the io.LimitedReader around a body
+// whose reader offers SyscallConn), the bytes the kernel sent count as
+// read; Read then finds the section's end from the offset.
+type fileSection struct {
+	f    *os.File
+	end  int64
+	name string
+}
+
+func openSection(path string, offset, size int64) (*fileSection, error) {
+	f, err := os.Open(path)
+	if err != nil {
+		return nil, fmt.Errorf("socrata: cannot read the chunk to upload: %w", err)
+	}
+	if _, err := f.Seek(offset, io.SeekStart); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("socrata: cannot read the chunk to upload: %w", err)
+	}
+	return &fileSection{f: f, end: offset + size, name: path}, nil
+}
+
+func (s *fileSection) Read(p []byte) (int, error) {
+	pos, err := s.f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0, err
+	}
+	if pos >= s.end {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > s.end-pos {
+		p = p[:s.end-pos]
+	}
+	n, err := s.f.Read(p)
+	if err == io.EOF {
+		// The file ended before the section did: it has shrunk.
+		err = fmt.Errorf("socrata: %s ended %d bytes before the chunk did; was it changed during the upload?", s.name, s.end-pos-int64(n))
+	}
+	return n, err
+}
+
+// SyscallConn lets net/http send the section with sendfile(2).
+func (s *fileSection) SyscallConn() (syscall.RawConn, error) { return s.f.SyscallConn() }
+
+func (s *fileSection) Close() error { return s.f.Close() }
 
 // CommitUpload finishes a chunked upload: lastSeq is the number of the last
 // chunk and total the file's size in bytes. The portal then parses the

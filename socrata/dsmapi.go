@@ -556,22 +556,27 @@ func (c *Client) UploadChunk(ctx context.Context, src *Source, seq int, offset i
 }
 
 // UploadFileChunk is [Client.UploadChunk] for a chunk that is a section
-// of a file: the size bytes of the file named file that start at offset. The
-// bytes are read from the file as they are sent, never held in memory
-// whole, and where the connection allows it (plain http on Linux, say)
-// they go from the file to the connection without passing through this
-// program at all. Each attempt opens the file afresh, so chunks of one
-// file can be sent in parallel and a retry sends the same bytes again.
-func (c *Client) UploadFileChunk(ctx context.Context, src *Source, seq int, file string, offset, size int64) error {
+// of an open file: the size bytes of f that start at offset. The bytes
+// are read from the file as they are sent, never held in memory whole.
+// Each attempt opens f's file afresh by name, when that is still the same
+// file, so that chunks of one file can be sent in parallel and, where the
+// connection allows it (plain http on Linux, say), go from the file to
+// the connection without passing through this program (sendfile(2));
+// otherwise the section is read through f itself. A retry sends the same
+// bytes again. f must stay open until the call returns.
+func (c *Client) UploadFileChunk(ctx context.Context, src *Source, seq int, f *os.File, offset, size int64) error {
 	if src == nil {
 		return fmt.Errorf("socrata: uploading a chunk needs a source")
+	}
+	if f == nil {
+		return fmt.Errorf("socrata: uploading a chunk of a file needs the file")
 	}
 	if seq < 0 || offset < 0 || size < 0 {
 		return fmt.Errorf("socrata: chunk number, offset and size cannot be negative (chunk %d, offset %d, size %d)", seq, offset, size)
 	}
 	vars := map[string]string{"seq_num": strconv.Itoa(seq), "byte_offset": strconv.FormatInt(offset, 10)}
 	path := c.follow(src.links, "chunk", vars, fmt.Sprintf("%s/chunk/%d/%d", sourcePath(src.ID), seq, offset))
-	open := func() (io.ReadCloser, error) { return openSection(file, offset, size) }
+	open := func() (io.ReadCloser, error) { return openSection(f, offset, size), nil }
 	resp, err := c.do(ctx, &request{method: http.MethodPost, path: path, open: open, length: size,
 		contentType: "application/octet-stream", retry: true, accept202: true})
 	if err != nil {
@@ -580,6 +585,23 @@ func (c *Client) UploadFileChunk(ctx context.Context, src *Source, seq int, file
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 	resp.Body.Close()
 	return nil
+}
+
+// openSection returns a reader of size bytes of f from offset: through a
+// handle of its own (see fileSection) when f's name still opens the same
+// file, or else through f itself, which never moves f's offset.
+func openSection(f *os.File, offset, size int64) io.ReadCloser {
+	if own, err := os.Open(f.Name()); err == nil {
+		st1, err1 := f.Stat()
+		st2, err2 := own.Stat()
+		if err1 == nil && err2 == nil && os.SameFile(st1, st2) {
+			if _, err := own.Seek(offset, io.SeekStart); err == nil {
+				return &fileSection{f: own, end: offset + size, name: f.Name()}
+			}
+		}
+		own.Close()
+	}
+	return &sharedSection{io.NewSectionReader(f, offset, size), size, f.Name()}
 }
 
 // fileSection reads a section of a file through a handle of its own. It
@@ -591,18 +613,6 @@ type fileSection struct {
 	f    *os.File
 	end  int64
 	name string
-}
-
-func openSection(path string, offset, size int64) (*fileSection, error) {
-	f, err := os.Open(path)
-	if err != nil {
-		return nil, fmt.Errorf("socrata: cannot read the chunk to upload: %w", err)
-	}
-	if _, err := f.Seek(offset, io.SeekStart); err != nil {
-		f.Close()
-		return nil, fmt.Errorf("socrata: cannot read the chunk to upload: %w", err)
-	}
-	return &fileSection{f: f, end: offset + size, name: path}, nil
 }
 
 func (s *fileSection) Read(p []byte) (int, error) {
@@ -618,8 +628,7 @@ func (s *fileSection) Read(p []byte) (int, error) {
 	}
 	n, err := s.f.Read(p)
 	if err == io.EOF {
-		// The file ended before the section did: it has shrunk.
-		err = fmt.Errorf("socrata: %s ended %d bytes before the chunk did; was it changed during the upload?", s.name, s.end-pos-int64(n))
+		err = shrunk(s.name, s.end-pos)
 	}
 	return n, err
 }
@@ -628,6 +637,31 @@ func (s *fileSection) Read(p []byte) (int, error) {
 func (s *fileSection) SyscallConn() (syscall.RawConn, error) { return s.f.SyscallConn() }
 
 func (s *fileSection) Close() error { return s.f.Close() }
+
+// sharedSection reads a section through the caller's handle, by offset.
+type sharedSection struct {
+	r    *io.SectionReader
+	size int64
+	name string
+}
+
+func (s *sharedSection) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err == io.EOF {
+		if pos, _ := s.r.Seek(0, io.SeekCurrent); pos < s.size {
+			err = shrunk(s.name, s.size-pos)
+		}
+	}
+	return n, err
+}
+
+func (s *sharedSection) Close() error { return nil }
+
+// shrunk is the error for a file that ended missing bytes before the
+// chunk's end.
+func shrunk(name string, missing int64) error {
+	return fmt.Errorf("socrata: %s ended %d bytes before the chunk did; was it changed during the upload?", name, missing)
+}
 
 // CommitUpload finishes a chunked upload: lastSeq is the number of the last
 // chunk and total the file's size in bytes. The portal then parses the

@@ -27,6 +27,11 @@ func TestUploadFileChunk(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
 	n := int64(len(data))
 	tests := []struct {
 		name        string
@@ -44,7 +49,7 @@ func TestUploadFileChunk(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t, reply(200, jsonType, `{}`))
 			c, _ := newTestClient(t, f, newCreds(t))
-			if err := c.UploadFileChunk(context.Background(), &socrata.Source{ID: 823}, tt.seq, path, tt.offset, tt.len); err != nil {
+			if err := c.UploadFileChunk(context.Background(), &socrata.Source{ID: 823}, tt.seq, fh, tt.offset, tt.len); err != nil {
 				t.Fatal(err)
 			}
 			got := f.last(t)
@@ -70,6 +75,11 @@ func TestUploadFileChunkParallelAndRetried(t *testing.T) {
 	if err := os.WriteFile(path, data, 0o600); err != nil {
 		t.Fatal(err)
 	}
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
 	var mu sync.Mutex
 	tries := map[string]int{}
 	f := newFake(t, func(w http.ResponseWriter, r *http.Request) {
@@ -91,7 +101,7 @@ func TestUploadFileChunkParallelAndRetried(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if err := c.UploadFileChunk(context.Background(), &socrata.Source{ID: 9}, seq, path, off, min(chunk, int64(len(data))-off)); err != nil {
+			if err := c.UploadFileChunk(context.Background(), &socrata.Source{ID: 9}, seq, fh, off, min(chunk, int64(len(data))-off)); err != nil {
 				errs <- err
 			}
 		}()
@@ -122,35 +132,38 @@ func TestUploadFileChunkParallelAndRetried(t *testing.T) {
 	}
 }
 
-// TestUploadFileChunkBadFile checks the errors for a file that is missing
-// or shorter than the section, and for bad arguments, before or instead
-// of sending anything wrong.
+// TestUploadFileChunkBadFile checks the errors for a file shorter than
+// the section and for bad arguments, before or instead of sending
+// anything wrong.
 func TestUploadFileChunkBadFile(t *testing.T) {
-	dir := t.TempDir()
-	path := filepath.Join(dir, "short.csv")
+	path := filepath.Join(t.TempDir(), "short.csv")
 	if err := os.WriteFile(path, []byte("a,b\n1,2\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
+	fh, err := os.Open(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fh.Close()
 	tests := []struct {
 		name   string
 		src    *socrata.Source
-		seq    int
-		file   string
+		file   *os.File
 		offset int64
 		size   int64
 		want   string
 	}{
-		{"missing file", &socrata.Source{ID: 1}, 0, filepath.Join(dir, "gone.csv"), 0, 4, "cannot read the chunk"},
-		{"file shorter than the section", &socrata.Source{ID: 1}, 0, path, 4, 100, "changed during the upload"},
-		{"no source", nil, 0, path, 0, 4, "needs a source"},
-		{"negative size", &socrata.Source{ID: 1}, 0, path, 0, -1, "cannot be negative"},
-		{"negative offset", &socrata.Source{ID: 1}, 0, path, -3, 4, "cannot be negative"},
+		{"file shorter than the section", &socrata.Source{ID: 1}, fh, 4, 100, "changed during the upload"},
+		{"no source", nil, fh, 0, 4, "needs a source"},
+		{"no file", &socrata.Source{ID: 1}, nil, 0, 4, "needs the file"},
+		{"negative size", &socrata.Source{ID: 1}, fh, 0, -1, "cannot be negative"},
+		{"negative offset", &socrata.Source{ID: 1}, fh, -3, 4, "cannot be negative"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			f := newFake(t, reply(200, jsonType, `{}`))
 			c, _ := newTestClient(t, f, newCreds(t))
-			err := c.UploadFileChunk(context.Background(), tt.src, tt.seq, tt.file, tt.offset, tt.size)
+			err := c.UploadFileChunk(context.Background(), tt.src, 0, tt.file, tt.offset, tt.size)
 			if err == nil || !strings.Contains(err.Error(), tt.want) {
 				t.Fatalf("error = %v, want one saying %q", err, tt.want)
 			}

@@ -3,6 +3,7 @@ package socrata
 import (
 	"context"
 	"fmt"
+	"net/http"
 )
 
 // AuthKind says which kind of Basic credential a [Credentials] value holds.
@@ -88,14 +89,15 @@ func (u *User) HasRight(right string) bool {
 // CurrentUser returns the account the client's credentials sign in as,
 // from GET /api/users/current.json. A 200 answer is the proof that the
 // credentials work; wrong ones come back as an *APIError matching
-// [ErrUnauthorized] (or [ErrForbidden] on some portals).
+// [ErrUnauthorized] (or [ErrForbidden] on some portals). A 200 answer
+// that is not a user with an id is an error matching [ErrNotSocrata].
 func (c *Client) CurrentUser(ctx context.Context) (*User, error) {
 	var u User
 	if err := c.getJSON(ctx, "/api/users/current.json", nil, &u); err != nil {
 		return nil, err
 	}
 	if u.ID == "" {
-		return nil, fmt.Errorf("socrata: %s answered /api/users/current.json without a user id; check that it is a Socrata portal", c.domain)
+		return nil, c.badShape(http.MethodGet, "/api/users/current.json", "it has no user id", nil)
 	}
 	return &u, nil
 }

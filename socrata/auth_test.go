@@ -41,7 +41,7 @@ func TestCurrentUserFailures(t *testing.T) {
 	}{
 		{"wrong key", jsonType, `{"code":"invalid_credentials","error":true,"message":"Invalid username or password"}`, 401, socrata.ErrUnauthorized},
 		{"needs login", jsonType, `{"code":"authentication_required","error":true,"message":"You must be logged in"}`, 403, socrata.ErrForbidden},
-		{"no user id", jsonType, `{"displayName":"?"}`, 200, nil},
+		{"no user id", jsonType, `{"displayName":"?"}`, 200, socrata.ErrNotSocrata},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

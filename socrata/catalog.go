@@ -3,6 +3,7 @@ package socrata
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"net/url"
 	"strconv"
 	"strings"
@@ -112,6 +113,10 @@ func (c *Client) Search(ctx context.Context, q CatalogQuery) (*CatalogPage, erro
 	var raw catalogJSON
 	if err := c.getJSON(ctx, "/api/catalog/v1", v, &raw); err != nil {
 		return nil, err
+	}
+	if raw.Results == nil {
+		// The catalog always sends "results", [] when nothing matched.
+		return nil, c.badShape(http.MethodGet, "/api/catalog/v1", "it has no list of results", nil)
 	}
 	page := &CatalogPage{Total: raw.ResultSetSize, Results: make([]CatalogEntry, 0, len(raw.Results))}
 	for _, r := range raw.Results {

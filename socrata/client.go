@@ -322,7 +322,7 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 		}
 		if !again || attempt >= max {
 			if attempt > 1 {
-				return nil, &gaveUpError{attempts: attempt, err: failure}
+				return nil, &RetryError{Attempts: attempt, Err: failure}
 			}
 			return nil, failure
 		}
@@ -330,7 +330,7 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 			c.onRetry(RetryEvent{Attempt: attempt + 1, Max: max, Wait: wait, Err: failure})
 		}
 		if err := pol.Sleep(ctx, wait); err != nil {
-			return nil, &stoppedError{ctxErr: err, last: failure}
+			return nil, &RetryError{Attempts: attempt, Err: failure, Stopped: err}
 		}
 	}
 }
@@ -352,30 +352,38 @@ func readTicket(resp *http.Response) string {
 	return v.Ticket
 }
 
-// gaveUpError is the last failure of a call that was retried until its
-// attempts ran out.
-type gaveUpError struct {
-	attempts int
-	err      error
+// RetryError is a call that was retried and still failed: either it gave
+// up when its attempts ran out or a failure could not be retried, or
+// (Stopped set) the context ended while it waited to try again. It
+// matches the last failure (an *APIError, a network error) and, when
+// stopped, the context error, so errors.Is and errors.As see through it.
+type RetryError struct {
+	// Attempts is how many times the request was sent.
+	Attempts int
+	// Err is the last attempt's failure.
+	Err error
+	// Stopped is the context's error (context.Canceled or
+	// context.DeadlineExceeded) when the context ended during the wait
+	// before another attempt; nil when the call gave up.
+	Stopped error
 }
 
-func (e *gaveUpError) Error() string {
-	return fmt.Sprintf("%s (gave up after %d attempts)", e.err.Error(), e.attempts)
-}
-func (e *gaveUpError) Unwrap() error { return e.err }
-
-// stoppedError is a retry cut short because the context ended during the
-// wait. It matches both the context error and the failure before it.
-type stoppedError struct {
-	ctxErr error
-	last   error
+// Error describes the last failure and how the retries ended.
+func (e *RetryError) Error() string {
+	if e.Stopped != nil {
+		return fmt.Sprintf("socrata: stopped while waiting to retry (%s); the last attempt failed: %s",
+			hintFor(e.Stopped), strings.TrimPrefix(e.Err.Error(), "socrata: "))
+	}
+	return fmt.Sprintf("%s (gave up after %d attempts)", e.Err.Error(), e.Attempts)
 }
 
-func (e *stoppedError) Error() string {
-	return fmt.Sprintf("socrata: stopped while waiting to retry (%s); the last attempt failed: %s",
-		hintFor(e.ctxErr), strings.TrimPrefix(e.last.Error(), "socrata: "))
+// Unwrap returns the context error, when stopped, and the last failure.
+func (e *RetryError) Unwrap() []error {
+	if e.Stopped != nil {
+		return []error{e.Stopped, e.Err}
+	}
+	return []error{e.Err}
 }
-func (e *stoppedError) Unwrap() []error { return []error{e.ctxErr, e.last} }
 
 // requestID is the X-Socrata-RequestId sent with the request that got
 // resp.
@@ -412,7 +420,7 @@ func (c *Client) decodeJSON(resp *http.Response, v any) error {
 		return err
 	}
 	if err := json.NewDecoder(br).Decode(v); err != nil {
-		return fmt.Errorf("socrata: could not read the portal's answer to %s %s: %w", resp.Request.Method, resp.Request.URL.Path, err)
+		return c.decodeError(resp.Request.Method, resp.Request.URL.Path, err)
 	}
 	return nil
 }

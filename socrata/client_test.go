@@ -115,6 +115,9 @@ func TestDefaultClientRefusesRedirectToPlainHTTP(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "plain http") {
 		t.Fatalf("error = %v, want a refusal of the plain http redirect", err)
 	}
+	if !errors.Is(err, socrata.ErrInsecure) {
+		t.Errorf("error %v does not match ErrInsecure", err)
+	}
 	if n := len(f.requests()); n != 1 {
 		t.Errorf("portal got %d requests, want 1 (no retry of a refused redirect)", n)
 	}

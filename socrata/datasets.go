@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"math"
+	"net/http"
 	"slices"
 	"strconv"
 	"strings"
@@ -91,6 +92,9 @@ func (c *Client) Dataset(ctx context.Context, id DatasetID) (*Dataset, error) {
 	if err := c.getJSON(ctx, "/api/views/"+string(id)+".json", nil, &v); err != nil {
 		return nil, err
 	}
+	if v.ID == "" {
+		return nil, c.badShape(http.MethodGet, "/api/views/"+string(id)+".json", "it has no dataset id", nil)
+	}
 	d := &Dataset{
 		ID:                DatasetID(v.ID),
 		Name:              v.Name,
@@ -106,9 +110,6 @@ func (c *Client) Dataset(ctx context.Context, id DatasetID) (*Dataset, error) {
 		RowsUpdatedAt:     v.RowsUpdatedAt.Time,
 		NewBackend:        v.NewBackend,
 		Link:              c.datasetLink(id),
-	}
-	if d.ID == "" {
-		d.ID = id
 	}
 	if v.Owner != nil {
 		d.OwnerID, d.OwnerName = v.Owner.ID, v.Owner.name()

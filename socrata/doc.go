@@ -20,7 +20,10 @@
 //
 // Every answer outside 2xx is an *APIError, whatever its body (Socrata's
 // JSON in its several shapes, text, or a proxy's HTML page); a 2xx answer
-// that is not the JSON expected is one too, matching [ErrNotSocrata].
+// that is not JSON is one too. Any 2xx answer that is not the JSON
+// expected (not JSON at all, or JSON of another shape, such as a user
+// without an id) matches [ErrNotSocrata], while one cut short is a failed
+// connection.
 // Transport failures keep their cause, so errors.As finds *net.DNSError,
 // *net.OpError, TLS errors and context errors. No error text ever holds
 // the secret, the Basic header or the app token.
@@ -30,7 +33,9 @@
 // Calls that are safe to repeat (GETs, [Client.Upsert], DSMAPI chunk
 // uploads and discards) are retried on 429, 502, 503, 504 and network
 // failures, with jittered exponential backoff that honours Retry-After
-// ([RetryPolicy]). [Client.Replace], [Client.Append] and
-// [Client.ApplyRevision] are never retried; when they fail after the
-// request may have reached the portal, the error wraps [ErrOutcomeUnknown].
+// ([RetryPolicy]); a call that was retried and still failed is a
+// *[RetryError] wrapping the last failure. [Client.Replace],
+// [Client.Append] and [Client.ApplyRevision] are never retried; when they
+// fail after the request may have reached the portal, the error is an
+// *[OutcomeError], matching [ErrOutcomeUnknown], that says what to check.
 package socrata

@@ -446,9 +446,13 @@ func (c *Client) OpenRevision(ctx context.Context, id DatasetID, action string) 
 	}
 	body, _ := json.Marshal(map[string]any{"action": map[string]string{"type": action}})
 	var v revisionJSON
-	l, err := c.dsmapi(ctx, &request{method: http.MethodPost, path: publishing + "/revision/" + string(id), body: body, contentType: "application/json"}, &v)
+	path := publishing + "/revision/" + string(id)
+	l, err := c.dsmapi(ctx, &request{method: http.MethodPost, path: path, body: body, contentType: "application/json"}, &v)
 	if err != nil {
 		return nil, err
+	}
+	if v.ID == 0 {
+		return nil, c.badShape(http.MethodPost, path, "it has no revision id", nil)
 	}
 	return v.revision(l), nil
 }
@@ -499,6 +503,9 @@ func (c *Client) CreateSource(ctx context.Context, rev *Revision, filename strin
 	l, err := c.dsmapi(ctx, &request{method: http.MethodPost, path: path, body: body, contentType: "application/json"}, &v)
 	if err != nil {
 		return nil, err
+	}
+	if v.ID == 0 {
+		return nil, c.badShape(http.MethodPost, path, "it has no source id", nil)
 	}
 	return v.source(l), nil
 }
@@ -763,8 +770,8 @@ func (c *Client) ApplyRevision(ctx context.Context, rev *Revision, outputSchemaI
 	path := c.follow(rev.links, "apply", nil, revisionPath(rev.Dataset, rev.Seq)+"/apply")
 	var v taskSetJSON
 	if _, err := c.dsmapi(ctx, &request{method: http.MethodPut, path: path, body: body, contentType: "application/json", accept202: true}, &v); err != nil {
-		return nil, c.maybeApplied(err, fmt.Sprintf("applying revision %d of %s", rev.Seq, rev.Dataset),
-			fmt.Sprintf("the dataset at %s (or the revision's status)", c.datasetLink(rev.Dataset)))
+		return nil, c.maybeApplied(err, fmt.Sprintf("revision %d of %s", rev.Seq, rev.Dataset),
+			fmt.Sprintf("Check the dataset at %s (or the revision's status) before you try again", c.datasetLink(rev.Dataset)))
 	}
 	t := v.taskSet()
 	return &t, nil
@@ -835,7 +842,7 @@ func (c *Client) dsmapi(ctx context.Context, r *request, v any) (links, error) {
 		body, _ = json.Marshal(raw)
 	}
 	if err := json.Unmarshal(body, v); err != nil {
-		return nil, fmt.Errorf("socrata: could not read the portal's answer to %s %s: %w", r.method, r.path, err)
+		return nil, c.decodeError(r.method, resp.Request.URL.Path, err)
 	}
 	return l, nil
 }

@@ -553,7 +553,7 @@ func TestApplyOutcomeUnknown(t *testing.T) {
 			if got := errors.Is(err, socrata.ErrOutcomeUnknown); got != tt.unknown {
 				t.Errorf("ErrOutcomeUnknown = %v, want %v: %v", got, tt.unknown, err)
 			}
-			if tt.unknown && !strings.Contains(err.Error(), "applying revision 3 of abcd-1234 may or may not have been applied") {
+			if tt.unknown && !strings.Contains(err.Error(), "revision 3 of abcd-1234 may or may not have been applied") {
 				t.Errorf("error %q does not say what is unknown", err)
 			}
 		})

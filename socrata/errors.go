@@ -13,6 +13,7 @@ import (
 	"mime"
 	"net"
 	"net/http"
+	"reflect"
 	"regexp"
 	"strings"
 	"syscall"
@@ -25,7 +26,7 @@ var (
 	ErrForbidden    = errors.New("not allowed")                     // 403
 	ErrNotFound     = errors.New("not found")                       // 404
 	ErrRateLimited  = errors.New("too many requests")               // 429
-	ErrNotSocrata   = errors.New("not a socrata portal")            // an HTML or non-JSON answer
+	ErrNotSocrata   = errors.New("not a socrata portal")            // a 2xx answer that is not the JSON expected
 	ErrInsecure     = errors.New("plain http is only for loopback") // http:// to a real host
 )
 
@@ -34,7 +35,7 @@ var (
 	// ErrOutcomeUnknown means a write that must not be repeated blindly (a
 	// replace, a DSMAPI apply) failed after the request may have reached
 	// the portal: the change may or may not have been made. Look at the
-	// dataset before trying again.
+	// dataset before trying again. The error is an *[OutcomeError].
 	ErrOutcomeUnknown = errors.New("outcome unknown")
 	// ErrAccepted means the portal answered 202 Accepted: it took the
 	// request but had not finished it when it answered.
@@ -302,6 +303,9 @@ type netError struct {
 	// sent is true once the request's headers were written, after which
 	// the portal may have acted on it.
 	sent bool
+	// reading is true when the failure came while reading a successful
+	// answer's body.
+	reading bool
 }
 
 func (e *netError) Error() string {
@@ -326,7 +330,7 @@ func (e *netError) Unwrap() error { return e.err }
 
 // errInsecureRedirect stops the default client from following a redirect
 // that would send credentials over plain http.
-var errInsecureRedirect = errors.New("the portal redirected to a plain http address, which would send credentials unencrypted")
+var errInsecureRedirect = fmt.Errorf("%w: the portal redirected to a plain http address, which would send credentials unencrypted", ErrInsecure)
 
 // classifyNetError explains a transport failure in words and says whether
 // trying again could help.
@@ -343,10 +347,13 @@ func classifyNetError(err error, host string) (hint string, retry bool) {
 	switch {
 	case errors.Is(err, context.Canceled):
 		return "the request was cancelled", false
-	case errors.Is(err, context.DeadlineExceeded):
+	case err == context.DeadlineExceeded:
+		// The caller's context ended. net/http's own timeouts (waiting
+		// for response headers, say) also match DeadlineExceeded, but
+		// they are the portal being slow and are retried below.
 		return "the time allowed for it ran out", false
 	case errors.Is(err, errInsecureRedirect):
-		return errInsecureRedirect.Error(), false
+		return "the portal redirected to a plain http address, which would send credentials unencrypted", false
 	case errors.As(err, &dnsErr):
 		if dnsErr.IsNotFound {
 			return fmt.Sprintf("the name %s could not be found; check the portal address and your network connection", dnsErr.Name), false
@@ -354,7 +361,10 @@ func classifyNetError(err error, host string) (hint string, retry bool) {
 		return fmt.Sprintf("looking up the name %s failed; check your network connection", dnsErr.Name), true
 	case errors.As(err, &certErr), errors.As(err, &authErr), errors.As(err, &nameErr), errors.As(err, &invalErr):
 		return "its security certificate could not be verified; check the address (a network that inspects encrypted traffic can also cause this)", false
-	case errors.As(err, &recErr):
+	case errors.As(err, &recErr),
+		// net/http replaces the RecordHeaderError with a plain error when
+		// the answer looks like HTTP.
+		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
 		return "it does not speak https on that address; a test portal on this computer is reached with http://", false
 	case errors.Is(err, syscall.ECONNREFUSED):
 		return "the connection was refused; the portal may be down, or the address or port may be wrong", true
@@ -366,12 +376,143 @@ func classifyNetError(err error, host string) (hint string, retry bool) {
 	return "the request failed", true
 }
 
-// outcomeError is a non-repeatable write that failed after the request may
-// have reached the portal. It matches [ErrOutcomeUnknown] and the cause.
-type outcomeError struct {
-	msg string
-	err error
+// OutcomeError is a write that must not be repeated blindly
+// ([Client.Replace], [Client.Append], [Client.ApplyRevision]) and that
+// failed after the request may have reached the portal: the change may or
+// may not have been made. It matches [ErrOutcomeUnknown] and, through Err,
+// the failure itself. Its fields are sentences' parts written for people.
+type OutcomeError struct {
+	// What names the write: "the replace of abcd-1234".
+	What string
+	// Cause says why the outcome is unknown: "the connection was cut off
+	// after the request was sent".
+	Cause string
+	// Advice is what to do before trying again, a sentence without its
+	// full stop: "Check https://data.ct.gov/d/abcd-1234 before you try
+	// again".
+	Advice string
+	// Err is the failure: an *APIError, a network or context error, or an
+	// answer that could not be read.
+	Err error
 }
 
-func (e *outcomeError) Error() string   { return e.msg }
-func (e *outcomeError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.err} }
+// Error says that the write may have been applied, why, what to do, and
+// the failure underneath.
+func (e *OutcomeError) Error() string {
+	return fmt.Sprintf("socrata: %s may or may not have been applied: %s. %s (%s)",
+		e.What, e.Cause, e.Advice, strings.TrimPrefix(e.Err.Error(), "socrata: "))
+}
+
+// Unwrap lets the error match [ErrOutcomeUnknown] and the failure.
+func (e *OutcomeError) Unwrap() []error { return []error{ErrOutcomeUnknown, e.Err} }
+
+// shapeError is a successful answer that was JSON, but not in the shape
+// Socrata's API gives for the call: some other JSON service answered, or
+// the address leads somewhere on a web server that is not the API. It
+// matches [ErrNotSocrata] and, when there was one, the JSON decoding error.
+type shapeError struct {
+	host, method, path string
+	// what says in words what was wrong: "it has no user id".
+	what string
+	err  error
+}
+
+func (e *shapeError) Error() string {
+	return fmt.Sprintf("socrata: the answer %s gave to %s %s is not what Socrata's API sends (%s); check that the portal address is right and that it is a Socrata portal",
+		e.host, e.method, e.path, e.what)
+}
+
+func (e *shapeError) Unwrap() []error {
+	if e.err == nil {
+		return []error{ErrNotSocrata}
+	}
+	return []error{ErrNotSocrata, e.err}
+}
+
+// badShape is the error for a successful answer to method path whose JSON
+// was not in the shape expected; what says how, in words.
+func (c *Client) badShape(method, path, what string, err error) error {
+	return &shapeError{host: c.domain.Host(), method: method, path: path, what: c.scrub.clean(what), err: err}
+}
+
+// decodeError explains why a successful answer's JSON could not be read.
+// A body that was cut short, or whose reading failed, is a network
+// failure after the request was sent (so a write's outcome is unknown);
+// JSON that is not well formed or does not fit the call means the server
+// is not speaking Socrata's API.
+func (c *Client) decodeError(method, path string, err error) error {
+	var (
+		syntaxErr *json.SyntaxError
+		typeErr   *json.UnmarshalTypeError
+		netErr    net.Error
+	)
+	switch {
+	case errors.As(err, &syntaxErr):
+		return c.badShape(method, path, "it is not well-formed JSON", err)
+	case errors.As(err, &typeErr):
+		return c.badShape(method, path, describeTypeError(typeErr), err)
+	case errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF), errors.As(err, &netErr),
+		errors.Is(err, context.Canceled), errors.Is(err, context.DeadlineExceeded):
+		hint, _ := classifyNetError(err, c.domain.Host())
+		if errors.Is(err, io.EOF) || errors.Is(err, io.ErrUnexpectedEOF) {
+			hint = "the connection was cut off while the answer was being read"
+		}
+		return &netError{method: method, path: path, host: c.domain.Host(), hint: hint, err: err, sent: true, reading: true}
+	}
+	// A value our own decoders refused, such as text where a number
+	// belongs.
+	return c.badShape(method, path, oneLine(err.Error()), err)
+}
+
+// describeTypeError says in words which JSON value did not fit: "its
+// "id" is a number, not text".
+func describeTypeError(e *json.UnmarshalTypeError) string {
+	got := jsonValueWords(e.Value)
+	want := goTypeWords(e.Type)
+	if e.Field != "" {
+		return fmt.Sprintf("its %q is %s, not %s", clip(e.Field), got, want)
+	}
+	return fmt.Sprintf("it is %s, not %s", got, want)
+}
+
+// jsonValueWords names the kind of JSON value the decoder found, as
+// json.UnmarshalTypeError.Value gives it.
+func jsonValueWords(v string) string {
+	switch {
+	case v == "array":
+		return "a list"
+	case v == "object":
+		return "an object"
+	case v == "string":
+		return "text"
+	case v == "bool":
+		return "true or false"
+	case strings.HasPrefix(v, "number"):
+		return "a number"
+	}
+	return "a " + clip(v)
+}
+
+// goTypeWords names what a Go type holds, in the same words.
+func goTypeWords(t reflect.Type) string {
+	if t == nil {
+		return "what was expected"
+	}
+	switch t.Kind() {
+	case reflect.String:
+		return "text"
+	case reflect.Bool:
+		return "true or false"
+	case reflect.Int, reflect.Int8, reflect.Int16, reflect.Int32, reflect.Int64,
+		reflect.Uint, reflect.Uint8, reflect.Uint16, reflect.Uint32, reflect.Uint64,
+		reflect.Float32, reflect.Float64:
+		return "a number"
+	case reflect.Slice, reflect.Array:
+		return "a list"
+	case reflect.Map, reflect.Struct:
+		return "an object"
+	case reflect.Pointer:
+		return goTypeWords(t.Elem())
+	}
+	return "what was expected"
+}

@@ -374,3 +374,128 @@ func TestTLSErrors(t *testing.T) {
 		t.Errorf("trusted TLS: %v", err)
 	}
 }
+
+// TestAnswersOfTheWrongShape has a server answer 200 with JSON that is not
+// what Socrata's API sends for the call. Each must match ErrNotSocrata, say
+// what was wrong and what to do, and not be retried; a body cut short is a
+// failed connection instead.
+func TestAnswersOfTheWrongShape(t *testing.T) {
+	ctx := context.Background()
+	currentUser := func(c *socrata.Client) error { _, err := c.CurrentUser(ctx); return err }
+	search := func(c *socrata.Client) error { _, err := c.Search(ctx, socrata.CatalogQuery{}); return err }
+	dataset := func(c *socrata.Client) error { _, err := c.Dataset(ctx, "abcd-1234"); return err }
+	rows := func(c *socrata.Client) error { _, err := c.Rows(ctx, "abcd-1234", socrata.RowsQuery{}); return err }
+	upsert := func(c *socrata.Client) error {
+		_, err := c.Upsert(ctx, "abcd-1234", []byte(`[]`), socrata.JSON)
+		return err
+	}
+	replace := func(c *socrata.Client) error {
+		_, err := c.Replace(ctx, "abcd-1234", strings.NewReader(`[]`), socrata.JSON)
+		return err
+	}
+	openRevision := func(c *socrata.Client) error {
+		_, err := c.OpenRevision(ctx, "abcd-1234", socrata.RevisionUpdate)
+		return err
+	}
+	createSource := func(c *socrata.Client) error {
+		_, err := c.CreateSource(ctx, &socrata.Revision{Dataset: "abcd-1234", Seq: 1}, "permits.csv", socrata.ParseOptions{})
+		return err
+	}
+	tests := []struct {
+		name string
+		call func(*socrata.Client) error
+		// body is the answer; %[1]s in it is replaced by the secret.
+		body       string
+		says       string
+		notSocrata bool
+		unknown    bool // a write whose outcome is unknown
+	}{
+		{"user without id", currentUser, `{"displayName":"Jane"}`, "(it has no user id)", true, false},
+		{"user as a list", currentUser, `[1, 2]`, "(it is a list, not an object)", true, false},
+		{"user id a number", currentUser, `{"id": 12}`, `(its "id" is a number, not text)`, true, false},
+		{"user not JSON after all", currentUser, `{"id": ]`, "(it is not well-formed JSON)", true, false},
+		{"user cut short", currentUser, `{"id": "ab`, "the connection was cut off while the answer was being read", false, false},
+		{"catalog without results", search, `{"resultSetSize": 3}`, "(it has no list of results)", true, false},
+		{"catalog results an object", search, `{"results": {}}`, `(its "results" is an object, not a list)`, true, false},
+		{"view without id", dataset, `{"name": "Permits", "columns": []}`, "(it has no dataset id)", true, false},
+		{"rows as an object", rows, `{"rows": []}`, "(it is an object, not a list)", true, false},
+		{"write result unknown", upsert, `{"status": "ok", "echo": "%[1]s"}`, `(it did not say what the write did: {"echo":"[hidden]","status":"ok"})`, true, false},
+		{"replace result unknown", replace, `{"status": "ok"}`, "may or may not have been applied", true, true},
+		{"replace result cut short", replace, `{"Rows Created": 1`, "may or may not have been applied", false, true},
+		{"revision without id", openRevision, `{"resource": {"fourfour": "abcd-1234"}}`, "(it has no revision id)", true, false},
+		{"revision id not a number", openRevision, `{"resource": {"id": "seven"}}`, "expected a number", true, false},
+		{"source without id", createSource, `{"resource": {"source_type": {"type": "upload"}}}`, "(it has no source id)", true, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			creds := newCreds(t)
+			body := tt.body
+			if strings.Contains(body, "%[1]s") {
+				body = fmt.Sprintf(body, creds.Secret)
+			}
+			f := newFake(t, reply(200, jsonType, body))
+			c, _ := newTestClient(t, f, creds)
+			err := tt.call(c)
+			if err == nil {
+				t.Fatal("no error")
+			}
+			if got := errors.Is(err, socrata.ErrNotSocrata); got != tt.notSocrata {
+				t.Errorf("errors.Is(%q, ErrNotSocrata) = %v, want %v", err, got, tt.notSocrata)
+			}
+			if got := errors.Is(err, socrata.ErrOutcomeUnknown); got != tt.unknown {
+				t.Errorf("errors.Is(%q, ErrOutcomeUnknown) = %v, want %v", err, got, tt.unknown)
+			}
+			if !strings.Contains(err.Error(), tt.says) {
+				t.Errorf("error %q does not say %q", err, tt.says)
+			}
+			if tt.notSocrata && !strings.Contains(err.Error(), "check that the portal address is right") {
+				t.Errorf("error %q does not say what to do", err)
+			}
+			noSecrets(t, err.Error(), creds)
+			if n := len(f.requests()); n != 1 {
+				t.Errorf("portal got %d requests, want 1: a wrong answer is not retried", n)
+			}
+		})
+	}
+}
+
+// TestHTTPSToPlainServer asks for https from a server that speaks plain
+// http, as when a test portal's address is typed with https://.
+func TestHTTPSToPlainServer(t *testing.T) {
+	f := newFake(t, reply(200, jsonType, `{"id":"ab12-cd34"}`))
+	s := &sleeps{}
+	c, err := socrata.NewClient(strings.Replace(f.URL, "http://", "https://", 1), newCreds(t), nil,
+		socrata.WithRetry(socrata.RetryPolicy{Sleep: s.sleep}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CurrentUser(context.Background())
+	if err == nil || !strings.Contains(err.Error(), "does not speak https on that address") {
+		t.Errorf("error = %v, want one saying the server does not speak https", err)
+	}
+	if len(s.waits()) != 0 {
+		t.Error("a server that does not speak https was retried")
+	}
+}
+
+// TestResponseHeaderTimeout has the transport give up waiting for the
+// answer's headers. net/http's timeout matches context.DeadlineExceeded,
+// but the caller's time has not run out: it is a slow portal, so the call
+// is retried and says so.
+func TestResponseHeaderTimeout(t *testing.T) {
+	f := newFake(t, func(w http.ResponseWriter, r *http.Request) { <-r.Context().Done() })
+	s := &sleeps{}
+	hc := &http.Client{Transport: &http.Transport{ResponseHeaderTimeout: 10 * time.Millisecond}}
+	c, err := socrata.NewClient(f.URL, newCreds(t), hc, socrata.WithRetry(socrata.RetryPolicy{MaxAttempts: 2, Sleep: s.sleep}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	_, err = c.CurrentUser(context.Background())
+	var re *socrata.RetryError
+	if !errors.As(err, &re) || re.Attempts != 2 {
+		t.Fatalf("error = %v, want a RetryError after 2 attempts", err)
+	}
+	if !strings.Contains(err.Error(), "it did not answer in time") {
+		t.Errorf("error %q does not say the portal did not answer in time", err)
+	}
+}

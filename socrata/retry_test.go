@@ -89,6 +89,12 @@ func TestRetries(t *testing.T) {
 				if tt.requests > 1 && !strings.Contains(err.Error(), "gave up after") {
 					t.Errorf("error %q does not say it gave up", err)
 				}
+				var re *socrata.RetryError
+				if got := errors.As(err, &re); got != (tt.requests > 1) {
+					t.Errorf("errors.As(*RetryError) = %v after %d requests", got, tt.requests)
+				} else if got && (re.Attempts != tt.requests || re.Stopped != nil) {
+					t.Errorf("RetryError attempts %d, stopped %v; want %d, nil", re.Attempts, re.Stopped, tt.requests)
+				}
 			}
 		})
 	}
@@ -169,6 +175,10 @@ func TestCancelDuringBackoff(t *testing.T) {
 	}
 	if !strings.Contains(err.Error(), "stopped while waiting to retry") {
 		t.Errorf("error %q does not say the retry was stopped", err)
+	}
+	var re *socrata.RetryError
+	if !errors.As(err, &re) || re.Attempts != 1 || re.Stopped != context.Canceled {
+		t.Errorf("error %v is not a RetryError stopped by the cancel after 1 attempt", err)
 	}
 	if n := len(f.requests()); n != 1 {
 		t.Errorf("portal got %d requests, want 1", n)

@@ -57,10 +57,49 @@ func (c *Client) Rows(ctx context.Context, id DatasetID, q RowsQuery) ([]Row, er
 	dec.UseNumber()
 	var rows []Row
 	if err := dec.Decode(&rows); err != nil {
-		return nil, fmt.Errorf("socrata: could not read the rows of %s: %w", id, err)
+		return nil, c.decodeError(http.MethodGet, resp.Request.URL.Path, err)
 	}
 	if rows == nil {
 		rows = []Row{}
 	}
 	return rows, nil
+}
+
+// RowCount asks how many rows a dataset has: GET /resource/{id}.json with
+// $select=count(*). The portal answers [{"count": "1234"}], the count as
+// a string or, from some versions, a number.
+func (c *Client) RowCount(ctx context.Context, id DatasetID) (int64, error) {
+	if !id.Valid() {
+		return 0, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
+	}
+	v := url.Values{"$select": {"count(*)"}}
+	resp, err := c.do(ctx, &request{method: http.MethodGet, path: "/resource/" + string(id) + ".json", query: v, retry: true})
+	if err != nil {
+		return 0, err
+	}
+	defer resp.Body.Close()
+	br, err := c.jsonBody(resp)
+	if err != nil {
+		return 0, err
+	}
+	var rows []map[string]json.RawMessage
+	if err := json.NewDecoder(br).Decode(&rows); err != nil {
+		return 0, c.decodeError(http.MethodGet, resp.Request.URL.Path, err)
+	}
+	if len(rows) != 1 {
+		return 0, c.badShape(http.MethodGet, resp.Request.URL.Path, fmt.Sprintf("the count came as %d rows, not one", len(rows)), nil)
+	}
+	raw, ok := rows[0]["count"]
+	if !ok {
+		return 0, c.badShape(http.MethodGet, resp.Request.URL.Path, "the count has no count field", nil)
+	}
+	var text string
+	if json.Unmarshal(raw, &text) != nil {
+		text = string(raw)
+	}
+	n, err := strconv.ParseInt(text, 10, 64)
+	if err != nil || n < 0 {
+		return 0, c.badShape(http.MethodGet, resp.Request.URL.Path, fmt.Sprintf("the count is %s, not a whole number", clip(string(raw))), nil)
+	}
+	return n, nil
 }

@@ -3,6 +3,7 @@ package socrata_test
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/url"
 	"reflect"
 	"testing"
@@ -60,5 +61,38 @@ func TestRowsEmptyAndBad(t *testing.T) {
 	}
 	if n := len(f.requests()); n != 1 {
 		t.Errorf("portal got %d requests, want 1", n)
+	}
+}
+
+func TestRowCount(t *testing.T) {
+	tests := []struct {
+		name, body string
+		want       int64
+		ok         bool
+	}{
+		{"string", `[{"count":"1234"}]`, 1234, true},
+		{"number", `[{"count":98765432109}]`, 98765432109, true},
+		{"zero", `[{"count":"0"}]`, 0, true},
+		{"no rows", `[]`, 0, false},
+		{"no count", `[{"n":"3"}]`, 0, false},
+		{"not a number", `[{"count":"many"}]`, 0, false},
+		{"negative", `[{"count":"-1"}]`, 0, false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			f := newFake(t, reply(200, jsonType, tt.body))
+			c, _ := newTestClient(t, f, newCreds(t))
+			n, err := c.RowCount(context.Background(), "abcd-1234")
+			r := f.last(t)
+			if r.Path != "/resource/abcd-1234.json" || r.Query.Get("$select") != "count(*)" {
+				t.Errorf("request = %s %v", r.Path, r.Query)
+			}
+			if tt.ok && (err != nil || n != tt.want) {
+				t.Fatalf("RowCount = %d, %v; want %d", n, err, tt.want)
+			}
+			if !tt.ok && !errors.Is(err, socrata.ErrNotSocrata) {
+				t.Fatalf("RowCount of %s = %d, %v; want an error matching ErrNotSocrata", tt.body, n, err)
+			}
+		})
 	}
 }

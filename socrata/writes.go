@@ -93,6 +93,7 @@ func (c *Client) Append(ctx context.Context, id DatasetID, body []byte, f Format
 		return nil, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
 	}
 	what := "the append to " + string(id)
+	advice := "Check the dataset at " + c.datasetLink(id) + " before you send the rows again, or they may be added twice"
 	resp, err := c.do(ctx, &request{
 		method:      http.MethodPost,
 		path:        "/resource/" + string(id) + ".json",
@@ -100,21 +101,16 @@ func (c *Client) Append(ctx context.Context, id DatasetID, body []byte, f Format
 		contentType: f.ContentType(),
 	})
 	if err != nil {
-		return nil, c.maybeApplied(err, what, c.datasetLink(id))
+		return nil, c.maybeApplied(err, what, advice)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusAccepted {
-		e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId"),
-			Message: "the portal accepted the rows but had not finished writing them when it answered"}
-		return nil, &outcomeError{
-			msg: fmt.Sprintf("socrata: the portal accepted %s but had not finished it (202 Accepted); check the dataset at %s in a few minutes before you send the rows again, or they may be added twice",
-				what, c.datasetLink(id)),
-			err: e,
-		}
+		return nil, accepted(resp, what,
+			"Check the dataset at "+c.datasetLink(id)+" in a few minutes before you send the rows again, or they may be added twice")
 	}
 	res, err := c.readWriteResult(resp)
 	if err != nil {
-		return nil, c.maybeApplied(err, what, c.datasetLink(id))
+		return nil, c.maybeApplied(err, what, advice)
 	}
 	return res, nil
 }
@@ -141,30 +137,39 @@ func (c *Client) Replace(ctx context.Context, id DatasetID, body io.Reader, f Fo
 		stream:      body,
 		contentType: f.ContentType(),
 	})
+	what := "the replace of " + string(id)
+	advice := "Check the dataset at " + c.datasetLink(id) + " before you try again"
 	if err != nil {
-		return nil, c.maybeApplied(err, "the replace of "+string(id), c.datasetLink(id))
+		return nil, c.maybeApplied(err, what, advice)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusAccepted {
-		e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId"),
-			Message: "the portal accepted the replace but had not finished it when it answered"}
-		return nil, &outcomeError{
-			msg: fmt.Sprintf("socrata: the portal accepted the replace of %s but had not finished it (202 Accepted), so it may or may not be applied yet; check the dataset at %s in a few minutes before you send it again",
-				id, c.datasetLink(id)),
-			err: e,
-		}
+		return nil, accepted(resp, what, "Check the dataset at "+c.datasetLink(id)+" in a few minutes before you send it again")
 	}
 	res, err := c.readWriteResult(resp)
 	if err != nil {
-		return nil, c.maybeApplied(err, "the replace of "+string(id), c.datasetLink(id))
+		return nil, c.maybeApplied(err, what, advice)
 	}
 	return res, nil
 }
 
+// accepted is the error for a write that must not run twice and that the
+// portal answered with 202 Accepted: taken, but not finished, so whether
+// it will succeed is not known yet. It matches ErrAccepted too.
+func accepted(resp *http.Response, what, advice string) error {
+	e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId"),
+		Message: "the portal had not finished the write when it answered"}
+	if e.RequestID == "" {
+		e.RequestID = requestID(resp)
+	}
+	return &OutcomeError{What: what, Cause: "the portal accepted it (202 Accepted) but had not finished it when it answered",
+		Advice: advice, Err: e}
+}
+
 // maybeApplied wraps err in ErrOutcomeUnknown when a write that must not
 // run twice may have reached the portal. what names the write ("the
-// replace of abcd-1234"); where is the page on which to check it.
-func (c *Client) maybeApplied(err error, what, where string) error {
+// replace of abcd-1234"); advice says what to check before trying again.
+func (c *Client) maybeApplied(err error, what, advice string) error {
 	var (
 		ne *netError
 		ae *APIError
@@ -172,10 +177,16 @@ func (c *Client) maybeApplied(err error, what, where string) error {
 	cause := ""
 	switch {
 	case errors.As(err, &ne):
-		if !ne.sent {
+		switch {
+		case !ne.sent:
 			return err
+		case ne.reading:
+			cause = ne.hint
+		case errors.Is(ne.err, context.Canceled):
+			cause = "it was cancelled after the request was sent"
+		default:
+			cause = ne.hint + " after the request was sent"
 		}
-		cause = ne.hint + " after the request was sent"
 	case errors.As(err, &ae):
 		switch {
 		case ae.notSocrata && ae.Status >= 200 && ae.Status < 300:
@@ -185,15 +196,13 @@ func (c *Client) maybeApplied(err error, what, where string) error {
 		default:
 			return err
 		}
+	case errors.Is(err, ErrNotSocrata):
+		// A successful status whose JSON was not a write result.
+		cause = "its answer was not what Socrata's API sends"
 	default:
-		// A successful status whose body could not be decoded.
 		cause = "its answer could not be read"
 	}
-	return &outcomeError{
-		msg: fmt.Sprintf("socrata: %s may or may not have been applied: %s. Check %s before you try again (%s)",
-			what, cause, where, strings.TrimPrefix(err.Error(), "socrata: ")),
-		err: err,
-	}
+	return &OutcomeError{What: what, Cause: cause, Advice: advice, Err: err}
 }
 
 // readWriteResult reads any of the three write answer shapes. The
@@ -204,17 +213,22 @@ func (c *Client) readWriteResult(resp *http.Response) (*WriteResult, error) {
 	if err != nil {
 		return nil, err
 	}
+	method, path := resp.Request.Method, resp.Request.URL.Path
 	first, err := firstByte(br)
 	if err != nil {
-		return nil, fmt.Errorf("socrata: could not read the portal's answer to the write: %w", err)
+		return nil, c.decodeError(method, path, err)
 	}
 	dec := json.NewDecoder(br)
 	if first == '[' {
-		return readRowEntries(dec)
+		res, err := readRowEntries(dec)
+		if err != nil {
+			return nil, c.decodeError(method, path, err)
+		}
+		return res, nil
 	}
 	var obj map[string]json.RawMessage
 	if err := dec.Decode(&obj); err != nil {
-		return nil, fmt.Errorf("socrata: could not read the portal's answer to the write: %w", err)
+		return nil, c.decodeError(method, path, err)
 	}
 	return c.readSummary(resp, obj)
 }
@@ -248,12 +262,12 @@ type rowEntry struct {
 func readRowEntries(dec *json.Decoder) (*WriteResult, error) {
 	res := &WriteResult{}
 	if _, err := dec.Token(); err != nil {
-		return nil, fmt.Errorf("socrata: could not read the portal's answer to the write: %w", err)
+		return nil, err
 	}
 	for i := 0; dec.More(); i++ {
 		var e rowEntry
 		if err := dec.Decode(&e); err != nil {
-			return nil, fmt.Errorf("socrata: could not read entry %d of the portal's answer to the write: %w", i, err)
+			return nil, err
 		}
 		switch strings.ToLower(e.Typ) {
 		case "insert", "create", "created":
@@ -268,14 +282,15 @@ func readRowEntries(dec *json.Decoder) (*WriteResult, error) {
 		}
 	}
 	if _, err := dec.Token(); err != nil {
-		return nil, fmt.Errorf("socrata: the portal's answer to the write was cut short: %w", err)
+		return nil, err
 	}
 	return res, nil
 }
 
 // readSummary reads the Core ("Rows Created") and snake_case
 // ("rows_created") summaries. An object that is neither but says
-// "error" is the portal reporting a failure with a 200 status.
+// "error" is the portal reporting a failure with a 200 status; any other
+// object did not come from Socrata's API.
 func (c *Client) readSummary(resp *http.Response, obj map[string]json.RawMessage) (*WriteResult, error) {
 	res := &WriteResult{}
 	known := false
@@ -317,16 +332,17 @@ func (c *Client) readSummary(resp *http.Response, obj map[string]json.RawMessage
 		}
 	}
 	if !known {
+		body, _ := json.Marshal(obj)
+		if _, isErr := obj["error"]; !isErr {
+			return nil, c.badShape(resp.Request.Method, resp.Request.URL.Path,
+				"it did not say what the write did: "+clip(oneLine(string(body))), nil)
+		}
 		e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId")}
 		if e.RequestID == "" {
 			e.RequestID = requestID(resp)
 		}
-		body, _ := json.Marshal(obj)
 		parseErrorBody(e, "application/json", body)
 		c.scrub.apiError(e)
-		if _, isErr := obj["error"]; !isErr {
-			e.Message = "the portal's answer to the write did not say what it did: " + e.Message
-		}
 		return nil, e
 	}
 	return res, nil

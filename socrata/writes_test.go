@@ -90,10 +90,13 @@ func TestWriteAnswersThatAreNotResults(t *testing.T) {
 	tests := []struct {
 		name, body string
 		says       string
+		notSocrata bool
 	}{
-		{"error with 200", `{"error": true, "message": "Row data was not saved"}`, "Row data was not saved"},
-		{"unknown object", `{"hello": "world"}`, "did not say what it did"},
-		{"cut short", `[{"typ": "insert"}, {"typ": "upd`, "could not read"},
+		{"error with 200", `{"error": true, "message": "Row data was not saved"}`, "Row data was not saved", false},
+		{"unknown object", `{"hello": "world"}`, `did not say what the write did: {"hello":"world"}`, true},
+		{"entry not an object", `[{"typ": "insert"}, 7]`, "it is a number, not an object", true},
+		{"cut short", `[{"typ": "insert"}, {"typ": "upd`, "cut off while the answer was being read", false},
+		{"list cut short", `[{"typ": "insert"}`, "cut off while the answer was being read", false},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -102,6 +105,9 @@ func TestWriteAnswersThatAreNotResults(t *testing.T) {
 			_, err := c.Upsert(context.Background(), "abcd-1234", []byte(`[]`), socrata.JSON)
 			if err == nil || !strings.Contains(err.Error(), tt.says) {
 				t.Errorf("error = %v, want one saying %q", err, tt.says)
+			}
+			if got := errors.Is(err, socrata.ErrNotSocrata); got != tt.notSocrata {
+				t.Errorf("errors.Is(%v, ErrNotSocrata) = %v, want %v", err, got, tt.notSocrata)
 			}
 		})
 	}
@@ -298,6 +304,13 @@ func TestReplaceFailures(t *testing.T) {
 			}
 			if tt.unknown && !strings.Contains(err.Error(), "/d/abcd-1234") {
 				t.Errorf("error %q does not say where to check", err)
+			}
+			var oe *socrata.OutcomeError
+			if got := errors.As(err, &oe); got != tt.unknown {
+				t.Errorf("errors.As(*OutcomeError) = %v, want %v", got, tt.unknown)
+			} else if got && (oe.What != "the replace of abcd-1234" || oe.Cause == "" ||
+				!strings.Contains(oe.Advice, "/d/abcd-1234") || oe.Err == nil) {
+				t.Errorf("OutcomeError = %+v, want what, cause, advice and the failure", *oe)
 			}
 			if n := len(f.requests()); tt.client == nil && n != 1 {
 				t.Errorf("portal got %d requests, want 1: a replace is never retried", n)

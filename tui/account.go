@@ -78,6 +78,9 @@ func newAccountStep(deps Deps, d wizard.Draft) *accountStep {
 	s.secret.EchoMode = textinput.EchoPassword
 	s.secret.EchoCharacter = '•'
 	s.token = s.input("optional")
+	// The token is tied to the account: hide it like the secret.
+	s.token.EchoMode = textinput.EchoPassword
+	s.token.EchoCharacter = '•'
 
 	s.domain.SetValue(deps.DefaultDomain)
 	if p := deps.Preset; p != nil {

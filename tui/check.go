@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -53,8 +54,10 @@ type checkStep struct {
 	report   *wizard.Report
 	err      error
 
-	cursor  int // the column report under the cursor, among the bad ones
-	formats []string
+	cursor  int             // the column report under the cursor, among the bad ones
+	formats []string        // the patterns offered for the column
+	ticked  []string        // the patterns chosen, in the order they are tried
+	reads   map[string]bool // patterns that read the value that failed
 	fmtSel  int
 	custom  textinput.Model
 	notice  string
@@ -96,25 +99,25 @@ func (s *checkStep) start(writeRejects bool) tea.Cmd {
 	s.job.Points = append([]wizard.PointSource(nil), s.mapping.Points...)
 	ctx, cancel := context.WithCancel(s.deps.Ctx)
 	s.cancel = cancel
-	ch := make(chan wizard.ValidateProgress, 1)
 	var issues []wizard.MappingIssue
 	for _, is := range s.mapping.Check(s.ds, s.job.Method) {
 		if is.Severity != wizard.SeverityInfo {
 			issues = append(issues, is)
 		}
 	}
-	return tea.Batch(runCheck(ctx, s.seq, s.file, s.job, issues, writeRejects, ch), waitCheckProgress(s.seq, ch))
+	p := newPump[wizard.ValidateProgress](s.seq)
+	return tea.Batch(runCheck(ctx, p, s.file, s.job, issues, writeRejects), p.wait())
 }
 
 // Update handles keys, progress and the report.
 func (s *checkStep) Update(msg tea.Msg) (step, tea.Cmd) {
 	switch msg := msg.(type) {
-	case checkProgressMsg:
+	case progressMsg[wizard.ValidateProgress]:
 		if msg.seq != s.seq {
 			return s, nil
 		}
-		s.progress = msg.p
-		return s, waitCheckProgress(msg.seq, msg.ch)
+		s.progress = msg.value
+		return s, msg.pump.wait()
 	case checkDoneMsg:
 		if msg.seq != s.seq {
 			return s, nil
@@ -192,7 +195,7 @@ func (s *checkStep) updateReport(msg tea.KeyMsg) (step, tea.Cmd) {
 	case key.Matches(msg, s.keys.WriteRejects) && s.report != nil && s.report.BadRows > 0:
 		return s, s.start(true)
 	case ok && key.Matches(msg, s.keys.Format) && isTimestamp(typ):
-		s.openFormats(idx)
+		s.openFormats(idx, col)
 	case ok && key.Matches(msg, s.keys.Clean) && isNumeric(typ):
 		_ = s.mapping.SetClean(idx, !s.mapping.Columns[idx].Clean)
 		return s, s.start(false)
@@ -218,21 +221,36 @@ func (s *checkStep) canSendAnyway() bool {
 	return r.BadRows < r.Rows
 }
 
-func (s *checkStep) openFormats(idx int) {
+// openFormats offers, for the timestamp column idx, the patterns it
+// accepts now, the one that would read the first value that failed, and
+// the common ones. The suggestion starts ticked, so enter accepts it.
+func (s *checkStep) openFormats(idx int, col wizard.ColumnReport) {
 	c := s.mapping.Columns[idx]
 	seen := map[string]bool{}
-	s.formats = nil
+	s.formats, s.ticked = nil, nil
+	s.reads = map[string]bool{}
 	add := func(p string) {
 		if p != "" && !seen[p] {
 			seen[p] = true
 			s.formats = append(s.formats, p)
 		}
 	}
-	add(c.Format)
+	for _, p := range c.Formats {
+		add(p)
+		s.ticked = append(s.ticked, p)
+	}
+	s.fmtSel = len(s.formats)
+	if p := col.SuggestedFormat; p != "" {
+		s.reads[p] = true
+		if !seen[p] {
+			s.ticked = append(s.ticked, p)
+		}
+		add(p)
+	}
 	for _, p := range commonFormats {
 		add(p)
 	}
-	s.fmtSel = 0
+	s.fmtSel = min(s.fmtSel, len(s.formats)-1)
 	s.custom.SetValue("")
 	s.custom.Blur()
 	s.state = checkFormat
@@ -241,6 +259,7 @@ func (s *checkStep) openFormats(idx int) {
 func (s *checkStep) updateFormat(msg tea.KeyMsg) (step, tea.Cmd) {
 	_, idx, _ := s.current()
 	customRow := len(s.formats)
+	typing := s.fmtSel == customRow
 	switch {
 	case msg.Type == tea.KeyEsc:
 		s.state = checkReport
@@ -249,30 +268,42 @@ func (s *checkStep) updateFormat(msg tea.KeyMsg) (step, tea.Cmd) {
 		s.fmtSel = max(s.fmtSel-1, 0)
 	case key.Matches(msg, s.keys.Down):
 		s.fmtSel = min(s.fmtSel+1, customRow)
-	case msg.Type == tea.KeyEnter:
-		pattern := ""
-		if s.fmtSel == customRow {
-			pattern = strings.TrimSpace(s.custom.Value())
-		} else {
-			pattern = s.formats[s.fmtSel]
+	case !typing && key.Matches(msg, s.keys.Tick):
+		s.toggle(s.formats[s.fmtSel])
+		return s, nil
+	case key.Matches(msg, s.keys.Choose):
+		patterns := s.ticked
+		if typing && strings.TrimSpace(s.custom.Value()) != "" {
+			patterns = append(slices.Clone(s.ticked), strings.TrimSpace(s.custom.Value()))
 		}
-		if err := s.mapping.SetFormat(idx, pattern); err != nil {
+		if len(patterns) == 0 {
+			s.notice = "Tick at least one format with space."
+			return s, nil
+		}
+		if err := s.mapping.SetFormats(idx, patterns); err != nil {
 			s.notice = sentence(err)
 			return s, nil
 		}
 		return s, s.start(false)
-	default:
-		if s.fmtSel == customRow {
-			var cmd tea.Cmd
-			s.custom, cmd = s.custom.Update(msg)
-			return s, cmd
-		}
+	case typing:
+		var cmd tea.Cmd
+		s.custom, cmd = s.custom.Update(msg)
+		return s, cmd
 	}
 	if s.fmtSel == customRow {
 		return s, s.custom.Focus()
 	}
 	s.custom.Blur()
 	return s, nil
+}
+
+// toggle ticks or unticks a pattern; a newly ticked one is tried last.
+func (s *checkStep) toggle(p string) {
+	if i := slices.Index(s.ticked, p); i >= 0 {
+		s.ticked = slices.Delete(s.ticked, i, i+1)
+		return
+	}
+	s.ticked = append(s.ticked, p)
 }
 
 func isTimestamp(t socrata.DataType) bool {
@@ -320,7 +351,10 @@ func (s *checkStep) ShortHelp() []key.Binding {
 	case checkRunning:
 		return nil
 	case checkFormat:
-		return []key.Binding{s.keys.Up, s.keys.Choose}
+		if s.fmtSel == len(s.formats) {
+			return []key.Binding{s.keys.Up, s.keys.Choose}
+		}
+		return []key.Binding{s.keys.Up, s.keys.Tick, s.keys.Choose}
 	}
 	if s.report != nil && s.report.OK() {
 		return []key.Binding{s.keys.Continue}
@@ -406,8 +440,8 @@ func (s *checkStep) reportView() string {
 	var lines []string
 	for i, c := range s.badColumns() {
 		head := fmt.Sprintf("%s → %s (%s", c.Source, c.Field, socrata.ParseDataType(c.Type).Label())
-		if c.Format != "" {
-			head += ", format " + c.Format
+		if len(c.Formats) > 0 {
+			head += ", " + plural(len(c.Formats), "format ", "formats ") + strings.Join(c.Formats, " or ")
 		}
 		if c.Clean {
 			head += ", cleaned"
@@ -423,6 +457,9 @@ func (s *checkStep) reportView() string {
 		}
 		for _, ex := range c.Examples[:min(len(c.Examples), 3)] {
 			lines = append(lines, s.st.Muted.Render(truncate(fmt.Sprintf("    line %d: %s", ex.Line, ex.Message), s.width)))
+		}
+		if c.SuggestedFormat != "" && i == s.cursor {
+			lines = append(lines, s.st.Good.Render(truncate(fmt.Sprintf("    Press f to also accept %s, which reads %q.", c.SuggestedFormat, c.SuggestedFor), s.width)))
 		}
 	}
 	if len(lines) > room {
@@ -441,18 +478,28 @@ func (s *checkStep) reportView() string {
 func (s *checkStep) formatView() string {
 	col, _, _ := s.current()
 	var b strings.Builder
-	b.WriteString(s.st.Title.Render(fmt.Sprintf("How are the dates in %q written?", col.Source)) + "\n")
+	b.WriteString(s.st.Title.Render(truncate(fmt.Sprintf("Which date formats does %q use?", col.Source), s.width)) + "\n")
+	b.WriteString(s.st.Muted.Render(wrap("Tick every style the file uses: each value is read with the first ticked format that fits. Patterns use DataSync's notation: MM month, dd day, yyyy year, HH hour, mm minute, a am/pm.", s.width)) + "\n")
 	if len(col.Examples) > 0 {
-		b.WriteString(s.st.Muted.Render(truncate(fmt.Sprintf("A value that did not read: %q (line %d)", col.Examples[0].Value, col.Examples[0].Line), s.width)) + "\n")
+		b.WriteString(truncate(fmt.Sprintf("A value that did not read: %q (line %d)", col.Examples[0].Value, col.Examples[0].Line), s.width) + "\n")
 	}
-	b.WriteString(s.st.Muted.Render("Patterns use DataSync's notation: MM month, dd day, yyyy year, HH hour, mm minute, a am/pm.") + "\n\n")
-	room := max(s.height-7, 3)
+	b.WriteString("\n")
+	room := max(s.height-lineCount(b.String())-3, 3)
 	start := max(0, s.fmtSel-room+1)
-	for i := start; i < len(s.formats) && i < start+room-1; i++ {
+	for i := start; i < len(s.formats) && i < start+room; i++ {
+		p := s.formats[i]
+		box := "[ ]"
+		if n := slices.Index(s.ticked, p); n >= 0 {
+			box = fmt.Sprintf("[%d]", n+1)
+		}
+		line := box + " " + p
+		if s.reads[p] {
+			line += s.st.Good.Render("   reads " + fmt.Sprintf("%q", col.SuggestedFor))
+		}
 		if i == s.fmtSel {
-			b.WriteString(s.st.Selected.Render("› "+s.formats[i]) + "\n")
+			b.WriteString(s.st.Selected.Render("› "+line) + "\n")
 		} else {
-			b.WriteString("  " + s.formats[i] + "\n")
+			b.WriteString("  " + line + "\n")
 		}
 	}
 	prefix := "  "
@@ -464,6 +511,14 @@ func (s *checkStep) formatView() string {
 		b.WriteString("\n\n" + s.st.Warn.Render(wrap(s.notice, s.width)))
 	}
 	return b.String()
+}
+
+// plural picks the word for n.
+func plural(n int, one, many string) string {
+	if n == 1 {
+		return one
+	}
+	return many
 }
 
 func lineCount(s string) int { return strings.Count(s, "\n") + 1 }

@@ -40,12 +40,14 @@ func fetchCatalogPage(ctx context.Context, c *socrata.Client, seq int, r wizard.
 	}
 }
 
-// datasetDetailMsg carries a dataset's schema and a few sample rows.
+// datasetDetailMsg carries a dataset's schema, a few sample rows and how
+// many rows it has (-1 when the portal would not say).
 type datasetDetailMsg struct {
 	seq     int
 	id      socrata.DatasetID
 	dataset *socrata.Dataset
 	rows    []socrata.Row
+	count   int64
 	err     error
 	rowsErr error
 }
@@ -60,9 +62,12 @@ func fetchDatasetDetail(ctx context.Context, c *socrata.Client, seq int, id socr
 		if err != nil {
 			return datasetDetailMsg{seq: seq, id: id, err: err}
 		}
-		msg := datasetDetailMsg{seq: seq, id: id, dataset: ds}
+		msg := datasetDetailMsg{seq: seq, id: id, dataset: ds, count: -1}
 		if ds.Tabular() {
 			msg.rows, msg.rowsErr = c.Rows(ctx, id, socrata.RowsQuery{Limit: sampleRows})
+			if n, err := c.RowCount(ctx, id); err == nil {
+				msg.count = n
+			}
 		}
 		return msg
 	}
@@ -190,13 +195,6 @@ func openFile(path string, ds *socrata.Dataset) tea.Cmd {
 	}
 }
 
-// checkProgressMsg reports how far the check has read.
-type checkProgressMsg struct {
-	seq int
-	p   wizard.ValidateProgress
-	ch  chan wizard.ValidateProgress
-}
-
 // checkDoneMsg carries the check's report.
 type checkDoneMsg struct {
 	seq    int
@@ -204,48 +202,22 @@ type checkDoneMsg struct {
 	err    error
 }
 
-// runCheck validates the whole file as the job would send it. Progress
-// goes to ch without blocking: a slow screen skips updates rather than
-// slowing the check down.
-func runCheck(ctx context.Context, seq int, f *wizard.CSVFile, job *wizard.Job, issues []wizard.MappingIssue, writeRejects bool, ch chan wizard.ValidateProgress) tea.Cmd {
+// runCheck validates the whole file as the job would send it, reporting
+// progress through p.
+func runCheck(ctx context.Context, p *pump[wizard.ValidateProgress], f *wizard.CSVFile, job *wizard.Job, issues []wizard.MappingIssue, writeRejects bool) tea.Cmd {
+	seq := p.seq
 	return func() tea.Msg {
-		defer close(ch)
+		defer p.close()
 		plan, err := wizard.NewPlan(job, f.Header)
 		if err != nil {
 			return checkDoneMsg{seq: seq, err: err}
 		}
-		rep, err := wizard.Validate(ctx, f, plan, wizard.ValidateOptions{
-			WriteRejects: writeRejects,
-			Progress: func(p wizard.ValidateProgress) {
-				select {
-				case ch <- p:
-				default:
-				}
-			},
-		})
+		rep, err := wizard.Validate(ctx, f, plan, wizard.ValidateOptions{WriteRejects: writeRejects, Progress: p.report})
 		if rep != nil {
 			rep.Mapping = append(rep.Mapping, issues...)
 		}
 		return checkDoneMsg{seq: seq, report: rep, err: err}
 	}
-}
-
-// waitCheckProgress waits for the next progress report of a check.
-func waitCheckProgress(seq int, ch chan wizard.ValidateProgress) tea.Cmd {
-	return func() tea.Msg {
-		p, ok := <-ch
-		if !ok {
-			return nil
-		}
-		return checkProgressMsg{seq: seq, p: p, ch: ch}
-	}
-}
-
-// uploadProgressMsg reports how far the upload has got.
-type uploadProgressMsg struct {
-	seq int
-	p   wizard.UploadProgress
-	ch  chan wizard.UploadProgress
 }
 
 // uploadDoneMsg carries the upload's result, successful or not.
@@ -255,28 +227,69 @@ type uploadDoneMsg struct {
 	err    error
 }
 
-// runUpload sends the file. Progress goes to ch without blocking.
-func runUpload(ctx context.Context, seq int, c *socrata.Client, ds *socrata.Dataset, f *wizard.CSVFile, job *wizard.Job, opts wizard.UploadOptions, ch chan wizard.UploadProgress) tea.Cmd {
+// runUpload sends the file, reporting progress through p.
+func runUpload(ctx context.Context, p *pump[wizard.UploadProgress], c *socrata.Client, ds *socrata.Dataset, f *wizard.CSVFile, job *wizard.Job, opts wizard.UploadOptions) tea.Cmd {
+	seq := p.seq
 	return func() tea.Msg {
-		defer close(ch)
-		opts.Progress = func(p wizard.UploadProgress) {
-			select {
-			case ch <- p:
-			default:
-			}
-		}
+		defer p.close()
+		opts.Progress = p.report
 		res, err := wizard.Upload(ctx, c, ds, f, job, opts)
 		return uploadDoneMsg{seq: seq, result: res, err: err}
 	}
 }
 
-// waitUploadProgress waits for the next progress report of an upload.
-func waitUploadProgress(seq int, ch chan wizard.UploadProgress) tea.Cmd {
+// pump carries progress reports from a command's goroutine to its step,
+// the way bubbletea's realtime example does, without a global program.
+// Reports never block: a slow screen skips some rather than slow the
+// work down.
+type pump[T any] struct {
+	seq int
+	ch  chan T
+}
+
+func newPump[T any](seq int) *pump[T] { return &pump[T]{seq: seq, ch: make(chan T, 1)} }
+
+// report offers a progress report, dropping it if the last is unread.
+func (p *pump[T]) report(v T) {
+	select {
+	case p.ch <- v:
+	default:
+	}
+}
+
+// close ends the reports; the work calls it when it is done.
+func (p *pump[T]) close() { close(p.ch) }
+
+// wait waits for the next report. The step calls it again after each
+// one, so there is only ever one waiting.
+func (p *pump[T]) wait() tea.Cmd {
 	return func() tea.Msg {
-		p, ok := <-ch
+		v, ok := <-p.ch
 		if !ok {
 			return nil
 		}
-		return uploadProgressMsg{seq: seq, p: p, ch: ch}
+		return progressMsg[T]{seq: p.seq, value: v, pump: p}
+	}
+}
+
+// progressMsg is one progress report of the work numbered seq.
+type progressMsg[T any] struct {
+	seq   int
+	value T
+	pump  *pump[T]
+}
+
+// rowCountMsg says how many rows a dataset has after an upload.
+type rowCountMsg struct {
+	seq   int
+	count int64
+	err   error
+}
+
+// countRows asks the portal how many rows the dataset has now.
+func countRows(ctx context.Context, c *socrata.Client, seq int, id socrata.DatasetID) tea.Cmd {
+	return func() tea.Msg {
+		n, err := c.RowCount(ctx, id)
+		return rowCountMsg{seq: seq, count: n, err: err}
 	}
 }

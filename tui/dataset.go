@@ -2,6 +2,7 @@ package tui
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	"github.com/charmbracelet/bubbles/key"
@@ -40,11 +41,13 @@ type datasetStep struct {
 
 	detail       *socrata.Dataset
 	detailRows   []socrata.Row
+	detailCount  int64 // rows in the dataset, or -1 when unknown
 	detailErr    error
 	detailSeq    int
 	detailLoad   bool
 	detailOpen   bool
 	detailScroll int
+	confirmRO    bool // enter was pressed once on a dataset the user cannot update
 
 	chosen *socrata.Dataset
 	done   bool
@@ -123,6 +126,7 @@ func (s *datasetStep) fetchMore() tea.Cmd {
 
 func (s *datasetStep) openDetail(id socrata.DatasetID) tea.Cmd {
 	s.detailSeq++
+	s.confirmRO = false
 	s.detailOpen = true
 	s.detailLoad = true
 	s.detail, s.detailRows, s.detailErr = nil, nil, nil
@@ -158,7 +162,7 @@ func (s *datasetStep) Update(msg tea.Msg) (step, tea.Cmd) {
 			return s, nil
 		}
 		s.detailLoad = false
-		s.detail, s.detailRows, s.detailErr = msg.dataset, msg.rows, msg.err
+		s.detail, s.detailRows, s.detailCount, s.detailErr = msg.dataset, msg.rows, msg.count, msg.err
 		return s, nil
 	case tea.KeyMsg:
 		if s.detailOpen {
@@ -265,7 +269,12 @@ func (s *datasetStep) updateDetail(msg tea.KeyMsg) (step, tea.Cmd) {
 			return s, s.openDetail(id)
 		}
 	case key.Matches(msg, s.keys.Pick):
-		if s.detail != nil && s.detail.Tabular() {
+		switch {
+		case s.detail == nil || !s.detail.Tabular():
+		case !s.detail.CanWrite() && !s.confirmRO:
+			// Warn before mapping: the upload would be refused.
+			s.confirmRO = true
+		default:
 			s.chosen = s.detail
 			s.done = true
 		}
@@ -402,14 +411,22 @@ func (s *datasetStep) detailView() string {
 		return s.st.ErrorBox.Render(s.st.Bad.Render("Could not open this dataset") + "\n\n" +
 			wrap(wizard.Explain(s.detailErr), max(s.width-4, 10)))
 	}
-	lines := datasetDetailLines(s.st, s.detail, s.detailRows, s.userID(), s.width)
+	lines := datasetDetailLines(s.st, s.detail, s.detailRows, s.detailCount, s.userID(), s.width)
+	if s.confirmRO {
+		warn := s.st.Warn.Render(wrap("You cannot update this dataset, so an upload to it will be refused. Press enter again to use it anyway (to check a file against it), or esc to pick another.", s.width))
+		lines = append(append(strings.Split(warn, "\n"), ""), lines...)
+	}
 	s.detailScroll = min(s.detailScroll, max(len(lines)-s.height, 0))
 	end := min(len(lines), s.detailScroll+s.height)
-	return strings.Join(lines[s.detailScroll:end], "\n")
+	shown := slices.Clone(lines[s.detailScroll:end])
+	if end < len(lines) && len(shown) > 1 {
+		shown[len(shown)-1] = s.st.Muted.Render(fmt.Sprintf("↓ %d more lines (↑/↓ to scroll)", len(lines)-end+1))
+	}
+	return strings.Join(shown, "\n")
 }
 
 // datasetDetailLines renders a dataset's facts, columns and sample rows.
-func datasetDetailLines(st *Styles, ds *socrata.Dataset, rows []socrata.Row, userID string, width int) []string {
+func datasetDetailLines(st *Styles, ds *socrata.Dataset, rows []socrata.Row, count int64, userID string, width int) []string {
 	var out []string
 	add := func(s string) { out = append(out, strings.Split(s, "\n")...) }
 
@@ -418,7 +435,11 @@ func datasetDetailLines(st *Styles, ds *socrata.Dataset, rows []socrata.Row, use
 	if ds.OwnerID != "" && ds.OwnerID == userID {
 		owner = "owned by you"
 	}
-	add(st.Muted.Render(truncate(fmt.Sprintf("%s · %s · updated %s", ds.ID, owner, shortDate(ds.RowsUpdatedAt)), width)))
+	facts := fmt.Sprintf("%s · %s · updated %s", ds.ID, owner, shortDate(ds.RowsUpdatedAt))
+	if count >= 0 {
+		facts += " · " + commas(count) + " " + plural(int(min(count, 2)), "row", "rows")
+	}
+	add(st.Muted.Render(truncate(facts, width)))
 	if ds.Link != "" {
 		add(st.Muted.Render(truncate(ds.Link, width)))
 	}
@@ -436,7 +457,7 @@ func datasetDetailLines(st *Styles, ds *socrata.Dataset, rows []socrata.Row, use
 	if rowID == "" {
 		rowID = "none (uploads add rows; replace works, upsert by key and delete do not)"
 	}
-	add(fmt.Sprintf("Row identifier: %s", rowID))
+	add(wrap(fmt.Sprintf("Row identifier: %s", rowID), width))
 	add("")
 	add(st.Title.Render(fmt.Sprintf("Columns (%d)", len(ds.Columns))))
 	nameW := min(max(width*2/5, 12), 40)

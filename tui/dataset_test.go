@@ -95,7 +95,7 @@ func TestDatasetStepDirectEntry(t *testing.T) {
 		{"not found", "zzzz-9999", "no such dataset"},
 		{"private", socratatest.PrivateDatasetID, "permission"},
 		{"story", socratatest.StoryID, "cannot take an upload"},
-		{"read only", socratatest.SyncedCopyID, ""},
+		{"synced copy", socratatest.SyncedCopyID, "new backend copy"},
 		{"other portal", "https://data.example.gov/d/abcd-1234", "sign in to that portal first"},
 	}
 	for _, tt := range tests {
@@ -108,5 +108,33 @@ func TestDatasetStepDirectEntry(t *testing.T) {
 				t.Fatalf("after typing %q want %q in:\n%s", tt.typed, tt.want, view)
 			}
 		})
+	}
+}
+
+func TestDatasetStepWarnsBeforePickingReadOnly(t *testing.T) {
+	h := newHarness(t)
+	// A public dataset of another publisher, not shared: readable only.
+	err := h.srv.Portal.AddDataset(socratatest.DatasetSpec{
+		ID: "othr-pub1", Name: "SAMPLE Someone Else's Counts", Owner: socratatest.OtherPublisherID,
+		Columns: []socratatest.ColumnSpec{{FieldName: "n", Name: "N", Type: "number"}},
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	s := newTestDatasetStep(t, h, 78, 30)
+	s = press(t, s, "othr-pub1")
+	if v := h.plain(s.View()); !strings.Contains(v, "not update it") {
+		t.Fatalf("read-only dataset's details do not say so:\n%s", v)
+	}
+	s = press(t, s, "enter")
+	if s.Done() {
+		t.Fatal("a dataset the user cannot update was picked without a warning")
+	}
+	if v := h.plain(s.View()); !strings.Contains(strings.Join(strings.Fields(v), " "), "Press enter again") {
+		t.Fatalf("no confirmation asked:\n%s", v)
+	}
+	s = press(t, s, "enter")
+	if !s.Done() {
+		t.Fatal("second enter did not pick it")
 	}
 }

@@ -2,7 +2,6 @@ package tui
 
 import (
 	"context"
-	"flag"
 	"io"
 	"os"
 	"path/filepath"
@@ -14,14 +13,13 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 	"github.com/charmbracelet/x/ansi"
+	xgolden "github.com/charmbracelet/x/exp/golden"
 	"github.com/muesli/termenv"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/socrata/socratatest"
 	"github.com/ctopendata/socrata-wizard/wizard"
 )
-
-var update = flag.Bool("update", false, "rewrite the golden files")
 
 func init() {
 	// Goldens are plain text, and dates print the same on every machine.
@@ -123,27 +121,11 @@ func (h *harness) plain(view string) string {
 	return strings.Join(lines, "\n")
 }
 
-// golden compares got with testdata/<test name>.golden, or rewrites it with
-// -update.
+// golden compares a plain view with testdata/<test name>.golden; run the
+// tests with -update to rewrite the files after checking the change.
 func golden(t *testing.T, got string) {
 	t.Helper()
-	path := filepath.Join("testdata", strings.ReplaceAll(t.Name(), "/", "_")+".golden")
-	if *update {
-		if err := os.MkdirAll("testdata", 0o755); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.WriteFile(path, []byte(got), 0o644); err != nil {
-			t.Fatal(err)
-		}
-		return
-	}
-	want, err := os.ReadFile(path)
-	if err != nil {
-		t.Fatalf("no golden file (run go test ./tui -update): %v", err)
-	}
-	if string(want) != got {
-		t.Errorf("view differs from %s (run go test ./tui -update after checking it):\n--- got ---\n%s\n--- want ---\n%s", path, got, want)
-	}
+	xgolden.RequireEqual(t, []byte(got))
 }
 
 // keys turns a description into key messages: "enter", "esc", "tab",
@@ -173,6 +155,13 @@ func keys(specs ...string) []tea.Msg {
 // every command here finishes promptly.
 func run(t testing.TB, s step, cmd tea.Cmd) step {
 	t.Helper()
+	return drain(t, s, cmd, func(s step, m tea.Msg) (step, tea.Cmd) { return s.Update(m) })
+}
+
+// drain runs cmd and what it leads to through update, skipping spinner
+// ticks, which only animate and would keep it turning for ever.
+func drain[M any](t testing.TB, m M, cmd tea.Cmd, update func(M, tea.Msg) (M, tea.Cmd)) M {
+	t.Helper()
 	queue := []tea.Cmd{cmd}
 	for n := 0; len(queue) > 0; n++ {
 		if n > 500 {
@@ -184,19 +173,16 @@ func run(t testing.TB, s step, cmd tea.Cmd) step {
 			continue
 		}
 		switch msg := c().(type) {
-		case nil:
+		case nil, tea.QuitMsg, spinner.TickMsg:
 		case tea.BatchMsg:
 			queue = append(queue, msg...)
-		case tea.QuitMsg, spinner.TickMsg:
-			// Spinners only animate; feeding their ticks back would
-			// keep them turning for ever.
 		default:
 			var next tea.Cmd
-			s, next = s.Update(msg)
+			m, next = update(m, msg)
 			queue = append(queue, next)
 		}
 	}
-	return s
+	return m
 }
 
 // press sends keys to a step, running what they lead to.

@@ -139,20 +139,22 @@ type checkKeys struct {
 	Recheck      key.Binding
 	Continue     key.Binding
 	Choose       key.Binding
+	Tick         key.Binding
 }
 
 func newCheckKeys() checkKeys {
 	return checkKeys{
 		Up:           keyUp,
 		Down:         keyDown,
-		Format:       key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "date format")),
+		Format:       key.NewBinding(key.WithKeys("f"), key.WithHelp("f", "date formats")),
 		Clean:        key.NewBinding(key.WithKeys("k"), key.WithHelp("k", "clean numbers")),
 		YesNo:        key.NewBinding(key.WithKeys("y"), key.WithHelp("y", "accept yes/no")),
 		WriteRejects: key.NewBinding(key.WithKeys("w"), key.WithHelp("w", "write bad rows to a file")),
 		Anyway:       key.NewBinding(key.WithKeys("a"), key.WithHelp("a", "send anyway")),
 		Recheck:      key.NewBinding(key.WithKeys("ctrl+r"), key.WithHelp("ctrl+r", "check again")),
 		Continue:     key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "continue")),
-		Choose:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "use this format")),
+		Choose:       key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "use the ticked formats")),
+		Tick:         key.NewBinding(key.WithKeys(" "), key.WithHelp("space", "tick")),
 	}
 }
 

@@ -15,7 +15,7 @@ import (
 // helpKeys joins the active step's keys with the global ones.
 func (m Model) helpKeys() help.KeyMap {
 	var g []key.Binding
-	if wizard.Prev(m.cur, &m.draft) != m.cur && !m.deps.Single {
+	if m.canGoBack() {
 		g = append(g, m.keys.Back)
 	}
 	g = append(g, m.keys.Quit)
@@ -29,6 +29,17 @@ func (m Model) helpKeys() help.KeyMap {
 		short: append(m.active().ShortHelp(), g...),
 		full:  append(m.active().FullHelp(), g),
 	}
+}
+
+// canGoBack reports whether esc leads back to an earlier step.
+func (m Model) canGoBack() bool {
+	if m.deps.Single || wizard.Prev(m.cur, &m.draft) == m.cur {
+		return false
+	}
+	if b, ok := m.active().(backStopper); ok {
+		return b.CanGoBack()
+	}
+	return true
 }
 
 // keyList is a help.KeyMap made of fixed lists.

@@ -137,7 +137,7 @@ func (m Model) advance(cmd tea.Cmd) (tea.Model, tea.Cmd) {
 // back returns to the previous step, which keeps what the user entered.
 func (m Model) back() (tea.Model, tea.Cmd) {
 	prev := wizard.Prev(m.cur, &m.draft)
-	if prev == m.cur {
+	if prev == m.cur || m.deps.Single {
 		return m, nil
 	}
 	if n := len(m.trail); n > 0 {
@@ -229,6 +229,10 @@ func (m Model) headerView(width int) string {
 
 	var parts []string
 	for _, id := range wizard.Steps {
+		if m.deps.Single && id != m.cur {
+			// browse and login are one step: a stepper would promise more.
+			continue
+		}
 		name := id.String()
 		switch {
 		case id < m.cur:

@@ -38,6 +38,13 @@ type quitHandler interface {
 	HandleQuit() (bool, tea.Cmd)
 }
 
+// backStopper is implemented by steps where esc, for now, does not go
+// back (an upload in progress or done), so the help line does not offer
+// it.
+type backStopper interface {
+	CanGoBack() bool
+}
+
 // goBackMsg asks the root to return to the previous step.
 type goBackMsg struct{}
 

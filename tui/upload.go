@@ -2,6 +2,7 @@ package tui
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"path/filepath"
 	"strings"
@@ -38,6 +39,7 @@ type uploadStep struct {
 	file   *wizard.CSVFile
 	job    *wizard.Job
 	rows   int64 // from the check, for the confirmation
+	bad    int64 // rows with bad values, from the check
 
 	route   wizard.Route
 	state   uploadState
@@ -46,6 +48,7 @@ type uploadStep struct {
 	prog    wizard.UploadProgress
 	result  *wizard.UploadResult
 	err     error
+	count   int64 // the dataset's rows after the upload, or -1 when unknown
 	started time.Time
 	done    bool
 
@@ -65,7 +68,7 @@ func newUploadStep(deps Deps, d wizard.Draft) *uploadStep {
 		route:  wizard.RouteAuto,
 	}
 	if d.Report != nil {
-		s.rows = d.Report.Rows
+		s.rows, s.bad = d.Report.Rows, d.Report.BadRows
 	}
 	if d.SendBadRows {
 		s.job.BadRows = wizard.SendBadRows
@@ -85,14 +88,14 @@ func (s *uploadStep) start(resume bool) tea.Cmd {
 	s.job.Route = s.route
 	ctx, cancel := context.WithCancel(s.deps.Ctx)
 	s.cancel = cancel
-	ch := make(chan wizard.UploadProgress, 1)
 	opts := wizard.UploadOptions{
 		Resume:     resume,
 		Checkpoint: wizard.CheckpointPath(wizard.DefaultJobPath(s.file.Path)),
 		ResumeHint: "ctrl+r",
 		Retries:    s.deps.Retries,
 	}
-	return tea.Batch(runUpload(ctx, s.seq, s.client, s.ds, s.file, s.job, opts, ch), waitUploadProgress(s.seq, ch))
+	p := newPump[wizard.UploadProgress](s.seq)
+	return tea.Batch(runUpload(ctx, p, s.client, s.ds, s.file, s.job, opts), p.wait())
 }
 
 // HandleQuit turns the first ctrl+c of a running upload into "stop after
@@ -109,12 +112,12 @@ func (s *uploadStep) HandleQuit() (bool, tea.Cmd) {
 // Update handles keys, progress and the result.
 func (s *uploadStep) Update(msg tea.Msg) (step, tea.Cmd) {
 	switch msg := msg.(type) {
-	case uploadProgressMsg:
+	case progressMsg[wizard.UploadProgress]:
 		if msg.seq != s.seq {
 			return s, nil
 		}
-		s.prog = msg.p
-		return s, waitUploadProgress(msg.seq, msg.ch)
+		s.prog = msg.value
+		return s, msg.pump.wait()
 	case uploadDoneMsg:
 		if msg.seq != s.seq {
 			return s, nil
@@ -122,6 +125,17 @@ func (s *uploadStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		s.cancel()
 		s.result, s.err = msg.result, msg.err
 		s.state = upFinished
+		s.count = -1
+		if s.result != nil {
+			// Say what the dataset holds now: the portal's own count, not
+			// ours.
+			return s, countRows(s.deps.Ctx, s.client, s.seq, s.ds.ID)
+		}
+		return s, nil
+	case rowCountMsg:
+		if msg.seq == s.seq && msg.err == nil {
+			s.count = msg.count
+		}
 		return s, nil
 	case tea.KeyMsg:
 		switch s.state {
@@ -152,6 +166,12 @@ func (s *uploadStep) Update(msg tea.Msg) (step, tea.Cmd) {
 // continue from.
 func (s *uploadStep) canResume() bool {
 	return s.err != nil && s.result != nil && s.result.Resumable
+}
+
+// CanGoBack is false while an upload runs and after one finished: the
+// rows are on the portal, and going back would not take them off.
+func (s *uploadStep) CanGoBack() bool {
+	return s.state == upConfirm || (s.state == upFinished && s.err != nil)
 }
 
 // SetSize gives the step its space.
@@ -236,8 +256,11 @@ func (s *uploadStep) confirmView() string {
 	} else {
 		b.WriteString(wrap("from "+filepath.Base(s.file.Path)+".", s.width) + "\n")
 	}
-	if s.job.BadRows != wizard.SendBadRows && s.rows > 0 {
-		b.WriteString(s.st.Muted.Render("Rows with bad values are not sent.") + "\n")
+	switch {
+	case s.bad > 0 && s.job.BadRows == wizard.SendBadRows:
+		b.WriteString(s.st.Warn.Render(wrap(fmt.Sprintf("The %s rows with bad values are sent as they are; the portal's verdict on each is reported with its line.", commas(s.bad)), s.width)) + "\n")
+	case s.bad > 0:
+		b.WriteString(s.st.Muted.Render(wrap(fmt.Sprintf("The %s rows with bad values are not sent; they are written, with the reason, to %s.", commas(s.bad), filepath.Base(wizard.RejectedPath(s.file.Path))), s.width)) + "\n")
 	}
 	b.WriteString("\n" + s.st.Label.Render("Route: "))
 	for r := wizard.RouteAuto; r <= wizard.RouteDSMAPI; r++ {
@@ -250,7 +273,7 @@ func (s *uploadStep) confirmView() string {
 		b.WriteString(" ")
 	}
 	b.WriteString("\n" + s.st.Muted.Render(wrap(wizard.DescribeRoute(s.job.Method, s.route, s.file.Size), s.width)) + "\n\n")
-	b.WriteString(wrap("Press enter to start. ctrl+c during the upload stops it after the batch being sent, and tells you exactly which lines were applied.", s.width))
+	b.WriteString(wrap("Press enter to start. ctrl+c stops the upload safely and says exactly what was applied.", s.width))
 	return b.String()
 }
 
@@ -287,15 +310,26 @@ func (s *uploadStep) runningView() string {
 func (s *uploadStep) resultView() string {
 	var b strings.Builder
 	r := s.result
-	if s.err != nil {
-		b.WriteString(s.st.ErrorBox.Render(s.st.Bad.Render("The upload did not finish") + "\n\n" + wrap(sentence(s.err), max(s.width-4, 10))))
+	switch {
+	case errors.Is(s.err, context.Canceled) && r != nil:
+		// The summary below says exactly what was applied.
+		b.WriteString(s.st.Warn.Render("■ Stopped") + "\n\n")
+	case s.err != nil:
+		msg := wrap(sentence(s.err), max(s.width-4, 10))
+		if h := wizard.Hint(s.err); h != "" {
+			msg += "\n" + wrap(h, max(s.width-4, 10))
+		}
+		b.WriteString(s.st.ErrorBox.Render(s.st.Bad.Render("The upload did not finish") + "\n\n" + msg))
 		b.WriteString("\n\n")
-	} else {
+	default:
 		b.WriteString(s.st.Good.Render("✓ Upload finished") + "\n\n")
 	}
 	if r != nil {
 		for _, line := range wizard.SummaryLines(r) {
 			b.WriteString(wrap(line, s.width) + "\n")
+		}
+		if s.count >= 0 {
+			b.WriteString(fmt.Sprintf("The dataset now has %s rows.\n", commas(s.count)))
 		}
 		for _, e := range r.RowErrors[:min(len(r.RowErrors), 5)] {
 			b.WriteString(s.st.Bad.Render(truncate(fmt.Sprintf("  line %d: %s", e.Line, e.Message), s.width)) + "\n")

@@ -367,7 +367,9 @@ func explainAPIError(e *SignInError, apiErr *socrata.APIError) *SignInError {
 		return set(CauseConnection, "the proxy server between you and "+domain+" asks for its own login ("+status+")",
 			"Put the proxy's username and password in HTTPS_PROXY (http://user:password@proxy:port), "+
 				"or ask your IT team how this network reaches the internet.")
-	case apiErr.HTML:
+	case apiErr.HTML && apiErr.Status < 500:
+		// A gateway's error page (502, 504) is the portal failing, not a
+		// sign that the domain is not a portal: that case is below.
 		return set(CauseNotSocrata, domain+" does not look like a Socrata portal: it answered with a web "+
 			"page ("+status+") instead of Socrata's API", notSocrataHint(domain))
 	case apiErr.Status == http.StatusUnauthorized:
@@ -394,5 +396,5 @@ func explainAPIError(e *SignInError, apiErr *socrata.APIError) *SignInError {
 		return set(CausePortalError, domain+" failed to answer ("+status+")", hint+".")
 	}
 	return set(CauseUnknown, "could not sign in to "+domain+" ("+status+")",
-		"Try again. If it keeps failing, report this error: "+apiErr.Error())
+		"Try again. If it keeps failing, report this message to the portal's administrators: "+apiErr.Message)
 }

@@ -88,6 +88,8 @@ func TestVerifyCauses(t *testing.T) {
 			CauseRateLimited, "limiting requests (429 Too Many Requests)", "app token"},
 		{"503", apiFail(&socrata.APIError{Status: 503, RequestID: "req-42"}),
 			CausePortalError, "failed to answer (503 Service Unavailable)", "req-42"},
+		{"502 page from a gateway", apiFail(&socrata.APIError{Status: 502, HTML: true, Message: "502 Bad Gateway"}),
+			CausePortalError, "failed to answer (502 Bad Gateway)", "portal's side"},
 		{"dns not found", failWith(&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "no such host", Name: "data.ct.gox", IsNotFound: true}}),
 			CauseDNS, "does not exist: no DNS record", "spelling"},
 		{"dns server down", failWith(&net.OpError{Op: "dial", Net: "tcp", Err: &net.DNSError{Err: "server misbehaving", Name: "data.ct.gov", IsTemporary: true}}),

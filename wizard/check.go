@@ -146,8 +146,8 @@ func (r *Report) WriteText(w io.Writer) error {
 			continue
 		}
 		desc := socrata.ParseDataType(c.Type).Label()
-		if c.Format != "" {
-			desc += ", format " + c.Format
+		if len(c.Formats) > 0 {
+			desc += ", format " + orList(c.Formats)
 		}
 		fmt.Fprintf(&b, "%s (from %q, %s): %s bad %s\n", c.Field, c.Source, desc, commas(c.Bad), plural(int(min(c.Bad, 2)), "value", "values"))
 		for _, e := range c.Examples {
@@ -155,6 +155,9 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		if more := c.Bad - int64(len(c.Examples)); more > 0 {
 			fmt.Fprintf(&b, "  and %s more\n", commas(more))
+		}
+		if c.SuggestedFormat != "" {
+			fmt.Fprintf(&b, "  %q fits the format %s: add it to the column's formats if some rows are written that way\n", c.SuggestedFor, c.SuggestedFormat)
 		}
 	}
 	switch {

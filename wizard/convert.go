@@ -230,9 +230,10 @@ type Converter struct {
 	// Clean strips separators, currency symbols and percent signs from
 	// numbers; YesNo reads Y/N, Yes/No and 1/0 as checkboxes.
 	Clean, YesNo bool
-	// Format reads timestamps; Location places fixed timestamps that have
-	// no offset of their own.
-	Format   *TimeFormat
+	// Formats read timestamps: a value is read with the first that reads
+	// it, and none means ISO8601. Location places fixed timestamps that
+	// have no offset of their own.
+	Formats  []*TimeFormat
 	Location *time.Location
 
 	zones *zoneTable
@@ -290,11 +291,11 @@ func NewConverter(field string, typ socrata.DataType, cm ColumnMap, defaultTZ st
 	c := &Converter{Field: field, Type: typ, Clean: cm.Clean, YesNo: cm.YesNo, kind: convKindOf(typ)}
 	switch typ {
 	case socrata.FloatingTimestamp, socrata.FixedTimestamp:
-		tf, err := ParseTimeFormat(cm.Format)
+		tfs, err := parseTimeFormats(cm.Formats)
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", field, err)
 		}
-		c.Format = tf
+		c.Formats = tfs
 		if typ == socrata.FixedTimestamp {
 			tz := cm.Timezone
 			if tz == "" {
@@ -375,7 +376,7 @@ func (c *Converter) Convert(s string) (Value, Problem) {
 		}
 		return Value{}, ProbCheckbox
 	case convFloating:
-		cv, p := c.Format.parse(t, false)
+		cv, p := c.readTime(t)
 		if p != timeOK {
 			return Value{}, timeProblemOf(p)
 		}
@@ -384,7 +385,7 @@ func (c *Converter) Convert(s string) (Value, Problem) {
 		}
 		return Value{Kind: ValueFloating, civil: cv}, OK
 	case convFixed:
-		cv, p := c.Format.parse(t, false)
+		cv, p := c.readTime(t)
 		if p != timeOK {
 			return Value{}, timeProblemOf(p)
 		}
@@ -408,6 +409,59 @@ func (c *Converter) Convert(s string) (Value, Problem) {
 		return parseLocation(t)
 	}
 	return Value{Kind: ValueText, Text: t}, OK
+}
+
+// readTime reads a timestamp with the first of the column's formats that
+// reads it. When none does, the problem is the first that says more than
+// "does not match" (a 31st of April, say), since that format is most
+// likely the one the value was written in.
+func (c *Converter) readTime(t string) (civil, timeProblem) {
+	fs := c.Formats
+	if len(fs) == 0 {
+		return isoFormat.parse(t, false)
+	}
+	cv, p := fs[0].parse(t, false)
+	if p == timeOK || len(fs) == 1 {
+		return cv, p
+	}
+	first := p
+	for _, tf := range fs[1:] {
+		cv, p = tf.parse(t, false)
+		if p == timeOK {
+			return cv, p
+		}
+		if first == timeNoMatch {
+			first = p
+		}
+	}
+	return civil{}, first
+}
+
+// formatOf is the format that gave value s the time problem p, for
+// messages: the one readTime took its problem from.
+func (c *Converter) formatOf(s string, p Problem) *TimeFormat {
+	if len(c.Formats) == 0 {
+		return isoFormat
+	}
+	t := trimSpace(s)
+	for _, tf := range c.Formats {
+		if _, tp := tf.parse(t, false); tp != timeOK && timeProblemOf(tp) == p {
+			return tf
+		}
+	}
+	return c.Formats[0]
+}
+
+// Patterns are the converter's timestamp patterns in DataSync notation.
+func (c *Converter) Patterns() []string {
+	if len(c.Formats) == 0 {
+		return []string{ISO8601}
+	}
+	out := make([]string, len(c.Formats))
+	for i, tf := range c.Formats {
+		out[i] = tf.Pattern()
+	}
+	return out
 }
 
 func timeProblemOf(p timeProblem) Problem {
@@ -910,16 +964,16 @@ func (c *Converter) Message(s string, p Problem) string {
 	case ProbCheckboxYesNo:
 		return fmt.Sprintf("%s is not true or false: turn on yes/no for this column to read Y/N, Yes/No and 1/0", q)
 	case ProbTimeFormat:
-		if c.Format != nil {
-			return fmt.Sprintf("%s does not match the date format %s: choose the format the file uses", q, c.Format.Pattern())
+		if ps := c.Patterns(); len(ps) > 1 {
+			return fmt.Sprintf("%s does not match the date formats %s: add the format it is written in", q, orList(ps))
 		}
-		return fmt.Sprintf("%s is not a date", q)
+		return fmt.Sprintf("%s does not match the date format %s: choose the format the file uses, or add a second format for values written like this one", q, c.Patterns()[0])
 	case ProbTimeDate:
-		return fmt.Sprintf("%s is not a real date (check the day and month, and the format %s)", q, c.patternName())
+		return fmt.Sprintf("%s is not a real date (check the day and month, and the format %s)", q, c.formatOf(s, p).Pattern())
 	case ProbTimeOfDay:
 		return fmt.Sprintf("%s is not a real time of day", q)
 	case ProbTimeShortYear:
-		return fmt.Sprintf("%s has a two-digit year, which %s would read as a year before 1000: choose a format with yy", q, c.patternName())
+		return fmt.Sprintf("%s has a two-digit year, which %s would read as a year before 1000: choose a format with yy", q, c.formatOf(s, p).Pattern())
 	case ProbTimeZoneOnFloating:
 		return fmt.Sprintf("%s has a time zone, but %s is a date and time without one: remove the zone, or change the column's type on the portal", q, c.Field)
 	case ProbTimeGap:
@@ -950,13 +1004,6 @@ func (c *Converter) Message(s string, p Problem) string {
 		return fmt.Sprintf("%s is not a location: write an address, optionally followed by (latitude, longitude)", q)
 	}
 	return fmt.Sprintf("%s cannot be sent", q)
-}
-
-func (c *Converter) patternName() string {
-	if c.Format != nil {
-		return c.Format.Pattern()
-	}
-	return ISO8601
 }
 
 // truncateRunes shortens s to n runes with an ellipsis, for messages.

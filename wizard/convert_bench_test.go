@@ -16,8 +16,8 @@ func BenchmarkConvertTypes(b *testing.B) {
 		{"text", socrata.Text, ColumnMap{}, "Hartford"},
 		{"number", socrata.Number, ColumnMap{}, "1234.56"},
 		{"checkbox", socrata.Checkbox, ColumnMap{}, "true"},
-		{"floating", socrata.FloatingTimestamp, ColumnMap{Format: "MM/dd/yyyy"}, "03/14/2024"},
-		{"fixed", socrata.FixedTimestamp, ColumnMap{Format: ISO8601}, "2024-03-14T10:30:00"},
+		{"floating", socrata.FloatingTimestamp, ColumnMap{Formats: []string{"MM/dd/yyyy"}}, "03/14/2024"},
+		{"fixed", socrata.FixedTimestamp, ColumnMap{Formats: []string{ISO8601}}, "2024-03-14T10:30:00"},
 		{"point", socrata.Point, ColumnMap{}, "POINT (-72.1234 41.5678)"},
 	}
 	for _, c := range cases {

@@ -5,104 +5,242 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"errors"
+	"fmt"
+	"io"
 	"net"
 	"net/http"
+	"net/url"
 	"strings"
+	"syscall"
+	"unicode"
+	"unicode/utf8"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 )
 
 // Explain turns an error from the portal client into a sentence for a
 // person: what went wrong and what to do about it. It never returns a raw
-// Go error chain, and it never contains a credential, because nothing it
+// Go error chain, and it never contains a credential: the client removes
+// secrets from everything the portal sends back, and nothing else it
 // quotes comes from the request.
+//
+// An error that carries its own advice (a *SignInError, a *KeyringError:
+// anything with a Hint method) is already written for people; Explain
+// returns its sentence and leaves the advice to [Hint], so that a screen
+// shows both without saying anything twice.
 func Explain(err error) string {
 	if err == nil {
 		return ""
 	}
-	// Errors of this program that are written for people (a failed
-	// sign-in, keyring or upload) say it best themselves; their advice is
-	// in Hint.
-	var told interface{ Hint() string }
-	if errors.As(err, &told) {
-		if e, ok := told.(error); ok {
-			return sentence(e.Error())
-		}
+	var hinted interface {
+		error
+		Hint() string
 	}
+	if errors.As(err, &hinted) {
+		return sentence(hinted.Error())
+	}
+	// A write that may have been applied comes first: "Stopped." or "try
+	// again" would invite sending it twice.
+	var outcome *socrata.OutcomeError
+	if errors.As(err, &outcome) {
+		return sentence(outcome.What+" may or may not have been applied: "+outcome.Cause) + " " + sentence(outcome.Advice)
+	}
+	if errors.Is(err, context.Canceled) {
+		return "Stopped."
+	}
+	var retry *socrata.RetryError
+	if errors.As(err, &retry) && retry.Stopped != nil {
+		// The time allowed ran out while waiting to try again: say so,
+		// then why it was trying again.
+		return "The time allowed ran out while waiting to try again. " + explainFailure(retry.Err).text(retry.Attempts)
+	}
+	tries := 0
+	if retry != nil {
+		tries = retry.Attempts
+	}
+	return explainFailure(err).text(tries)
+}
+
+// explanation is what went wrong (a sentence without its full stop) and
+// what to do (whole sentences, or empty).
+type explanation struct{ what, todo string }
+
+// text joins the parts, saying how many times the call was tried when it
+// was tried more than once.
+func (x explanation) text(tries int) string {
+	s := sentence(x.what)
+	if tries > 1 {
+		s += fmt.Sprintf(" Tried %d times.", tries)
+	}
+	if x.todo != "" {
+		s += " " + x.todo
+	}
+	return s
+}
+
+// explainFailure explains one failure, ignoring retries. The order of the
+// checks matters: TLS and DNS failures are also net.Errors, so the
+// timeout check comes after them.
+func explainFailure(err error) explanation {
+	const tooLong = "Check your connection and try again; if it keeps happening the portal may be busy."
 	var apiErr *socrata.APIError
 	var dnsErr *net.DNSError
 	var certErr *tls.CertificateVerificationError
 	var unknownAuth x509.UnknownAuthorityError
 	var hostErr x509.HostnameError
+	var invalidErr x509.CertificateInvalidError
 	var recErr tls.RecordHeaderError
+	var opErr *net.OpError
+	var netErr net.Error
+	var urlErr *url.Error
+	host := "the portal"
+	if errors.As(err, &urlErr) {
+		if u, perr := url.Parse(urlErr.URL); perr == nil && u.Host != "" {
+			host = u.Host
+		}
+	}
 	switch {
-	case errors.Is(err, context.Canceled):
-		return "Stopped."
 	case errors.Is(err, context.DeadlineExceeded):
-		return "The portal took too long to answer. Check your connection and try again; if it keeps happening the portal may be busy."
+		return explanation{"the portal took too long to answer", tooLong}
+	case errors.Is(err, socrata.ErrCatalogWindow):
+		return explanation{"the portal's catalog lists only the first 10,000 results, and this page is past them",
+			"Narrow the search with more words or a filter."}
+	case errors.Is(err, socrata.ErrInsecure) && urlErr != nil:
+		return explanation{"the portal sent the request on to a plain http address, which would have sent your credentials unencrypted, so the wizard stopped",
+			"Check the portal address; if it is right, tell the portal's administrators."}
+	case errors.Is(err, socrata.ErrInsecure):
+		return explanation{afterSentinel(err, socrata.ErrInsecure), ""}
+	case errors.Is(err, socrata.ErrBadDomain):
+		return explanation{afterSentinel(err, socrata.ErrBadDomain), ""}
+	case errors.Is(err, socrata.ErrBadDatasetRef):
+		return explanation{afterSentinel(err, socrata.ErrBadDatasetRef), ""}
 	case errors.As(err, &apiErr):
 		return explainAPI(apiErr)
+	case errors.Is(err, socrata.ErrNotSocrata):
+		return explanation{"the server's answer was not what a Socrata portal sends",
+			"Check that the portal address is right (such as data.ct.gov) and that it is a Socrata open data portal."}
+	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+		return explanation{"no portal is known by that name (" + dnsErr.Name + ")",
+			"Check the spelling of the domain, such as data.ct.gov."}
 	case errors.As(err, &dnsErr):
-		return "No portal is known by that name (" + dnsErr.Name + "). Check the spelling of the domain, such as data.ct.gov."
-	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr):
-		return "The portal's security certificate could not be verified. If you are on a work network, a proxy may be intercepting HTTPS: ask your IT team, or try another network."
-	case errors.As(err, &recErr):
-		return "The server did not answer with HTTPS. Check the domain and port."
+		return explanation{"the name " + dnsErr.Name + " could not be looked up: the name server did not answer",
+			"Check that this computer is online, and the VPN or proxy your network may need."}
+	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &invalidErr):
+		return explanation{"the portal's security certificate could not be verified",
+			"If you are on a work network, a proxy may be intercepting HTTPS: ask your IT team, or try another network."}
+	case errors.As(err, &recErr), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+		return explanation{"the server at " + host + " did not answer with HTTPS",
+			"Check the domain and port; a test portal on this computer is reached with http://."}
+	case errors.As(err, &opErr) && opErr.Op == "proxyconnect":
+		return explanation{"could not connect to the proxy server set in HTTPS_PROXY",
+			"Check the proxy address in HTTPS_PROXY, or unset it if this network needs no proxy."}
+	case errors.Is(err, syscall.ECONNREFUSED):
+		return explanation{"could not connect to " + host + ": the connection was refused",
+			"The portal may be down, or the address or port may be wrong. Check the domain, and the VPN or proxy your network may need."}
+	case errors.As(err, &netErr) && netErr.Timeout():
+		return explanation{"the portal took too long to answer", tooLong}
+	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+		return explanation{"the connection to " + host + " was cut off",
+			"Try again; if it keeps happening, a proxy or firewall may be cutting the connection."}
+	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+		return explanation{"could not reach " + host + ": the network is unreachable",
+			"Check that this computer is online, and the VPN or proxy your network may need."}
+	case errors.As(err, &opErr), urlErr != nil:
+		return explanation{"could not connect to " + host,
+			"Check your network connection, VPN or proxy, and the domain."}
 	}
-	var netErr net.Error
-	if errors.As(err, &netErr) && netErr.Timeout() {
-		return "The portal took too long to answer. Check your connection and try again; if it keeps happening the portal may be busy."
-	}
-	var opErr *net.OpError
-	if errors.As(err, &opErr) {
-		return "Could not connect to the portal. Check your network connection, VPN or proxy, and the domain."
-	}
-	// Errors from this program's own checks are already sentences.
-	return sentence(err.Error())
+	// Errors from the client's and this program's own checks are already
+	// sentences.
+	return explanation{strings.TrimPrefix(err.Error(), "socrata: "), ""}
 }
 
-// sentence makes a message a sentence: a capital first letter, unless it
-// starts with an address or a name that must keep its case, and a full
-// stop.
-func sentence(msg string) string {
-	if msg == "" {
-		return ""
+// explainAPI explains an answer the portal, or something in front of it,
+// gave with an HTTP status.
+func explainAPI(e *socrata.APIError) explanation {
+	detail := strings.TrimRight(strings.TrimSpace(e.Message), ".")
+	status := fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
+	success := e.Status >= 200 && e.Status < 300
+	switch {
+	case e.Status == http.StatusAccepted:
+		// The client words these: still preparing, or taken but not yet
+		// written.
+		return explanation{detail, ""}
+	case success && errors.Is(e, socrata.ErrNotSocrata):
+		// A web page or other text where Socrata's API sends JSON; the
+		// message says which, and what to check.
+		return explanation{detail, ""}
+	case e.Status == http.StatusProxyAuthRequired:
+		return explanation{"the proxy server between you and the portal asks for its own login (" + status + ")",
+			"Put the proxy's username and password in HTTPS_PROXY (http://user:password@proxy:port), or ask your IT team how this network reaches the internet."}
+	case e.Status == http.StatusUnauthorized,
+		e.Status == http.StatusForbidden && e.Code == "authentication_required":
+		return explanation{"the portal did not accept your credentials",
+			"Check the key id and secret (or username and password), or create a new API key."}
+	case e.Status == http.StatusForbidden && strings.Contains(strings.ToLower(e.Message), "synced"):
+		return explanation{"this dataset is a synced copy that the portal will not let anyone update by hand",
+			"Update the original dataset instead: open it on the portal and use the id in its address."}
+	case e.Status == http.StatusForbidden && detail != "":
+		todo := "If you should be able to do this, ask the dataset's owner to share it with you with edit rights."
+		if strings.Contains(strings.ToLower(detail), "owner") {
+			todo = "" // the portal already said whom to ask
+		}
+		return explanation{"the portal refused: " + detail, todo}
+	case e.Status == http.StatusForbidden:
+		return explanation{"you are signed in, but the portal does not let this account do that",
+			"Ask the dataset's owner to share it with you with edit rights."}
+	case e.Status == http.StatusTooManyRequests:
+		return explanation{"the portal is limiting requests",
+			"Wait a minute and try again; an app token raises the limit."}
+	case e.Status >= 500:
+		what := "the portal had a problem (" + status + ")"
+		if detail != "" && !e.HTML {
+			what += ": " + detail
+		}
+		todo := "Try again in a few minutes."
+		if e.RequestID != "" {
+			todo += " If it keeps happening, tell the portal's administrators and quote request id " + e.RequestID + "."
+		}
+		return explanation{what, todo}
+	case e.HTML:
+		// A web page with a 4xx status: a proxy, or a web site that is
+		// not a Socrata portal.
+		return explanation{"the server answered with a web page (" + status + ") instead of Socrata's API",
+			"Check that the domain is a Socrata open data portal, such as data.ct.gov."}
+	case e.Status == http.StatusNotFound:
+		return explanation{"the portal has no such dataset, or it is private and not shared with you",
+			"Check the id."}
+	case detail != "":
+		return explanation{"the portal refused the request: " + detail, ""}
 	}
-	first, _, _ := strings.Cut(msg, " ")
-	if !strings.ContainsAny(first, ".:/@_") {
-		msg = strings.ToUpper(msg[:1]) + msg[1:]
-	}
-	if !strings.HasSuffix(msg, ".") {
-		msg += "."
+	return explanation{"the portal refused the request (" + status + ")", ""}
+}
+
+// afterSentinel is err's text after the sentinel's own words, which the
+// client puts first ("not a portal address: ..."), since the rest is the
+// sentence a person needs.
+func afterSentinel(err, sentinel error) string {
+	msg := strings.TrimPrefix(err.Error(), "socrata: ")
+	if rest, ok := strings.CutPrefix(msg, sentinel.Error()+": "); ok {
+		return rest
 	}
 	return msg
 }
 
-func explainAPI(e *socrata.APIError) string {
-	detail := strings.TrimSpace(e.Message)
-	if detail != "" && !strings.HasSuffix(detail, ".") {
-		detail += "."
+// sentence makes s a sentence: a capital first letter, unless it starts
+// with an address or a name that must keep its case (data.ct.gov,
+// http://127.0.0.1:8080, a field_name), and a full stop.
+func sentence(s string) string {
+	s = strings.TrimSpace(s)
+	if s == "" {
+		return ""
 	}
-	switch {
-	case e.HTML:
-		return "The server answered with a web page instead of Socrata's API. Check that the domain is a Socrata open data portal. (" + detail + ")"
-	case e.Status == http.StatusUnauthorized:
-		return "The portal did not accept your credentials. Check the key id and secret (or username and password), or create a new API key."
-	case e.Status == http.StatusForbidden && strings.Contains(strings.ToLower(e.Message), "synced"):
-		return "This dataset is a synced copy that the portal will not let anyone update by hand. Update the original dataset instead: open it on the portal and use the id in its address."
-	case e.Status == http.StatusForbidden && detail != "":
-		return "The portal refused: " + detail
-	case e.Status == http.StatusForbidden:
-		return "You are signed in, but the portal does not let this account do that. Ask the dataset's owner to share it with you with edit rights."
-	case e.Status == http.StatusNotFound:
-		return "The portal has no such dataset, or it is private and not shared with you. Check the id."
-	case e.Status == http.StatusTooManyRequests:
-		return "The portal is limiting requests. Wait a minute and try again; an app token raises the limit."
-	case e.Status >= 500:
-		return "The portal had a problem (" + http.StatusText(e.Status) + "). Try again in a few minutes. " + detail
+	first, _, _ := strings.Cut(s, " ")
+	if !strings.ContainsAny(strings.TrimRight(first, ".,:;"), ".:/@_") {
+		r, n := utf8.DecodeRuneInString(s)
+		s = string(unicode.ToUpper(r)) + s[n:]
 	}
-	if detail == "" {
-		detail = http.StatusText(e.Status) + "."
+	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, "!") {
+		s += "."
 	}
-	return "The portal refused the request: " + detail
+	return s
 }

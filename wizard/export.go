@@ -99,6 +99,17 @@ func columnTimezone(j *Job, c ColumnMap) string {
 // which every tool reads without a pattern.
 func isISOFormat(f string) bool { return f == "" || strings.EqualFold(f, "ISO8601") }
 
+// isISOFormats reports whether a column's list of timestamp formats reads
+// ISO 8601 only: it is empty or names nothing else.
+func isISOFormats(fs []string) bool {
+	for _, f := range fs {
+		if !isISOFormat(f) {
+			return false
+		}
+	}
+	return true
+}
+
 // jodaToStrftime converts a DataSync (Joda) date pattern such as
 // "MM/dd/yyyy hh:mm a" into the strftime notation that Python's and R's
 // strptime read ("%m/%d/%Y %I:%M %p"). Patterns with letters it has no

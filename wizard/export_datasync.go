@@ -6,6 +6,7 @@ import (
 	"io/fs"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
@@ -268,26 +269,36 @@ func dataSyncControl(j *Job, file string, ex *Export) dsControl {
 }
 
 // timestampFormats returns the shared pattern list for one timestamp kind
-// and adds overrides for columns whose pattern differs from it.
+// and adds overrides for columns whose patterns differ from it. Each
+// column's list is written whole and in order, since DataSync, like the
+// check, reads a value with the first pattern that fits.
 func timestampFormats(j *Job, kind socrata.DataType, ft *dsFileType) []string {
-	var distinct []string
+	var distinct [][]string
 	for _, m := range mapped(j) {
-		if m.Kind == kind && !isISOFormat(m.Format) && !contains(distinct, m.Format) {
-			distinct = append(distinct, m.Format)
+		if m.Kind == kind && !isISOFormats(m.Formats) && !slices.ContainsFunc(distinct, func(l []string) bool { return slices.Equal(l, m.Formats) }) {
+			distinct = append(distinct, m.Formats)
 		}
 	}
-	shared := []string{"ISO8601"}
 	if len(distinct) == 1 {
-		return append(shared, distinct[0])
+		return withISO(distinct[0])
 	}
 	for _, m := range mapped(j) {
-		if m.Kind == kind && !isISOFormat(m.Format) {
+		if m.Kind == kind && !isISOFormats(m.Formats) {
 			o := ft.Overrides[m.Field]
-			o.TimestampFormat = []string{m.Format}
+			o.TimestampFormat = slices.Clone(m.Formats)
 			ft.Overrides[m.Field] = o
 		}
 	}
-	return shared
+	return []string{"ISO8601"}
+}
+
+// withISO is a column's patterns as the shared list: ISO8601 first, as
+// DataSync's default has it, unless the column places it itself.
+func withISO(fs []string) []string {
+	if slices.ContainsFunc(fs, isISOFormat) {
+		return slices.Clone(fs)
+	}
+	return append([]string{"ISO8601"}, fs...)
 }
 
 // dataSyncAction is the control file's action for a method.

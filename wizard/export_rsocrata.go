@@ -3,7 +3,9 @@ package wizard
 import (
 	"bytes"
 	"errors"
+	"fmt"
 	"path/filepath"
+	"slices"
 	"text/template"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
@@ -37,6 +39,12 @@ func ExportRSocrata(j *Job, dir string) (*Export, error) {
 	d, err := buildScriptData(j, file)
 	if err != nil {
 		return nil, err
+	}
+	for _, c := range d.Columns {
+		if len(c.Formats) > 1 && slices.Contains(c.Formats, "") {
+			return nil, fmt.Errorf("file column %q accepts ISO8601 beside other date patterns, which the R script cannot mix: "+
+				"replace ISO8601 with the pattern its values use, such as yyyy-MM-dd'T'HH:mm:ss, or use the DataSync or socrata-py export", c.Source)
+		}
 	}
 	ex := &Export{}
 	for _, m := range mapped(j) {
@@ -85,18 +93,21 @@ update_mode <- {{if eq .Action "replace"}}"REPLACE"{{else}}"UPSERT"{{end}}
 chunk_rows  <- {{.ChunkRows}}
 
 # One row per file column, in file order: header, dataset field ("" = ignored),
-# type, strptime pattern for dates ("" = ISO 8601), zone for zone-less fixed
-# timestamps, strip number formatting, read Y/N as a checkbox.
+# type, zone for zone-less fixed timestamps, strip number formatting, read Y/N
+# as a checkbox.
 columns <- data.frame(
   source  = c({{range $i, $c := .Columns}}{{if $i}}, {{end}}{{q $c.Source}}{{end}}),
   field   = c({{range $i, $c := .Columns}}{{if $i}}, {{end}}{{q $c.Field}}{{end}}),
   kind    = c({{range $i, $c := .Columns}}{{if $i}}, {{end}}{{q $c.Kind}}{{end}}),
-  pattern = c({{range $i, $c := .Columns}}{{if $i}}, {{end}}{{q $c.Format}}{{end}}),
   zone    = c({{range $i, $c := .Columns}}{{if $i}}, {{end}}{{q $c.Timezone}}{{end}}),
   clean   = c({{range $i, $c := .Columns}}{{if $i}}, {{end}}{{if $c.Clean}}TRUE{{else}}FALSE{{end}}{{end}}),
   yes_no  = c({{range $i, $c := .Columns}}{{if $i}}, {{end}}{{if $c.YesNo}}TRUE{{else}}FALSE{{end}}{{end}}),
   stringsAsFactors = FALSE
 )
+
+# The strptime patterns each file column's dates are read with, tried in
+# order (character(0) = ISO 8601, sent as it is).
+patterns <- list({{range $i, $c := .Columns}}{{if $i}}, {{end}}{{if $c.Formats}}c({{range $k, $f := $c.Formats}}{{if $k}}, {{end}}{{q $f}}{{end}}){{else}}character(0){{end}}{{end}})
 
 # Point fields built from a latitude and a longitude column (file headers).
 points <- list({{range $i, $p := .Points}}{{if $i}},{{end}}
@@ -142,14 +153,18 @@ convert <- function(values, i) {
     values[low %in% c("n", "no", "0")] <- "false"
   }
   kind <- columns$kind[i]
-  pattern <- columns$pattern[i]
-  if (kind %in% c("floating_timestamp", "fixed_timestamp") && nzchar(pattern)) {
+  pats <- patterns[[i]]
+  if (kind %in% c("floating_timestamp", "fixed_timestamp") && length(pats) > 0) {
     zone <- if (kind == "fixed_timestamp") columns$zone[i] else "UTC"
-    parsed <- as.POSIXct(values, format = pattern, tz = zone)
+    parsed <- .POSIXct(rep(NA_real_, length(values)), tz = zone)
+    for (pattern in pats) {
+      todo <- nzchar(values) & is.na(parsed)
+      if (any(todo)) parsed[todo] <- as.POSIXct(values[todo], format = pattern, tz = zone)
+    }
     bad <- nzchar(values) & is.na(parsed)
     if (any(bad)) {
-      fail("column ", columns$source[i], ": ", sum(bad), " values do not match the date pattern ", pattern,
-           ", for example ", values[bad][1])
+      fail("column ", columns$source[i], ": ", sum(bad), " values do not match the date pattern ",
+           paste(pats, collapse = " or "), ", for example ", values[bad][1])
     }
     values <- if (kind == "fixed_timestamp") {
       format(parsed, "%Y-%m-%dT%H:%M:%SZ", tz = "UTC")

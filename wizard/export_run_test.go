@@ -128,9 +128,19 @@ func runScript(t *testing.T, tt scriptRun, export func(*Job, string) (*Export, e
 // zonedJob turns the sample job's Issued column into a fixed timestamp read
 // in New York time and its Notes column into a Y/N checkbox.
 func zonedJob(j *Job) {
-	j.Columns[1] = ColumnMap{Source: "Issued", Field: "issued", Type: "date", Format: "MM/dd/yyyy HH:mm"}
+	j.Columns[1] = ColumnMap{Source: "Issued", Field: "issued", Type: "date", Formats: []string{"MM/dd/yyyy HH:mm"}}
 	j.Columns[3] = ColumnMap{Source: "Notes", Field: "reviewed", Type: "checkbox", YesNo: true}
 }
+
+// twoPatternJob reads the sample job's Issued column as US dates or, in
+// rows from another system, as yyyy-MM-dd.
+func twoPatternJob(j *Job) { j.Columns[1].Formats = []string{"MM/dd/yyyy", "yyyy-MM-dd"} }
+
+// twoPatternCSV is data for twoPatternJob: one date in each pattern.
+const twoPatternCSV = "Permit No,Issued,Fee,Notes,Lat,Lon\nP-1,03/04/2024,75,,,\nP-2,2024-03-05,76,,,\n"
+
+// neitherPatternCSV has a date that neither of twoPatternJob's patterns reads.
+const neitherPatternCSV = twoPatternCSV + "P-3,March 6,77,,,\n"
 
 // zonedCSV is data for zonedJob: one date in summer time, one in winter.
 const zonedCSV = "Permit No,Issued,Fee,Notes,Lat,Lon\nP-1,07/04/2024 09:30,5,Y,,\nP-2,01/15/2024 23:00,6,no,,\n"
@@ -207,6 +217,28 @@ func TestSocrataPyScriptRuns(t *testing.T) {
 			csv:      badDate,
 			wantExit: 1,
 			wantOut:  []string{"line 2, column 'Issued': '2024-03-04' does not match the date pattern %m/%d/%Y"},
+			notLog:   []string{"revision"},
+		},
+		{
+			name: "two date patterns",
+			edit: twoPatternJob,
+			csv:  twoPatternCSV,
+			sent: map[string]string{"uploaded.csv": "permit_id,issued,fee,location\r\n" +
+				"P-1,2024-03-04T00:00:00,75,\r\nP-2,2024-03-05T00:00:00,76,\r\n"},
+		},
+		{
+			name: "ISO8601 beside a pattern",
+			edit: func(j *Job) { j.Columns[1].Formats = []string{"MM/dd/yyyy", "ISO8601"} },
+			csv:  twoPatternCSV,
+			sent: map[string]string{"uploaded.csv": "permit_id,issued,fee,location\r\n" +
+				"P-1,2024-03-04T00:00:00,75,\r\nP-2,2024-03-05T00:00:00,76,\r\n"},
+		},
+		{
+			name:     "a date neither pattern reads",
+			edit:     twoPatternJob,
+			csv:      neitherPatternCSV,
+			wantExit: 1,
+			wantOut:  []string{"line 4, column 'Issued': 'March 6' does not match the date pattern %m/%d/%Y or %Y-%m-%d"},
 			notLog:   []string{"revision"},
 		},
 		{
@@ -322,6 +354,21 @@ func TestRSocrataScriptRuns(t *testing.T) {
 			csv:      badDate,
 			wantExit: 1,
 			wantOut:  []string{"column Issued: 1 values do not match the date pattern %m/%d/%Y, for example 2024-03-04"},
+			notLog:   []string{"write"},
+		},
+		{
+			name: "two date patterns",
+			edit: twoPatternJob,
+			csv:  twoPatternCSV,
+			sent: map[string]string{"sent_1.csv": "\"permit_id\",\"issued\",\"fee\",\"location\"\n" +
+				"\"P-1\",\"2024-03-04T00:00:00\",\"75\",<NA>\n\"P-2\",\"2024-03-05T00:00:00\",\"76\",<NA>\n"},
+		},
+		{
+			name:     "a date neither pattern reads",
+			edit:     twoPatternJob,
+			csv:      neitherPatternCSV,
+			wantExit: 1,
+			wantOut:  []string{"column Issued: 1 values do not match the date pattern %m/%d/%Y or %Y-%m-%d, for example March 6"},
 			notLog:   []string{"write"},
 		},
 		{

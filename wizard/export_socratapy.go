@@ -32,9 +32,12 @@ var pyTransforms = map[socrata.DataType]string{
 }
 
 // scriptColumn is one file column as the scripts' tables describe it.
+// Formats are strptime patterns, tried in order; "" stands for ISO 8601
+// in a list of several, and no pattern at all means ISO 8601 only.
 type scriptColumn struct {
-	Source, Field, Kind, Format, Timezone string
-	Clean, YesNo                          bool
+	Source, Field, Kind, Timezone string
+	Formats                       []string
+	Clean, YesNo                  bool
 }
 
 // scriptData is what the script templates fill in.
@@ -104,12 +107,18 @@ func buildScriptData(j *Job, file string) (*scriptData, error) {
 			kind := socrata.ParseDataType(c.Type)
 			sc.Kind = string(kind)
 			if kind == socrata.FloatingTimestamp || kind == socrata.FixedTimestamp {
-				if !isISOFormat(c.Format) {
-					f, err := jodaToStrftime(c.Format)
-					if err != nil {
-						return nil, fmt.Errorf("file column %q: %w", c.Source, err)
+				if !isISOFormats(c.Formats) {
+					for _, pattern := range c.Formats {
+						if isISOFormat(pattern) {
+							sc.Formats = append(sc.Formats, "")
+							continue
+						}
+						f, err := jodaToStrftime(pattern)
+						if err != nil {
+							return nil, fmt.Errorf("file column %q: %w", c.Source, err)
+						}
+						sc.Formats = append(sc.Formats, f)
 					}
-					sc.Format = f
 				}
 				if kind == socrata.FixedTimestamp {
 					sc.Timezone = columnTimezone(j, c)
@@ -206,11 +215,11 @@ QUOTING = {{if .NoQuote}}csv.QUOTE_NONE  # quotes are ordinary characters in thi
 ACTION = {{q .Action}}  # update (upsert), replace or delete
 
 # One entry per file column, in file order: header, dataset field (None: ignored),
-# type, strptime pattern for dates (None: ISO 8601), zone for zone-less fixed
-# timestamps, strip number formatting, read Y/N as a checkbox.
+# type, strptime patterns for dates tried in order (None: ISO 8601), zone for
+# zone-less fixed timestamps, strip number formatting, read Y/N as a checkbox.
 COLUMNS = [
 {{- range .Columns}}
-    ({{q .Source}}, {{if .Field}}{{q .Field}}{{else}}None{{end}}, {{if .Kind}}{{q .Kind}}{{else}}None{{end}}, {{if .Format}}{{q .Format}}{{else}}None{{end}}, {{if .Timezone}}{{q .Timezone}}{{else}}None{{end}}, {{if .Clean}}True{{else}}False{{end}}, {{if .YesNo}}True{{else}}False{{end}}),
+    ({{q .Source}}, {{if .Field}}{{q .Field}}{{else}}None{{end}}, {{if .Kind}}{{q .Kind}}{{else}}None{{end}}, {{if .Formats}}[{{range $i, $f := .Formats}}{{if $i}}, {{end}}{{if $f}}{{q $f}}{{else}}None{{end}}{{end}}]{{else}}None{{end}}, {{if .Timezone}}{{q .Timezone}}{{else}}None{{end}}, {{if .Clean}}True{{else}}False{{end}}, {{if .YesNo}}True{{else}}False{{end}}),
 {{- end}}
 ]
 
@@ -250,7 +259,7 @@ def credentials():
     fail("set SOCRATA_KEY_ID and SOCRATA_KEY_SECRET (or SOCRATA_USERNAME and SOCRATA_PASSWORD) first.")
 
 
-def convert(value, kind, pattern, zone, clean, yes_no, where):
+def convert(value, kind, patterns, zone, clean, yes_no, where):
     value = value.strip()
     if value == "":
         return ""
@@ -258,11 +267,17 @@ def convert(value, kind, pattern, zone, clean, yes_no, where):
         value = re.sub(r"[\s,$\u20ac\u00a3\u00a5%]", "", value)
     if yes_no:
         value = {"y": "true", "yes": "true", "1": "true", "n": "false", "no": "false", "0": "false"}.get(value.lower(), value)
-    if kind in ("floating_timestamp", "fixed_timestamp") and pattern:
-        try:
-            parsed = datetime.strptime(value, pattern)
-        except ValueError:
-            fail("%s: %r does not match the date pattern %s" % (where, value, pattern))
+    if kind in ("floating_timestamp", "fixed_timestamp") and patterns:
+        parsed = None
+        for pattern in patterns:
+            try:
+                parsed = datetime.fromisoformat(value) if pattern is None else datetime.strptime(value, pattern)
+                break
+            except ValueError:
+                pass
+        if parsed is None:
+            fail("%s: %r does not match the date pattern %s"
+                 % (where, value, " or ".join(p or "ISO 8601" for p in patterns)))
         if kind == "fixed_timestamp" and parsed.tzinfo is None:
             if zone in (None, "UTC"):
                 parsed = parsed.replace(tzinfo=timezone.utc)
@@ -305,8 +320,8 @@ def write_prepared(out, index):
                 continue
             if len(row) != len(COLUMNS):
                 fail("%s has %d values, but the file has %d columns" % (where, len(row), len(COLUMNS)))
-            values = [convert(cell, kind, pattern, zone, clean, yes_no, "%s, column %r" % (where, source))
-                      for cell, (source, field, kind, pattern, zone, clean, yes_no) in zip(row, COLUMNS) if field]
+            values = [convert(cell, kind, patterns, zone, clean, yes_no, "%s, column %r" % (where, source))
+                      for cell, (source, field, kind, patterns, zone, clean, yes_no) in zip(row, COLUMNS) if field]
             for _field, lat, lon in POINTS:
                 y, x = row[index[lat]].strip(), row[index[lon]].strip()
                 values.append("POINT (%s %s)" % (x, y) if y and x else "")

@@ -212,13 +212,50 @@ func TestExportDataSyncVariants(t *testing.T) {
 			name: "formats differ: per-column overrides",
 			edit: func(j *Job) {
 				j.Columns = append(j.Columns[:3],
-					ColumnMap{Source: "Closed", Field: "closed", Type: "calendar_date", Format: "dd-MMM-yyyy"},
-					ColumnMap{Source: "Stamp", Field: "stamp", Type: "fixed_timestamp", Format: "MM/dd/yyyy HH:mm", Timezone: "UTC"},
+					ColumnMap{Source: "Closed", Field: "closed", Type: "calendar_date", Formats: []string{"dd-MMM-yyyy"}},
+					ColumnMap{Source: "Stamp", Field: "stamp", Type: "fixed_timestamp", Formats: []string{"MM/dd/yyyy HH:mm"}, Timezone: "UTC"},
 					ColumnMap{Source: "Lat"}, ColumnMap{Source: "Lon"})
 			},
 			check: func(t *testing.T, c controlFile, _ map[string]any, _ *Export) {
 				got, _ := json.Marshal([]any{c.CSV["floatingTimestampFormat"], c.CSV["fixedTimestampFormat"], c.CSV["overrides"]})
 				want := `[["ISO8601"],["ISO8601","MM/dd/yyyy HH:mm"],{"closed":{"timestampFormat":["dd-MMM-yyyy"]},"issued":{"timestampFormat":["MM/dd/yyyy"]},"stamp":{"timezone":"UTC"}}]`
+				if string(got) != want {
+					t.Errorf("formats and overrides = %s\nwant %s", got, want)
+				}
+			},
+		},
+		{
+			name: "several formats: the list is written whole, in order",
+			edit: func(j *Job) { j.Columns[1].Formats = []string{"M/d/yyyy", "yyyy-MM-dd"} },
+			check: func(t *testing.T, c controlFile, _ map[string]any, _ *Export) {
+				got, _ := json.Marshal([]any{c.CSV["floatingTimestampFormat"], c.CSV["overrides"]})
+				want := `[["ISO8601","M/d/yyyy","yyyy-MM-dd"],{}]`
+				if string(got) != want {
+					t.Errorf("formats and overrides = %s\nwant %s", got, want)
+				}
+			},
+		},
+		{
+			name: "several formats with ISO8601 placed by the column",
+			edit: func(j *Job) { j.Columns[1].Formats = []string{"M/d/yyyy", "ISO8601"} },
+			check: func(t *testing.T, c controlFile, _ map[string]any, _ *Export) {
+				got, _ := json.Marshal(c.CSV["floatingTimestampFormat"])
+				if want := `["M/d/yyyy","ISO8601"]`; string(got) != want {
+					t.Errorf("formats = %s, want %s", got, want)
+				}
+			},
+		},
+		{
+			name: "lists that differ: per-column overrides with each whole list",
+			edit: func(j *Job) {
+				j.Columns[1].Formats = []string{"M/d/yyyy", "yyyy-MM-dd"}
+				j.Columns = append(j.Columns[:3],
+					ColumnMap{Source: "Closed", Field: "closed", Type: "calendar_date", Formats: []string{"M/d/yyyy"}},
+					ColumnMap{Source: "Lat"}, ColumnMap{Source: "Lon"})
+			},
+			check: func(t *testing.T, c controlFile, _ map[string]any, _ *Export) {
+				got, _ := json.Marshal([]any{c.CSV["floatingTimestampFormat"], c.CSV["overrides"]})
+				want := `[["ISO8601"],{"closed":{"timestampFormat":["M/d/yyyy"]},"issued":{"timestampFormat":["M/d/yyyy","yyyy-MM-dd"]}}]`
 				if string(got) != want {
 					t.Errorf("formats and overrides = %s\nwant %s", got, want)
 				}
@@ -325,7 +362,9 @@ func TestExportRefusals(t *testing.T) {
 			j.Points = nil
 		}, "RSocrata cannot delete rows"},
 		{"socrata-py url column", ExportSocrataPy, func(j *Job) { j.Columns[0].Type = "url" }, "URL column"},
-		{"unreadable date pattern", ExportSocrataPy, func(j *Job) { j.Columns[1].Format = "MM/dd/yyyy HH:mm:ss.SSS" }, `uses "SSS"`},
+		{"unreadable date pattern", ExportSocrataPy, func(j *Job) { j.Columns[1].Formats = []string{"MM/dd/yyyy HH:mm:ss.SSS"} }, `uses "SSS"`},
+		{"unreadable second date pattern", ExportSocrataPy, func(j *Job) { j.Columns[1].Formats = []string{"MM/dd/yyyy", "yyyy-MM-dd HH:mm:ss.SSS"} }, `uses "SSS"`},
+		{"rsocrata ISO8601 beside a pattern", ExportRSocrata, func(j *Job) { j.Columns[1].Formats = []string{"MM/dd/yyyy", "ISO8601"} }, "accepts ISO8601 beside other date patterns"},
 		{"invalid job", ExportDataSync, func(j *Job) { j.Dataset = "bad" }, "is not a dataset id"},
 	}
 	for _, tt := range tests {

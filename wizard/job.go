@@ -95,9 +95,12 @@ type ColumnMap struct {
 	Clean bool `json:"clean,omitempty"`
 	// YesNo accepts Y/N, Yes/No and 1/0 for checkbox columns.
 	YesNo bool `json:"yes_no,omitempty"`
-	// Format is the timestamp pattern in DataSync's (Joda) notation, such as
-	// "MM/dd/yyyy" or "ISO8601".
-	Format string `json:"format,omitempty"`
+	// Formats are the timestamp patterns in DataSync's (Joda) notation,
+	// such as "MM/dd/yyyy" or "ISO8601". A value is read with the first
+	// that reads it, so a file whose rows come from two systems that write
+	// dates differently can still be checked exactly; none means ISO8601.
+	// DataSync's control file takes the same list.
+	Formats []string `json:"formats,omitempty"`
 	// Timezone overrides Job.Timezone for this column.
 	Timezone string `json:"timezone,omitempty"`
 }

@@ -37,7 +37,13 @@ type JobError struct {
 	// Problems are lower-case sentences, each saying what is wrong and,
 	// where it is not obvious, what to do.
 	Problems []string
+	// Err is the operating system's error when the file could not be
+	// opened, kept for errors.Is and out of the message.
+	Err error
 }
+
+// Unwrap returns the operating system's error, if any.
+func (e *JobError) Unwrap() error { return e.Err }
 
 // Error lists the problems on one line.
 func (e *JobError) Error() string {
@@ -153,6 +159,11 @@ func (j *Job) validateColumns() []string {
 		if c.Type != "" && socrata.ParseDataType(c.Type) == socrata.Unsupported {
 			add("column %q has type %q, which cannot be written", c.Source, c.Type)
 		}
+		if len(c.Formats) > 0 {
+			if _, err := parseTimeFormats(c.Formats); err != nil {
+				add("column %q: %v", c.Source, err)
+			}
+		}
 	}
 	if mapped == 0 && len(j.Points) == 0 {
 		add("no file column is mapped onto a dataset field")
@@ -198,7 +209,9 @@ func contains(list []string, s string) bool {
 // crash never leaves half a job behind. When the data file lies in the job
 // file's directory or below it, File is written relative to that
 // directory, so the pair can be moved together; otherwise it is written
-// absolute. j itself is not changed. A job holds no secret, so the file is
+// absolute. A relative j.File is taken as relative to the working
+// directory, like a path typed on the command line (LoadJob returns File
+// absolute, so a loaded job saves back unchanged). j itself is not changed. A job holds no secret, so the file is
 // world-readable (0644) like any document.
 func SaveJob(path string, j *Job) error {
 	out := *j
@@ -261,7 +274,11 @@ func relativeTo(dir, file string) string {
 func LoadJob(path string) (*Job, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		return nil, fmt.Errorf("cannot open the job file: %w", err)
+		why := osReason(err)
+		if errors.Is(err, os.ErrNotExist) {
+			why += ": check the path, or save the job again from the wizard"
+		}
+		return nil, &JobError{Path: path, Problems: []string{why}, Err: err}
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxJobFileSize+1))

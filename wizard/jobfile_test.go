@@ -26,7 +26,7 @@ func sampleJob(file string) *Job {
 		RowIdentifier: "permit_id",
 		Columns: []ColumnMap{
 			{Source: "Permit No", Field: "permit_id", Type: "text"},
-			{Source: "Issued", Field: "issued", Type: "floating_timestamp", Format: "MM/dd/yyyy"},
+			{Source: "Issued", Field: "issued", Type: "floating_timestamp", Formats: []string{"MM/dd/yyyy"}},
 			{Source: "Fee", Field: "fee", Type: "money", Clean: true},
 			{Source: "Notes"},
 			{Source: "Lat"},
@@ -163,7 +163,7 @@ func TestLoadJobErrors(t *testing.T) {
 			`both fill field "id"`,
 			"a delete job needs the dataset's row identifier",
 		}},
-		{"missing.job.json", []string{"cannot open the job file"}},
+		{"missing.job.json", []string{"missing.job.json cannot be used: there is no such file: check the path"}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.file, func(t *testing.T) {
@@ -177,7 +177,19 @@ func TestLoadJobErrors(t *testing.T) {
 					t.Errorf("error %q\ndoes not say %q", err, want)
 				}
 			}
+			if strings.Contains(err.Error(), "no such file or directory") {
+				t.Errorf("error %q carries the raw system error", err)
+			}
 		})
+	}
+}
+
+// TestLoadJobMissingIsNotExist keeps the system error reachable for
+// callers, although the message words it plainly.
+func TestLoadJobMissingIsNotExist(t *testing.T) {
+	_, err := LoadJob(filepath.Join(t.TempDir(), "gone.job.json"))
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("error %v does not wrap os.ErrNotExist", err)
 	}
 }
 

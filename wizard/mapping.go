@@ -4,6 +4,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"sort"
 	"strings"
 	"time"
@@ -72,7 +73,7 @@ type ColumnMatch struct {
 	// The column's options, as in [ColumnMap].
 	Clean    bool
 	YesNo    bool
-	Format   string
+	Formats  []string
 	Timezone string
 
 	// auto is what AutoMap chose, for Restore.
@@ -279,7 +280,7 @@ func MappingFromJob(job *Job, header []string, ds *socrata.Dataset) *Mapping {
 	for i, h := range header {
 		c := ColumnMatch{Index: i, Source: h}
 		if cm, ok := byName[h]; ok {
-			c.Clean, c.YesNo, c.Format, c.Timezone = cm.Clean, cm.YesNo, cm.Format, cm.Timezone
+			c.Clean, c.YesNo, c.Formats, c.Timezone = cm.Clean, cm.YesNo, slices.Clone(cm.Formats), cm.Timezone
 			if cm.Field != "" {
 				c.Field, c.Kind = cm.Field, MatchJob
 			} else {
@@ -356,7 +357,7 @@ func (m *Mapping) SetTarget(i int, field string) error {
 	m.save()
 	c = &m.Columns[i]
 	if c.Field != field {
-		c.Format = "" // a format belongs to the old field's data
+		c.Formats = nil // formats belong to the old field's data
 	}
 	c.Field, c.Kind, c.Distance = field, MatchManual, 0
 	return nil
@@ -418,14 +419,25 @@ func (m *Mapping) SetYesNo(i int, on bool) error {
 	return m.edit(i, func(c *ColumnMatch) { c.YesNo = on })
 }
 
-// SetFormat sets column i's timestamp pattern, in DataSync notation.
-func (m *Mapping) SetFormat(i int, pattern string) error {
-	if pattern != "" {
-		if _, err := ParseTimeFormat(pattern); err != nil {
+// SetFormats sets column i's timestamp patterns, in DataSync notation and
+// in the order they are tried: a value is read with the first that reads
+// it, so a column whose rows come from two systems can accept both their
+// date styles. No pattern means ISO8601. A pattern that cannot be read, a
+// blank one and one listed twice are refused, and the mapping is left as
+// it was.
+func (m *Mapping) SetFormats(i int, patterns []string) error {
+	if len(patterns) > 0 {
+		if _, err := parseTimeFormats(patterns); err != nil {
 			return err
 		}
 	}
-	return m.edit(i, func(c *ColumnMatch) { c.Format = pattern })
+	// A copy, so that neither the caller nor the undo history sees later
+	// changes to the other's slice.
+	fs := slices.Clone(patterns)
+	if len(fs) == 0 {
+		fs = nil
+	}
+	return m.edit(i, func(c *ColumnMatch) { c.Formats = fs })
 }
 
 // SetTimezone sets the zone column i's fixed timestamps are read in; ""
@@ -536,7 +548,7 @@ func (m *Mapping) Unmapped() []socrata.Column {
 func (m *Mapping) ColumnMaps() []ColumnMap {
 	out := make([]ColumnMap, len(m.Columns))
 	for i, c := range m.Columns {
-		cm := ColumnMap{Source: c.Source, Field: c.Field, Clean: c.Clean, YesNo: c.YesNo, Format: c.Format, Timezone: c.Timezone}
+		cm := ColumnMap{Source: c.Source, Field: c.Field, Clean: c.Clean, YesNo: c.YesNo, Formats: slices.Clone(c.Formats), Timezone: c.Timezone}
 		if c.Field != "" && m.ds != nil {
 			if col, ok := m.ds.Column(c.Field); ok {
 				cm.Type = string(col.Type)
@@ -703,8 +715,8 @@ func Samples(f *CSVFile, rows, per int) ([][]string, error) {
 	return out, nil
 }
 
-// DetectFormats sets the pattern of every timestamp column that has none
-// from its sample values, and returns what was found per column index, for
+// DetectFormats sets one pattern on every timestamp column that has none,
+// chosen from its sample values, and returns what was found per column index, for
 // the mapping screen to show (the note on an ambiguous day and month, say).
 func (m *Mapping) DetectFormats(samples [][]string) map[int]TimeGuess {
 	out := map[int]TimeGuess{}
@@ -722,8 +734,8 @@ func (m *Mapping) DetectFormats(samples [][]string) map[int]TimeGuess {
 		}
 		g := DetectTimeFormat(samples[i])
 		out[i] = g
-		if c.Format == "" && g.Pattern != "" {
-			c.Format = g.Pattern
+		if len(c.Formats) == 0 && g.Pattern != "" {
+			c.Formats = []string{g.Pattern}
 		}
 	}
 	return out

@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -136,13 +137,13 @@ func TestMappingEdits(t *testing.T) {
 		t.Fatalf("after undoing everything: %+v, can undo %v", c, m.CanUndo())
 	}
 
-	if err := m.SetFormat(1, "MM/dd/yyyy z"); err == nil {
+	if err := m.SetFormats(1, []string{"MM/dd/yyyy z"}); err == nil {
 		t.Error("bad format accepted")
 	}
 	if err := m.SetTimezone(1, "Mars/Olympus"); err == nil {
 		t.Error("bad zone accepted")
 	}
-	if err := m.SetFormat(1, "M/d/yyyy"); err != nil {
+	if err := m.SetFormats(1, []string{"M/d/yyyy"}); err != nil {
 		t.Fatal(err)
 	}
 	if err := m.SetPoint("site", "Permit ID", "Notes"); err != nil {
@@ -216,12 +217,12 @@ func TestColumnMapsRoundTrip(t *testing.T) {
 	ds := permits()
 	m := AutoMap([]string{"Permit ID", "Issue Date", "Permit Fee", "Notes"}, ds)
 	m.SetClean(2, true)
-	m.SetFormat(1, "MM/dd/yyyy")
+	m.SetFormats(1, []string{"MM/dd/yyyy"})
 	m.Ignore(3)
 	cms := m.ColumnMaps()
 	want := []ColumnMap{
 		{Source: "Permit ID", Field: "permit_id", Type: "text"},
-		{Source: "Issue Date", Field: "issued", Type: "floating_timestamp", Format: "MM/dd/yyyy"},
+		{Source: "Issue Date", Field: "issued", Type: "floating_timestamp", Formats: []string{"MM/dd/yyyy"}},
 		{Source: "Permit Fee", Field: "fee", Type: "money", Clean: true},
 		{Source: "Notes"},
 	}
@@ -260,8 +261,8 @@ func TestSamplesAndFormats(t *testing.T) {
 	m := AutoMap(f.Header, ds)
 	all, _ := Samples(f, 100, 100)
 	guesses := m.DetectFormats(all)
-	if m.Columns[1].Format != "MM/dd/yyyy" || m.Columns[2].Format != "M/d/yy h:mm a" {
-		t.Errorf("formats %q %q", m.Columns[1].Format, m.Columns[2].Format)
+	if !slices.Equal(m.Columns[1].Formats, []string{"MM/dd/yyyy"}) || !slices.Equal(m.Columns[2].Formats, []string{"M/d/yy h:mm a"}) {
+		t.Errorf("formats %q %q", m.Columns[1].Formats, m.Columns[2].Formats)
 	}
 	if g := guesses[1]; g.Note != "" {
 		t.Errorf("12/31 settles the order, yet: %q", g.Note)

@@ -193,7 +193,7 @@ func FuzzTimestamp(f *testing.F) {
 	f.Fuzz(func(t *testing.T, s string, which uint8) {
 		pattern := patterns[int(which)%len(patterns)]
 		for _, typ := range []socrata.DataType{socrata.FloatingTimestamp, socrata.FixedTimestamp} {
-			c, err := NewConverter("f", typ, ColumnMap{Format: pattern}, "")
+			c, err := NewConverter("f", typ, ColumnMap{Formats: []string{pattern}}, "")
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -202,7 +202,7 @@ func FuzzTimestamp(f *testing.F) {
 				continue
 			}
 			out := v.String()
-			back, p2 := (&Converter{Field: "f", Type: typ, Format: mustFormat(ISO8601), Location: c.Location, zones: c.zones}).Convert(out)
+			back, p2 := (&Converter{Field: "f", Type: typ, Formats: []*TimeFormat{mustFormat(ISO8601)}, Location: c.Location, zones: c.zones}).Convert(out)
 			if p2 != OK || back.String() != out {
 				t.Fatalf("%q (%s) sent as %q, which reads back as %q (%s)", s, pattern, out, back.String(), p2.Name())
 			}

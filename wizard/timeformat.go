@@ -75,7 +75,7 @@ func (k elemKind) numeric() bool {
 // DataSync refuses it.
 func ParseTimeFormat(pattern string) (*TimeFormat, error) {
 	if strings.EqualFold(pattern, ISO8601) || pattern == "" {
-		return &TimeFormat{pattern: ISO8601, iso: true, hasTime: true, hasZone: true}, nil
+		return isoFormat, nil
 	}
 	tf := &TimeFormat{pattern: pattern}
 	rs := []rune(pattern)
@@ -188,6 +188,128 @@ func (tf *TimeFormat) Pattern() string { return tf.pattern }
 
 // HasTime reports whether the pattern includes a time of day.
 func (tf *TimeFormat) HasTime() bool { return tf.hasTime }
+
+// HasZone reports whether values read with the pattern may carry their
+// own offset: ISO8601 and patterns with Z.
+func (tf *TimeFormat) HasZone() bool { return tf.hasZone }
+
+// isoFormat reads ISO-8601; it is what a column without a pattern uses.
+var isoFormat = &TimeFormat{pattern: ISO8601, iso: true, hasTime: true, hasZone: true}
+
+// parseTimeFormats compiles a column's patterns, in the order they are
+// tried. No pattern means ISO8601. A blank pattern and a pattern listed
+// twice are refused: both are slips that would otherwise pass unnoticed.
+func parseTimeFormats(patterns []string) ([]*TimeFormat, error) {
+	if len(patterns) == 0 {
+		return []*TimeFormat{isoFormat}, nil
+	}
+	out := make([]*TimeFormat, 0, len(patterns))
+	for _, p := range patterns {
+		if strings.TrimSpace(p) == "" {
+			return nil, fmt.Errorf("a timestamp pattern is empty: give a pattern such as MM/dd/yyyy, or remove it")
+		}
+		tf, err := ParseTimeFormat(p)
+		if err != nil {
+			return nil, err
+		}
+		for _, prev := range out {
+			if prev.pattern == tf.pattern {
+				return nil, fmt.Errorf("timestamp pattern %q is listed twice: list each pattern once", p)
+			}
+		}
+		out = append(out, tf)
+	}
+	return out, nil
+}
+
+// orList joins patterns for a sentence: "A", "A or B", "A, B or C".
+func orList(patterns []string) string {
+	switch n := len(patterns); n {
+	case 0:
+		return ISO8601
+	case 1:
+		return patterns[0]
+	default:
+		return strings.Join(patterns[:n-1], ", ") + " or " + patterns[n-1]
+	}
+}
+
+// StrftimeFormat translates a pattern into the strftime form that the
+// Data Management API's to_floating_timestamp and to_fixed_timestamp take,
+// such as "%m/%d/%Y" for M/d/yyyy, so that an upload can let the portal
+// convert a column exactly as the check reads it. ISO8601 gives "": those
+// functions read ISO-8601 when given no format. Elements without an exact
+// equivalent are refused with an error, so that a transform never reads a
+// date differently from the check: two-digit years (yy reads 1950 to 2049
+// here), fractions of a second, weekdays, full month names, and numbers
+// written together without a separator (yyyyMMdd). A column with several
+// patterns is converted by trying each in turn:
+// coalesce(forgive(to_floating_timestamp(`c`, '%m/%d/%Y')),
+// to_floating_timestamp(`c`, '%Y-%m-%d')), every argument but the last
+// wrapped in forgive.
+func StrftimeFormat(pattern string) (string, error) {
+	tf, err := ParseTimeFormat(pattern)
+	if err != nil {
+		return "", err
+	}
+	if tf.iso {
+		return "", nil
+	}
+	var b strings.Builder
+	for _, e := range tf.elems {
+		if e.fixed {
+			return "", fmt.Errorf("timestamp pattern %q writes numbers together without a separator, which a transform cannot read exactly: convert this column locally", pattern)
+		}
+		spec := ""
+		switch e.kind {
+		case elemLiteral:
+			b.WriteString(strings.ReplaceAll(e.lit, "%", "%%"))
+			continue
+		case elemYear:
+			spec = "%Y"
+		case elemMonth:
+			spec = "%m"
+		case elemMonthName:
+			if e.width == 3 {
+				spec = "%b"
+			}
+		case elemDay:
+			spec = "%d"
+		case elemHour24:
+			spec = "%H"
+		case elemHour12:
+			spec = "%I"
+		case elemMinute:
+			spec = "%M"
+		case elemSecond:
+			spec = "%S"
+		case elemAMPM:
+			spec = "%p"
+		case elemZone:
+			spec = "%z"
+		}
+		if spec == "" {
+			return "", fmt.Errorf("timestamp pattern %q has %s, which a transform cannot read exactly as this program does: convert this column locally", pattern, elemDescription(e))
+		}
+		b.WriteString(spec)
+	}
+	return b.String(), nil
+}
+
+// elemDescription names an element for StrftimeFormat's errors.
+func elemDescription(e timeElem) string {
+	switch e.kind {
+	case elemYear2:
+		return "a two-digit year (yy)"
+	case elemMonthName:
+		return "a full month name (MMMM)"
+	case elemFraction:
+		return "fractions of a second (S)"
+	case elemWeekday:
+		return "a weekday (E)"
+	}
+	return "an element"
+}
 
 // civil is a parsed timestamp before any time zone is applied.
 type civil struct {

@@ -136,35 +136,61 @@ func rawExpr(c *PlanColumn) (string, bool) {
 	case socrata.Point:
 		return "to_point(%s)", true
 	case socrata.FloatingTimestamp, socrata.FixedTimestamp:
-		iso := conv.Format == nil || conv.Format.Pattern() == ISO8601
-		format, zoned, ok := "", false, true
-		if !iso {
-			format, zoned, ok = strftimeOf(conv.Format.Pattern())
+		if len(conv.Formats) == 0 {
+			return timestampExpr(conv, nil)
+		}
+		// Several accepted formats: the first that reads a value wins, as
+		// in the check. Every reading but the last is forgiven, because a
+		// failed conversion is an error, not a null, to coalesce.
+		var parts []string
+		for i, tf := range conv.Formats {
+			e, ok := timestampExpr(conv, tf)
 			if !ok {
 				return "", false
 			}
-		}
-		if conv.Type == socrata.FloatingTimestamp {
-			if iso {
-				return "to_floating_timestamp(%s)", true
+			if i < len(conv.Formats)-1 {
+				e = "forgive(" + e + ")"
 			}
-			return "to_floating_timestamp(%s, " + sqlString(format) + ")", !zoned
+			parts = append(parts, e)
 		}
-		zone := DefaultTimezone
-		if conv.Location != nil {
-			zone = conv.Location.String()
+		if len(parts) == 1 {
+			return parts[0], true
 		}
-		switch {
-		case iso:
-			// Values with an offset keep it; the others are read in the
-			// column's zone, as the check reads them.
-			return "coalesce(forgive(to_fixed_timestamp(%s)), to_fixed_timestamp(to_floating_timestamp(%s), " + sqlString(zone) + "))", true
-		case zoned:
-			return "to_fixed_timestamp(%s, " + sqlString(format) + ")", true
-		}
-		return "to_fixed_timestamp(to_floating_timestamp(%s, " + sqlString(format) + "), " + sqlString(zone) + ")", true
+		return "coalesce(" + strings.Join(parts, ", ") + ")", true
 	}
 	return "", false
+}
+
+// timestampExpr is the transform that reads a timestamp column written in
+// format tf (nil or ISO8601 meaning ISO 8601), if there is one.
+func timestampExpr(conv *Converter, tf *TimeFormat) (string, bool) {
+	iso := tf == nil || tf.Pattern() == ISO8601
+	format, zoned, ok := "", false, true
+	if !iso {
+		format, zoned, ok = strftimeOf(tf.Pattern())
+		if !ok {
+			return "", false
+		}
+	}
+	if conv.Type == socrata.FloatingTimestamp {
+		if iso {
+			return "to_floating_timestamp(%s)", true
+		}
+		return "to_floating_timestamp(%s, " + sqlString(format) + ")", !zoned
+	}
+	zone := DefaultTimezone
+	if conv.Location != nil {
+		zone = conv.Location.String()
+	}
+	switch {
+	case iso:
+		// Values with an offset keep it; the others are read in the
+		// column's zone, as the check reads them.
+		return "coalesce(forgive(to_fixed_timestamp(%s)), to_fixed_timestamp(to_floating_timestamp(%s), " + sqlString(zone) + "))", true
+	case zoned:
+		return "to_fixed_timestamp(%s, " + sqlString(format) + ")", true
+	}
+	return "to_fixed_timestamp(to_floating_timestamp(%s, " + sqlString(format) + "), " + sqlString(zone) + ")", true
 }
 
 // strftimeOf translates a DataSync (Joda) timestamp pattern into the

@@ -78,15 +78,25 @@ type ColumnReport struct {
 	Source string `json:"source"`
 	Field  string `json:"field"`
 	Type   string `json:"type"`
-	Format string `json:"format,omitempty"`
-	Clean  bool   `json:"clean,omitempty"`
-	YesNo  bool   `json:"yes_no,omitempty"`
+	// Formats are a timestamp column's patterns, in the order they are
+	// tried.
+	Formats []string `json:"formats,omitempty"`
+	Clean   bool     `json:"clean,omitempty"`
+	YesNo   bool     `json:"yes_no,omitempty"`
 	// Bad counts the values that cannot be sent; Examples are the first.
 	Bad      int64     `json:"bad"`
 	Examples []Example `json:"examples,omitempty"`
 	// Problems counts the bad values by kind, so that the screen can
 	// offer the fix that covers most of them (turn on clean, say).
 	Problems map[string]int64 `json:"problems,omitempty"`
+	// SuggestedFormat is a pattern that reads SuggestedFor, the first
+	// value that none of a timestamp column's formats reads, so that the
+	// screen can offer to add it when rows come from two systems.
+	SuggestedFormat string `json:"suggested_format,omitempty"`
+	SuggestedFor    string `json:"suggested_for,omitempty"`
+
+	// suggested is set once a suggestion has been looked for.
+	suggested bool
 }
 
 // Example is one bad value or row.
@@ -156,8 +166,8 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 	cols := make([]*ColumnReport, 0, len(plan.Columns)+len(plan.Points))
 	for _, c := range plan.Columns {
 		cr := &ColumnReport{Source: c.Source, Field: c.Conv.Field, Type: string(c.Conv.Type), Clean: c.Conv.Clean, YesNo: c.Conv.YesNo}
-		if c.Conv.Format != nil {
-			cr.Format = c.Conv.Format.Pattern()
+		if len(c.Conv.Formats) > 0 {
+			cr.Formats = c.Conv.Patterns()
 		}
 		cols = append(cols, cr)
 	}
@@ -248,6 +258,13 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 					msg = c.Conv.Message(s, pr)
 				}
 				cr.record(rec.Line, s, msg, pr, maxEx)
+				if pr == ProbTimeFormat && !cr.suggested {
+					cr.suggested = true
+					cr.SuggestedFormat = suggestFormat(trimSpace(s))
+					if cr.SuggestedFormat != "" {
+						cr.SuggestedFor = strings.Clone(truncateRunes(trimSpace(s), 200))
+					}
+				}
 				if rej != nil {
 					reasons = append(reasons, c.Source+": "+msg)
 				}
@@ -294,6 +311,24 @@ func (cr *ColumnReport) record(line int, value, msg string, p Problem, maxEx int
 	if len(cr.Examples) < maxEx {
 		cr.Examples = append(cr.Examples, Example{Line: line, Value: strings.Clone(truncateRunes(value, 200)), Message: msg})
 	}
+}
+
+// suggestFormat names a pattern that reads v, preferring a pattern to
+// ISO8601, since a column that already has a pattern gains a second one
+// more plainly (and every export can mix patterns, which is not so for
+// ISO8601). It is "" when no candidate reads v.
+func suggestFormat(v string) string {
+	for _, tf := range compiledCandidates {
+		if !tf.iso {
+			if _, p := tf.parse(v, true); p == timeOK {
+				return tf.pattern
+			}
+		}
+	}
+	if _, p := isoFormat.parse(v, false); p == timeOK {
+		return ISO8601
+	}
+	return ""
 }
 
 func finish(rep *Report, cols []*ColumnReport) *Report {

@@ -75,8 +75,8 @@ func TestValidateCorpus(t *testing.T) {
 		}},
 		{"US dates", "us_dates.csv", []ColumnMap{
 			{Source: "permit_id", Field: "permit_id"},
-			{Source: "issued", Field: "issued", Type: "floating_timestamp", Format: "MM/dd/yyyy"},
-			{Source: "inspected", Field: "inspected", Type: "fixed_timestamp", Format: "M/d/yy h:mm a"},
+			{Source: "issued", Field: "issued", Type: "floating_timestamp", Formats: []string{"MM/dd/yyyy"}},
+			{Source: "inspected", Field: "inspected", Type: "fixed_timestamp", Formats: []string{"M/d/yy h:mm a"}},
 		}, nil, 3, 0, []col{{"issued", 0, nil}, {"inspected", 0, nil}}},
 		{"bad dates", "bad_date.csv", []ColumnMap{{Source: "permit_id", Field: "permit_id"}, {Source: "issued", Field: "issued", Type: "calendar_date"}}, nil, 4, 3, []col{
 			{"issued", 3, []string{`3: "2024-02-30" is not a real date`, `4: "March 5th" does not match the date format ISO8601`, `5: "2024-03-01T10:00:00Z" has a time zone`}},
@@ -281,7 +281,7 @@ func TestNewPlanErrors(t *testing.T) {
 		{Source: "gone", Field: "y"},
 		{Source: "c", Field: "when", Type: "date", Timezone: "Nowhere/Special"},
 		{Source: "d", Field: "photo", Type: "photo"},
-		{Source: "e", Field: "day", Type: "calendar_date", Format: "HH:mm"},
+		{Source: "e", Field: "day", Type: "calendar_date", Formats: []string{"HH:mm"}},
 	}}
 	_, err := NewPlan(job, []string{"a", "b", "c", "d", "e", "new"})
 	var pe *PlanError
@@ -312,7 +312,7 @@ func TestPlanRowJSON(t *testing.T) {
 			{Source: "id", Field: "permit_id", Type: "text"},
 			{Source: "fee", Field: "fee", Type: "number", Clean: true},
 			{Source: "on", Field: "active", Type: "checkbox", YesNo: true},
-			{Source: "when", Field: "issued", Type: "calendar_date", Format: "MM/dd/yyyy"},
+			{Source: "when", Field: "issued", Type: "calendar_date", Formats: []string{"MM/dd/yyyy"}},
 			{Source: "lat"}, {Source: "lon"},
 			{Source: "note", Field: "note", Type: "text"},
 		},

@@ -1,11 +1,10 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"errors"
+	"flag"
 	"fmt"
-	"io"
 	"strings"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
@@ -48,7 +47,7 @@ func runLogin(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, err)
 	}
-	secret, err := readSecret(e.stdin)
+	secret, err := wizard.ReadSecret(e.stdin)
 	if err != nil {
 		return fail(e, err)
 	}
@@ -80,24 +79,14 @@ func runLogin(ctx context.Context, e *env, args []string) int {
 	}
 	p, err := wizard.SaveLogin(ctx, wizard.NewKeyringStore(), ps, string(dom), creds, u, *makeDefault)
 	if err != nil {
+		// The portal took the credentials; only keeping them failed. Say
+		// so, or the person starts doubting a secret that was right.
+		fmt.Fprintln(e.stderr, wizard.SignedInLine(u, string(dom))+", but the login could not be saved.")
 		return fail(e, err)
 	}
 	fmt.Fprintln(e.stdout, wizard.SignedInLine(u, string(dom)))
 	fmt.Fprintf(e.stdout, "Saved as %s; the secret is in the OS keyring.\n", p.Name())
 	return exitOK
-}
-
-// readSecret reads one line from r, without its line ending.
-func readSecret(r io.Reader) (string, error) {
-	line, err := bufio.NewReader(r).ReadString('\n')
-	if err != nil && !errors.Is(err, io.EOF) {
-		return "", fmt.Errorf("read the secret from stdin: %w", err)
-	}
-	line = strings.TrimRight(line, "\r\n")
-	if line == "" {
-		return "", errors.New("stdin was empty: pipe the key secret or password in, such as: pass show portal | socrata-wizard login ... --secret-stdin")
-	}
-	return line, nil
 }
 
 // runLogout forgets a saved login.
@@ -126,12 +115,11 @@ func runLogout(ctx context.Context, e *env, args []string) int {
 // runWhoami checks a login with the portal and says who it is.
 func runWhoami(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "whoami")
-	profile := fs.String("profile", "", "login to check, as login@domain (default: the default login)")
-	domain := fs.String("domain", "", "portal, when the credentials come from environment variables")
+	login := addLoginFlags(fs)
 	if _, code, ok := parse(fs, args); !ok {
 		return code
 	}
-	h, err := connectHeadless(ctx, e, *profile, *domain, wizard.AuthRef{})
+	h, err := login.connect(ctx, e)
 	if err != nil {
 		return fail(e, err)
 	}
@@ -142,6 +130,21 @@ func runWhoami(ctx context.Context, e *env, args []string) int {
 	fmt.Fprintln(e.stdout, wizard.SignedInLine(u, h.domain))
 	fmt.Fprintf(e.stdout, "Credentials from %s.\n", h.source)
 	return exitOK
+}
+
+// loginFlags choose the login of a command that runs without the wizard.
+type loginFlags struct{ profile, domain *string }
+
+func addLoginFlags(fs *flag.FlagSet) loginFlags {
+	return loginFlags{
+		profile: fs.String("profile", "", "login to use, as login@domain (default: the default login)"),
+		domain:  fs.String("domain", "", "portal, when the credentials come from environment variables"),
+	}
+}
+
+// connect signs in with the chosen login.
+func (l loginFlags) connect(ctx context.Context, e *env) (*headless, error) {
+	return connectHeadless(ctx, e, *l.profile, *l.domain, wizard.AuthRef{})
 }
 
 // headless is a portal client for a command without the wizard.
@@ -172,6 +175,15 @@ func connectHeadless(ctx context.Context, e *env, profile, domain string, ref wi
 	case profile != "" || ref.Login == "":
 		p, err := ps.Find(profile)
 		if err != nil {
+			if c, ok, _ := wizard.EnvCredentials(e.getenv); ok && profile == "" {
+				// A scheduler's environment names no portal, and "no
+				// saved login" would send the person to the wrong fix.
+				vars := wizard.EnvKeyID + " and " + wizard.EnvKeySecret
+				if c.Kind == socrata.Password {
+					vars = wizard.EnvUsername + " and " + wizard.EnvPassword
+				}
+				return nil, fmt.Errorf("%s are set, but they do not say which portal they are for: add --domain, such as --domain data.ct.gov", vars)
+			}
 			return nil, err
 		}
 		domain, ref = p.Domain, p.Ref()

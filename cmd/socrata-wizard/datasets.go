@@ -9,12 +9,11 @@ import (
 // runBrowse opens the dataset browser alone, signed in with a saved login.
 func runBrowse(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "browse")
-	profile := fs.String("profile", "", "login to use, as login@domain (default: the default login)")
-	domain := fs.String("domain", "", "portal, when the credentials come from environment variables")
+	login := addLoginFlags(fs)
 	if _, code, ok := parse(fs, args); !ok {
 		return code
 	}
-	h, err := connectHeadless(ctx, e, *profile, *domain, wizard.AuthRef{})
+	h, err := login.connect(ctx, e)
 	if err != nil {
 		return fail(e, err)
 	}
@@ -34,8 +33,7 @@ func runBrowse(ctx context.Context, e *env, args []string) int {
 // runDatasets lists the datasets the login can edit, for scripts.
 func runDatasets(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "datasets")
-	profile := fs.String("profile", "", "login to use, as login@domain (default: the default login)")
-	domain := fs.String("domain", "", "portal, when the credentials come from environment variables")
+	login := addLoginFlags(fs)
 	search := fs.String("search", "", "only datasets matching these words")
 	mine := fs.Bool("mine", false, "only datasets you own")
 	shared := fs.Bool("shared", false, "only datasets shared to you")
@@ -46,7 +44,7 @@ func runDatasets(ctx context.Context, e *env, args []string) int {
 	if *mine && *shared {
 		return usageErr(e, "--mine and --shared exclude each other; leave both off for both")
 	}
-	h, err := connectHeadless(ctx, e, *profile, *domain, wizard.AuthRef{})
+	h, err := login.connect(ctx, e)
 	if err != nil {
 		return fail(e, err)
 	}

@@ -92,6 +92,12 @@ func runJob(ctx context.Context, e *env, args []string) int {
 		for _, line := range wizard.SummaryLines(res) {
 			fmt.Fprintln(e.stdout, line)
 		}
+		// The portal's own count, also after a stop: ctx may be done.
+		count, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
+		if n, err := h.client.RowCount(count, ds.ID); err == nil {
+			fmt.Fprintf(e.stdout, "The dataset now has %d rows.\n", n)
+		}
+		cancel()
 	}
 	switch {
 	case errors.Is(err, context.Canceled):

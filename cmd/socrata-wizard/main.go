@@ -13,6 +13,7 @@ import (
 	"io"
 	"os"
 	"os/signal"
+	"strings"
 	"syscall"
 )
 
@@ -117,7 +118,7 @@ func newFlags(e *env, name string) *flag.FlagSet {
 	for _, c := range commands() {
 		if c.name == name {
 			fs.Usage = func() {
-				fmt.Fprintf(e.stderr, "Usage: socrata-wizard %s %s\n\n%s.\n", c.name, c.args, c.summary)
+				fmt.Fprintf(e.stderr, "Usage: socrata-wizard %s %s\n\n%s%s.\n", c.name, c.args, strings.ToUpper(c.summary[:1]), c.summary[1:])
 				if hasFlags(fs) {
 					fmt.Fprintln(e.stderr, "\nFlags:")
 					fs.PrintDefaults()

@@ -54,6 +54,12 @@
 //     rows, and changes nothing.
 //   - A dataset made with DiscardRows validates and counts rows without
 //     storing them, so every upsert counts as a create.
+//   - A dataset made with Sink is a sink for benchmarks: it counts rows and
+//     checks nothing. SODA bodies are read once and their records counted
+//     by a byte scan, each reported as created; Data Management API uploads
+//     are counted as their chunks arrive and never spooled, their schemas
+//     are finished when the upload is committed, and an apply has
+//     succeeded by the time its reply is sent.
 //   - Parsing an upload, working out an output schema and applying a
 //     revision happen in the background: poll the source until it has
 //     schemas, the output schema until completed_at (also finished_at) is

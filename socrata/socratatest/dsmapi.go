@@ -96,10 +96,17 @@ type source struct {
 	busy      int // background jobs reading the file
 	chunks    map[int]chunk
 	schemas   []*inputSchema
+
+	// sink is set for sources of a DatasetSpec.Sink dataset: their bytes
+	// are counted as they arrive and never spooled, and only head, the
+	// start of the file, is kept.
+	sink bool
+	head []byte
 }
 
 type chunk struct {
 	offset, size int64
+	tally        csvTally // a sink source's count of the chunk's records
 }
 
 func (src *source) closeFile() {

@@ -410,6 +410,15 @@ func (p *Portal) dsmApply(w http.ResponseWriter, r *http.Request) {
 	if sch != nil {
 		sch.in.src.busy++
 	}
+	if rv.ds.spec.Sink {
+		// A sink has nothing to apply: finish before answering, so the
+		// reply already says how it ended.
+		p.dsm.mu.Unlock()
+		p.runApply(rv, t, sch)
+		p.dsm.mu.Lock()
+		writeJSON(w, http.StatusOK, wrap(taskSetJSON(t), map[string]any{}))
+		return
+	}
 	p.dsm.jobs.Add(1)
 	go func() {
 		defer p.dsm.jobs.Done()
@@ -466,66 +475,19 @@ func (p *Portal) runApply(rv *revision, t *taskSet, sch *outputSchema) {
 		}
 		p.stage(t, "creating_columns", nil)
 		p.stage(t, "upserting", nil)
-		var ops []rowOp
-		firstProblem := ""
-		index := 0
-		err := p.scanOutput(sch, func(_, vals, problems []string) error {
-			i := index
-			index++
-			if msg := strings.Join(nonEmpty(problems), "; "); msg != "" {
-				errorRows++
-				if firstProblem == "" {
-					firstProblem = fmt.Sprintf("row %d: %s", i+1, msg)
-				}
-				return nil
+		if src.sink {
+			// Every row counts; none was looked at.
+			if rv.action == "delete" {
+				counts.deleted = sch.totalRows
+			} else {
+				counts.created = sch.totalRows
 			}
-			op := rowOp{index: i, vals: make([]string, len(d.cols)), set: make([]bool, len(d.cols))}
-			for j, c := range sch.columns {
-				op.vals[c.datasetCol], op.set[c.datasetCol] = vals[j], true
-			}
-			if d.keyCol >= 0 {
-				op.key = op.vals[d.keyCol]
-				if op.key == "" {
-					op.err = fmt.Sprintf("the row has no value for the row identifier %s", d.cols[d.keyCol].spec.FieldName)
-				}
-			}
-			op.del = rv.action == "delete"
-			if d.spec.DiscardRows {
-				counts.countOnly(d, op)
-				return nil
-			}
-			ops = append(ops, op)
-			return nil
-		})
-		if err != nil {
-			failed("The uploaded file could not be read: " + err.Error() + ".")
-			return
-		}
-		if rv.action == "replace" {
-			errorRows += len(counts.errs) // rows a discarding dataset refused
-			for _, op := range ops {
-				if op.err != "" {
-					errorRows++
-					if firstProblem == "" {
-						firstProblem = fmt.Sprintf("row %d: %s", op.index+1, op.err)
-					}
-				}
-			}
-			if errorRows > 0 {
-				failed(fmt.Sprintf("%d rows have errors (the first is %s). A replace would leave them out, so nothing was changed: "+
-					"fix them (the error rows are at the output schema's schema_errors link) and upload again.", errorRows, firstProblem))
+		} else {
+			var msg string
+			if counts, errorRows, msg = p.applyRows(rv, sch); msg != "" {
+				failed(msg)
 				return
 			}
-		}
-		if !d.spec.DiscardRows {
-			now := time.Now().UTC()
-			p.mu.Lock()
-			if rv.action == "replace" {
-				counts = p.replaceRows(d, ops, now, false)
-			} else {
-				counts = p.applyOps(d, ops, now, false)
-			}
-			p.mu.Unlock()
 		}
 	}
 	p.stage(t, "finishing", nil)
@@ -556,6 +518,73 @@ func (p *Portal) runApply(rv *revision, t *taskSet, sch *outputSchema) {
 	p.dsm.mu.Lock()
 	rv.closedAt = time.Now()
 	p.dsm.mu.Unlock()
+}
+
+// applyRows turns every row of the output schema into an upsert, delete
+// or replacement row and applies them, or says why nothing was changed.
+// It returns the counts and the rows left out for errors.
+func (p *Portal) applyRows(rv *revision, sch *outputSchema) (counts writeResult, errorRows int, failure string) {
+	d := rv.ds
+	var ops []rowOp
+	firstProblem := ""
+	index := 0
+	err := p.scanOutput(sch, func(_, vals, problems []string) error {
+		i := index
+		index++
+		if msg := strings.Join(nonEmpty(problems), "; "); msg != "" {
+			errorRows++
+			if firstProblem == "" {
+				firstProblem = fmt.Sprintf("row %d: %s", i+1, msg)
+			}
+			return nil
+		}
+		op := rowOp{index: i, vals: make([]string, len(d.cols)), set: make([]bool, len(d.cols))}
+		for j, c := range sch.columns {
+			op.vals[c.datasetCol], op.set[c.datasetCol] = vals[j], true
+		}
+		if d.keyCol >= 0 {
+			op.key = op.vals[d.keyCol]
+			if op.key == "" {
+				op.err = fmt.Sprintf("the row has no value for the row identifier %s", d.cols[d.keyCol].spec.FieldName)
+			}
+		}
+		op.del = rv.action == "delete"
+		if d.spec.DiscardRows {
+			counts.countOnly(d, op)
+			return nil
+		}
+		ops = append(ops, op)
+		return nil
+	})
+	if err != nil {
+		return counts, errorRows, "The uploaded file could not be read: " + err.Error() + "."
+	}
+	if rv.action == "replace" {
+		errorRows += len(counts.errs) // rows a discarding dataset refused
+		for _, op := range ops {
+			if op.err != "" {
+				errorRows++
+				if firstProblem == "" {
+					firstProblem = fmt.Sprintf("row %d: %s", op.index+1, op.err)
+				}
+			}
+		}
+		if errorRows > 0 {
+			return counts, errorRows, fmt.Sprintf("%d rows have errors (the first is %s). A replace would leave them out, so nothing was changed: "+
+				"fix them (the error rows are at the output schema's schema_errors link) and upload again.", errorRows, firstProblem)
+		}
+	}
+	if !d.spec.DiscardRows {
+		now := time.Now().UTC()
+		p.mu.Lock()
+		if rv.action == "replace" {
+			counts = p.replaceRows(d, ops, now, false)
+		} else {
+			counts = p.applyOps(d, ops, now, false)
+		}
+		p.mu.Unlock()
+	}
+	return counts, errorRows, ""
 }
 
 // checkApplicable says why an output schema cannot be applied to the

@@ -157,6 +157,10 @@ func (p *Portal) newOutputSchema(in *inputSchema, cols []*outputColumn) *outputS
 		}
 	}
 	in.outputs = append(in.outputs, sch)
+	if in.src.sink {
+		finishSinkOutputSchema(sch)
+		return sch
+	}
 	in.src.busy++
 	p.dsm.jobs.Add(1)
 	go func() {
@@ -177,6 +181,11 @@ func (p *Portal) dsmSchemaErrors(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	src := sch.in.src
+	if src.sink && src.rev.closedAt.IsZero() {
+		p.dsm.mu.Unlock()
+		writeSinkErrors(w, sch.in)
+		return
+	}
 	if src.file == nil {
 		p.dsm.mu.Unlock()
 		writeDSMError(w, http.StatusGone, "gone", "The uploaded file is no longer kept, because its revision is closed.")
@@ -209,6 +218,11 @@ func (p *Portal) dsmInputRowErrors(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	src := in.src
+	if src.sink && src.rev.closedAt.IsZero() {
+		p.dsm.mu.Unlock()
+		writeSinkErrors(w, in)
+		return
+	}
 	if src.file == nil {
 		p.dsm.mu.Unlock()
 		writeDSMError(w, http.StatusGone, "gone", "The uploaded file is no longer kept, because its revision is closed.")

@@ -187,7 +187,7 @@ func (p *Portal) dsmCreateSource(w http.ResponseWriter, r *http.Request) {
 	}
 	src := &source{
 		id: p.dsm.id(), rev: rv, filename: body.SourceType.Filename, parseOptions: opts,
-		createdAt: time.Now(), createdBy: requestUser(r), chunks: map[int]chunk{},
+		createdAt: time.Now(), createdBy: requestUser(r), chunks: map[int]chunk{}, sink: rv.ds.spec.Sink,
 	}
 	p.dsm.sources[src.id] = src
 	rv.sources = append(rv.sources, src)
@@ -248,6 +248,9 @@ func (p *Portal) openUpload(src *source) (int, string, string) {
 	if !src.rev.closedAt.IsZero() {
 		return http.StatusBadRequest, "revision_closed", "This source's revision is closed; open a new revision."
 	}
+	if src.sink {
+		return 0, "", "" // nothing is spooled
+	}
 	if src.file == nil {
 		dir, err := p.tempDir()
 		if err != nil {
@@ -280,14 +283,27 @@ func (p *Portal) dsmUploadBytes(w http.ResponseWriter, r *http.Request) {
 	f := src.file
 	src.busy++
 	p.dsm.mu.Unlock()
-	// Stream straight to disk: the body is never held in memory.
-	n, err := io.Copy(io.NewOffsetWriter(f, 0), r.Body)
-	if err == nil {
-		err = f.Truncate(n)
+	var (
+		n     int64
+		err   error
+		piece sinkPiece
+	)
+	if src.sink {
+		piece, err = sinkChunk(0, r.Body)
+		n = piece.size
+	} else {
+		// Stream straight to disk: the body is never held in memory.
+		n, err = io.Copy(io.NewOffsetWriter(f, 0), r.Body)
+		if err == nil {
+			err = f.Truncate(n)
+		}
 	}
 	p.dsm.mu.Lock()
 	defer p.dsm.mu.Unlock()
 	src.busy--
+	if src.sink && err == nil {
+		src.keep(0, piece)
+	}
 	if err != nil {
 		writeDSMError(w, http.StatusBadRequest, "upload_failed", "The upload stopped before the whole file arrived: "+err.Error()+". Upload it again.")
 		return
@@ -344,8 +360,19 @@ func (p *Portal) dsmChunk(w http.ResponseWriter, r *http.Request) {
 	src.busy++
 	p.dsm.mu.Unlock()
 	// Chunks may arrive in parallel and out of order; each is written at
-	// its own offset as it streams in.
-	n, err := io.Copy(io.NewOffsetWriter(f, off), io.LimitReader(r.Body, p.chunkSize+1))
+	// its own offset as it streams in (or, for a sink, counted).
+	var (
+		n     int64
+		err   error
+		piece sinkPiece
+	)
+	body := io.LimitReader(r.Body, p.chunkSize+1)
+	if src.sink {
+		piece, err = sinkChunk(off, body)
+		n = piece.size
+	} else {
+		n, err = io.Copy(io.NewOffsetWriter(f, off), body)
+	}
 	p.dsm.mu.Lock()
 	defer p.dsm.mu.Unlock()
 	src.busy--
@@ -358,7 +385,11 @@ func (p *Portal) dsmChunk(w http.ResponseWriter, r *http.Request) {
 	case n == 0:
 		writeDSMError(w, http.StatusBadRequest, "empty_chunk", fmt.Sprintf("Chunk %d is empty.", seq))
 	default:
-		src.chunks[seq] = chunk{offset: off, size: n}
+		if src.sink {
+			src.keep(seq, piece)
+		} else {
+			src.chunks[seq] = chunk{offset: off, size: n}
+		}
 		writeJSON(w, http.StatusOK, map[string]any{"seq_num": seq, "byte_offset": off, "end_byte_offset": off + n})
 	}
 }
@@ -387,7 +418,9 @@ func (p *Portal) dsmCommit(w http.ResponseWriter, r *http.Request) {
 		writeDSMError(w, http.StatusBadRequest, "chunks_in_flight", "Some chunks are still arriving; commit once every chunk has been acknowledged.")
 		return
 	}
-	if err := src.file.Truncate(total); err != nil {
+	if src.sink {
+		// Nothing was spooled.
+	} else if err := src.file.Truncate(total); err != nil {
 		writeDSMError(w, http.StatusInternalServerError, "internal_error", "socratatest cannot finish the upload: "+err.Error())
 		return
 	}
@@ -433,6 +466,10 @@ func checkChunks(chunks map[int]chunk, last int, total int64) (string, string) {
 func (p *Portal) finishUpload(src *source, size int64) {
 	src.committed, src.size, src.finishedAt = true, size, time.Now()
 	if b, _ := src.parseOptions["parse_source"].(bool); !b {
+		return
+	}
+	if src.sink {
+		p.sinkParse(src)
 		return
 	}
 	src.busy++

@@ -173,10 +173,15 @@ type Server struct {
 func NewServer(opts ...Option) *Server {
 	p := NewPortal(opts...)
 	s := httptest.NewServer(p.Handler())
+	// net/http keeps two idle connections per host by default, so four
+	// chunks uploaded in parallel would dial two new connections each
+	// round.
+	s.Client().Transport.(*http.Transport).MaxIdleConnsPerHost = 16
 	return &Server{URL: s.URL, Portal: p, srv: s}
 }
 
-// Client returns an http.Client that talks to the server.
+// Client returns an http.Client that talks to the server. It keeps up
+// to 16 idle connections, so parallel uploads reuse theirs.
 func (s *Server) Client() *http.Client { return s.srv.Client() }
 
 // Close shuts the server down, waits for requests in flight, and removes

@@ -493,6 +493,10 @@ func (p *Portal) handleResourceWrite(w http.ResponseWriter, r *http.Request) {
 	if d == nil {
 		return
 	}
+	if d.spec.Sink {
+		p.sinkWrite(w, r, d)
+		return
+	}
 	replace := r.Method == http.MethodPut
 	p.mu.RLock()
 	shape := p.shape

@@ -19,7 +19,9 @@
 //     and, on the bridge sample, a computed region column included),
 //     rowIdentifierColumnId, owner, newBackend and the caller's rights.
 //   - GET /resource/{id}.json and .csv with $limit, $offset, $order,
-//     $select and field=value filters; GET /api/views/{id}/rows.csv.
+//     $select and field=value filters; $select=count(*) (optionally "AS
+//     name") answers [{"count":"30"}], counting without collecting rows;
+//     GET /api/views/{id}/rows.csv.
 //   - POST /resource/{id}.json (upsert, append, ":deleted" deletes) and
 //     PUT (an all-or-nothing replace), with JSON arrays or CSV bodies,
 //     values checked against column types, and results in the configured

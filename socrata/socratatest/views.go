@@ -151,6 +151,9 @@ type rowQuery struct {
 	system        bool  // $select included :*
 	fields        []int // columns to return
 	filters       map[int]string
+	// count is the name of the one field a $select=count(*) answers with
+	// ("count", or the alias after AS); "" for a read of rows.
+	count string
 }
 
 type orderKey struct {
@@ -159,6 +162,10 @@ type orderKey struct {
 }
 
 var orderTermRE = regexp.MustCompile(`(?i)^\s*(\S+?)(?:\s+(asc|desc))?\s*$`)
+
+// countRE matches count(*) in a $select, with an optional alias. The
+// portal names the result "count" unless an alias is given.
+var countRE = regexp.MustCompile(`(?i)^count\(\s*\*\s*\)(?:\s+as\s+([a-z_][a-z0-9_]*))?$`)
 
 // parseRowQuery reads a SODA query; the error is a sentence for a 400.
 func parseRowQuery(d *dataset, q url.Values) (rowQuery, error) {
@@ -199,8 +206,21 @@ func parseRowQuery(d *dataset, q url.Values) (rowQuery, error) {
 			}
 		case "$select":
 			rq.fields = nil
-			for _, f := range strings.Split(v, ",") {
+			terms := strings.Split(v, ",")
+			for _, f := range terms {
 				f = strings.TrimSpace(f)
+				if m := countRE.FindStringSubmatch(f); m != nil {
+					// Anything beside an aggregate needs a $group, which
+					// socratatest does not support.
+					if len(terms) > 1 {
+						return rq, fmt.Errorf("count(*) must be the only term of $select (socratatest has no $group), not %q", v)
+					}
+					rq.count = "count"
+					if m[1] != "" {
+						rq.count = m[1]
+					}
+					continue
+				}
 				switch f {
 				case ":*":
 					rq.system = true
@@ -211,7 +231,7 @@ func parseRowQuery(d *dataset, q url.Values) (rowQuery, error) {
 				default:
 					i, ok := d.byField[f]
 					if !ok {
-						return rq, fmt.Errorf("no such column: %s (socratatest supports only field names, * and :* in $select)", f)
+						return rq, fmt.Errorf("no such column: %s (socratatest supports only field names, *, :* and count(*) in $select)", f)
 					}
 					rq.fields = append(rq.fields, i)
 				}
@@ -235,22 +255,49 @@ func parseRowQuery(d *dataset, q url.Values) (rowQuery, error) {
 	return rq, nil
 }
 
+// matches says whether a row is live and passes the query's filters.
+// Numbers compare by value, as on the portal, so visitors=1800.0 finds
+// a row holding 1800.
+func matches(d *dataset, rq rowQuery, r *row) bool {
+	if r.deleted {
+		return false
+	}
+	for i, want := range rq.filters {
+		got := r.vals[i]
+		if got == want {
+			continue
+		}
+		if d.cols[i].kind != kNumber || got == "" || want == "" {
+			return false
+		}
+		x, errx := strconv.ParseFloat(got, 64)
+		y, erry := strconv.ParseFloat(want, 64)
+		if errx != nil || erry != nil || x != y {
+			return false
+		}
+	}
+	return true
+}
+
+// countRows counts the live rows that pass the query's filters, without
+// collecting them, so counting a big dataset costs no memory. The caller
+// holds p.mu.
+func countRows(d *dataset, rq rowQuery) int {
+	n := 0
+	for _, r := range d.rows {
+		if matches(d, rq, r) {
+			n++
+		}
+	}
+	return n
+}
+
 // selectRows returns the page of live rows a query asks for. The caller
 // holds p.mu.
 func selectRows(d *dataset, rq rowQuery) []*row {
 	var rows []*row
 	for _, r := range d.rows {
-		if r.deleted {
-			continue
-		}
-		match := true
-		for i, want := range rq.filters {
-			if r.vals[i] != want {
-				match = false
-				break
-			}
-		}
-		if match {
+		if matches(d, rq, r) {
 			rows = append(rows, r)
 		}
 	}
@@ -326,6 +373,10 @@ func (p *Portal) handleResourceGet(w http.ResponseWriter, r *http.Request) {
 		writeSODAError(w, http.StatusBadRequest, "query.soql.invalid", err.Error()+".")
 		return
 	}
+	if rq.count != "" {
+		p.writeCount(w, d, rq, format)
+		return
+	}
 	if format == "csv" {
 		p.writeRowsCSV(w, d, rq, false)
 		return
@@ -348,6 +399,31 @@ func (p *Portal) handleResourceGet(w http.ResponseWriter, r *http.Request) {
 		out = append(out, m)
 	}
 	p.mu.RUnlock()
+	writeJSON(w, http.StatusOK, out)
+}
+
+// writeCount answers a $select=count(*): one row whose single field holds
+// the count as a string, as the portal sends every aggregate. $limit and
+// $offset page that one row; $order has nothing to order.
+func (p *Portal) writeCount(w http.ResponseWriter, d *dataset, rq rowQuery, format string) {
+	p.mu.RLock()
+	n := countRows(d, rq)
+	p.mu.RUnlock()
+	rows := [][]string{{strconv.Itoa(n)}}
+	if rq.offset > 0 || rq.limit == 0 {
+		rows = nil
+	}
+	if format == "csv" {
+		w.Header().Set("Content-Type", "text/csv; charset=utf-8")
+		cw := csv.NewWriter(w)
+		_ = cw.Write([]string{rq.count})
+		_ = cw.WriteAll(rows)
+		return
+	}
+	out := make([]map[string]string, 0, len(rows))
+	for _, r := range rows {
+		out = append(out, map[string]string{rq.count: r[0]})
+	}
 	writeJSON(w, http.StatusOK, out)
 }
 

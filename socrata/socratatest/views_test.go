@@ -2,6 +2,9 @@ package socratatest
 
 import (
 	"encoding/csv"
+	"fmt"
+	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"testing"
@@ -248,6 +251,70 @@ func TestReadRows(t *testing.T) {
 	} {
 		if r := get(t, s, tt.path, tt.who); r.status != tt.status {
 			t.Errorf("GET %s: %d, want %d", tt.path, r.status, tt.status)
+		}
+	}
+}
+
+func TestReadCount(t *testing.T) {
+	s := newServer(t, WithSamples())
+	demo := demoKey(s.Portal)
+	q := func(sel string) string { return "$select=" + url.QueryEscape(sel) }
+	tests := []struct {
+		name, query string
+		status      int
+		want        string // the JSON body, or a part of the error message
+	}{
+		{"all rows", q("count(*)"), 200, `[{"count":"30"}]`},
+		{"text filter", q("count(*)") + "&park_id=P02", 200, `[{"count":"6"}]`},
+		{"checkbox filter", q("count(*)") + "&open=false", 200, `[{"count":"2"}]`},
+		{"two filters", q("count(*)") + "&park_id=P05&open=true", 200, `[{"count":"4"}]`},
+		{"number filter normalized", q("count(*)") + "&visitors=1800.0", 200, `[{"count":"1"}]`},
+		{"no match counts zero", q("count(*)") + "&park_id=P99", 200, `[{"count":"0"}]`},
+		{"alias", q("count(*) AS n"), 200, `[{"n":"30"}]`},
+		{"any case and spacing", q(" COUNT( * ) as total "), 200, `[{"total":"30"}]`},
+		{"limit and order leave the one row", q("count(*)") + "&$limit=5&$order=visitors+DESC", 200, `[{"count":"30"}]`},
+		{"offset pages past the one row", q("count(*)") + "&$offset=1", 200, `[]`},
+		{"limit zero", q("count(*)") + "&$limit=0", 200, `[]`},
+		{"count beside a field needs $group", q("park_id,count(*)"), 400, "only term"},
+		{"count of a column is not supported", q("count(record_id)"), 400, "no such column: count(record_id)"},
+		{"bad alias", q("count(*) as 9x"), 400, "no such column"},
+		{"filter on an unknown column", q("count(*)") + "&nope=1", 400, "no such column: nope"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			r := get(t, s, "/resource/"+ParkVisitsID+".json?"+tt.query, demo)
+			if r.status != tt.status {
+				t.Fatalf("status %d, want %d: %s", r.status, tt.status, r.body)
+			}
+			if r.status != 200 {
+				if m := r.object(t); m["error"] != true || !strings.Contains(fmt.Sprint(m["message"]), tt.want) {
+					t.Errorf("error body %s, want a message with %q", r.body, tt.want)
+				}
+				return
+			}
+			if got := strings.TrimSpace(string(r.body)); got != tt.want {
+				t.Errorf("body %s, want %s", got, tt.want)
+			}
+		})
+	}
+
+	r := get(t, s, "/resource/"+ParkVisitsID+".csv?"+q("count(*)")+"&park_id=P01", demo)
+	if r.status != 200 || string(r.body) != "count\n6\n" {
+		t.Errorf("CSV count: %d %q", r.status, r.body)
+	}
+
+	// Deleted rows are not counted.
+	del := do(t, s, http.MethodPost, "/resource/"+ParkVisitsID+".json", demo, "application/json",
+		`[{"record_id":"P01-2024-01",":deleted":true},{"record_id":"P02-2024-01",":deleted":true}]`)
+	if del.status != 200 {
+		t.Fatalf("delete: %d %s", del.status, del.body)
+	}
+	for query, want := range map[string]string{
+		q("count(*)"):                  `[{"count":"28"}]`,
+		q("count(*)") + "&park_id=P01": `[{"count":"5"}]`,
+	} {
+		if got := strings.TrimSpace(string(get(t, s, "/resource/"+ParkVisitsID+".json?"+query, demo).body)); got != want {
+			t.Errorf("after deletes, %s: %s, want %s", query, got, want)
 		}
 	}
 }

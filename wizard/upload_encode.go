@@ -310,15 +310,26 @@ func appendCSVFast(b []byte, conv *Converter, s string) ([]byte, bool) {
 		}
 	case convFloating:
 		t := trimSpace(s)
-		if t == "" || conv.Format == nil {
+		if t == "" {
 			break
 		}
-		if cv, p := conv.Format.parse(t, false); p == timeOK && !cv.hasZone {
-			if len(t) == 19 && t[10] == 'T' && conv.Format.iso {
+		if len(conv.Formats) == 0 || conv.Formats[0].iso {
+			// Most files write ISO 8601. A value ISO reads is sent from
+			// here; one it does not goes to Convert, which tries the
+			// column's other formats.
+			cv, p := isoFormat.parse(t, false)
+			switch {
+			case p != timeOK || cv.hasZone:
+			case len(t) == 19 && t[10] == 'T':
 				// Already 2024-03-14T10:30:00, digit for digit what
 				// appendFloating would write.
 				return append(b, t...), true
+			default:
+				return cv.appendFloating(b), true
 			}
+			break
+		}
+		if cv, p := conv.readTime(t); p == timeOK && !cv.hasZone {
 			return cv.appendFloating(b), true
 		}
 	}

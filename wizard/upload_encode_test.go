@@ -14,7 +14,7 @@ func TestAppendCSVFast(t *testing.T) {
 	inputs := []string{
 		"", " ", "\t", "0", "-0.5", " 12 ", "+3", "6.02e+23", "1e", ".5", "5.", "1,234", "$10", "(5)", "45%", "NaN", "1 234",
 		"true", "TRUE", " False ", "t", "Y", "yes", "0", "1", "no",
-		"2024-03-14", "2024-03-14T10:30:00", "2024-03-14t10:30:00", "0999-12-31T23:59:59", "2024-03-14T10:30:00.250", "2024-03-14 10:30", "2024-02-30", "2024-03-14T25:00:00",
+		"2024-03-14", "2024-03-14T10:30:00", "2024-03-14t10:30:00", "0999-12-31T23:59:59", "2024-03-14T10:30:00.250", "2024-03-14 10:30", "2024-02-30", "2024-03-14T25:00:00", "2024-03-14T25:10:00",
 		"2024-03-14T10:30:00Z", "2024-03-14T10:30:00-05:00", "03/14/2024", "3/4/24", "14-Mar-2024", "03/14/2024 10:30 PM",
 		"Hartford", " Hartford ", `say "hi"`, "a,b", "line\nbreak", "\\.", "caf\xe9", strings.Repeat("x", MaxTextBytes+1),
 	}
@@ -31,9 +31,13 @@ func TestAppendCSVFast(t *testing.T) {
 		{socrata.Checkbox, ColumnMap{}},
 		{socrata.Checkbox, ColumnMap{YesNo: true}},
 		{socrata.FloatingTimestamp, ColumnMap{}},
-		{socrata.FloatingTimestamp, ColumnMap{Format: "MM/dd/yyyy"}},
-		{socrata.FloatingTimestamp, ColumnMap{Format: "MM/dd/yyyy hh:mm a"}},
-		{socrata.FloatingTimestamp, ColumnMap{Format: "dd-MMM-yyyy"}},
+		{socrata.FloatingTimestamp, ColumnMap{Formats: []string{"MM/dd/yyyy"}}},
+		{socrata.FloatingTimestamp, ColumnMap{Formats: []string{"MM/dd/yyyy hh:mm a"}}},
+		{socrata.FloatingTimestamp, ColumnMap{Formats: []string{"dd-MMM-yyyy"}}},
+		{socrata.FloatingTimestamp, ColumnMap{Formats: []string{ISO8601, "MM/dd/yyyy"}}},
+		{socrata.FloatingTimestamp, ColumnMap{Formats: []string{"MM/dd/yyyy", ISO8601}}},
+		// A value ISO 8601 refuses that a later format reads differently.
+		{socrata.FloatingTimestamp, ColumnMap{Formats: []string{ISO8601, "yyyy-MM-dd'T'mm:HH:ss"}}},
 		{socrata.FixedTimestamp, ColumnMap{}},
 		{socrata.URL, ColumnMap{}},
 	}

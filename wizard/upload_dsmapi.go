@@ -319,7 +319,7 @@ func (d *dsmRun) discard() {
 	if err := d.u.c.DiscardRevision(ctx, d.rev.Dataset, d.rev.Seq); err != nil {
 		d.u.res.Notes = append(d.u.res.Notes, fmt.Sprintf(
 			"Revision %d could not be discarded (%s); it changes nothing unless applied, and you can discard it on the dataset's page.",
-			d.rev.Seq, portalMessage(err)))
+			d.rev.Seq, failureText(err)))
 	}
 }
 
@@ -337,11 +337,14 @@ func (d *dsmRun) stopped() error {
 // failed wraps a failure before the apply: nothing changed.
 func (d *dsmRun) failed(what string, err error) error {
 	var ae *socrata.APIError
-	hint := "Try again later; if it keeps failing, the portal's message above says why."
+	hint := explainFailure(err).todo
 	if errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != 429 {
 		hint = refusalHint(ae)
 	}
-	return &UploadError{msg: fmt.Sprintf("%s failed, so nothing was applied and the dataset is unchanged: %s", what, portalMessage(err)), hint: hint, err: err}
+	if hint == "" {
+		hint = "Upload again in a few minutes."
+	}
+	return &UploadError{msg: fmt.Sprintf("%s failed, so nothing was applied and the dataset is unchanged: %s", what, failureText(err)), hint: hint, err: err}
 }
 
 func (d *dsmRun) run() error {
@@ -489,14 +492,16 @@ func (d *dsmRun) upload(plan *socrata.UploadPlan) error {
 		wg      sync.WaitGroup
 		failMu  sync.Mutex
 		failure error
-		failed  = make(chan struct{})
-		sentB   atomic.Int64
-		acked   atomic.Int64
+		// failedChunk names the chunk that failed, for the message.
+		failedChunk string
+		failed      = make(chan struct{})
+		sentB       atomic.Int64
+		acked       atomic.Int64
 	)
-	fail := func(err error) {
+	fail := func(chunk string, err error) {
 		failMu.Lock()
 		if failure == nil {
-			failure = err
+			failure, failedChunk = err, chunk
 			close(failed)
 		}
 		failMu.Unlock()
@@ -517,7 +522,11 @@ func (d *dsmRun) upload(plan *socrata.UploadPlan) error {
 						err = u.c.UploadChunk(u.send, d.src, j.seq, j.off, j.buf)
 					}
 					if err != nil {
-						fail(fmt.Errorf("chunk %s (%s): %w", groupDigits(int64(j.seq+1)), byteRange(j.off, j.off+j.n), err))
+						of := ""
+						if batches > 0 {
+							of = " of " + groupDigits(int64(batches))
+						}
+						fail(fmt.Sprintf("chunk %s%s (%s)", groupDigits(int64(j.seq+1)), of, byteRange(j.off, j.off+j.n)), err)
 					}
 				}
 				if j.buf != nil {
@@ -591,7 +600,7 @@ produce:
 		if u.send.Err() != nil {
 			return &UploadError{msg: "abandoned the upload while chunks were in flight; nothing was applied and the dataset is unchanged", err: errors.Join(context.Canceled, failure)}
 		}
-		return d.failed("uploading the file", failure)
+		return d.failed("uploading "+failedChunk, failure)
 	case errors.Is(readErr, errAllRejected):
 		return &UploadError{msg: errAllRejected.Error() + ", and the dataset is unchanged",
 			hint: "Fix the rows listed in the rejected-rows file, then upload again.", err: readErr}
@@ -601,7 +610,7 @@ produce:
 			return &UploadError{msg: ce.Message + "; the upload was abandoned, so nothing was applied and the dataset is unchanged",
 				hint: "Fix the file and upload again.", err: readErr}
 		}
-		return &UploadError{msg: fmt.Sprintf("cannot read %s: %v; nothing was applied and the dataset is unchanged", u.f.Path, readErr), err: readErr}
+		return &UploadError{msg: fmt.Sprintf("cannot read %s: %s; nothing was applied and the dataset is unchanged", u.f.Path, osReason(readErr)), err: readErr}
 	case seq == 0 && d.raw:
 		return &UploadError{msg: fmt.Sprintf("%s is empty, so there is nothing to send", u.fileName()), hint: "Choose a file with rows in it."}
 	case seq == 0:
@@ -765,7 +774,7 @@ func (d *dsmRun) process() error {
 		for _, c := range bad {
 			names = append(names, fmt.Sprintf("%s (%s)", c.FieldName, c.Transform.FailureMessage))
 		}
-		return &UploadError{msg: "the portal could not convert column " + strings.Join(names, ", ") + "; nothing was applied and the dataset is unchanged",
+		return &UploadError{msg: "the portal could not convert " + plural(len(names), "column", "columns") + " " + strings.Join(names, ", ") + "; nothing was applied and the dataset is unchanged",
 			hint: "Check the column's type and format in the mapping, then upload again."}
 	}
 	if u.stopping() {
@@ -894,7 +903,7 @@ func (d *dsmRun) outputColumns(in *socrata.InputSchema, out *socrata.OutputSchem
 				return c.FieldName, nil
 			}
 		}
-		return "", fmt.Errorf("the portal did not find the column %q in the file it was sent", h)
+		return "", fmt.Errorf("the portal did not find the column \"%s\" in the file it was sent", h)
 	}
 	exprFor := map[string]string{}
 	for i, c := range u.plan.Columns {
@@ -1116,7 +1125,7 @@ func (d *dsmRun) apply(outputID int) error {
 		if gerr != nil {
 			d.applying = true
 			r.UnknownFrom, r.UnknownTo = r.FirstLine, max(d.lastLineSent(), r.FirstLine)
-			return &UploadError{msg: "the apply may or may not have started: " + portalMessage(err),
+			return &UploadError{msg: "the apply may or may not have started: " + failureText(err),
 				hint: fmt.Sprintf("Look at the dataset at %s before you try again.", r.Link), err: err}
 		}
 		if _, started := rev.LatestTaskSet(); !started {
@@ -1128,7 +1137,7 @@ func (d *dsmRun) apply(outputID int) error {
 		rev, err := u.c.GetRevision(u.send, d.rev.Dataset, d.rev.Seq)
 		if err != nil {
 			r.UnknownFrom, r.UnknownTo = r.FirstLine, max(d.lastLineSent(), r.FirstLine)
-			return &UploadError{msg: "the apply started, but its progress could not be read: " + portalMessage(err),
+			return &UploadError{msg: "the apply started, but its progress could not be read: " + failureText(err),
 				hint: fmt.Sprintf("Look at the dataset at %s to see whether the change was applied.", r.Link), err: err}
 		}
 		ts, ok := rev.LatestTaskSet()

@@ -202,6 +202,11 @@ func TestUploadDSMAPIReplaceIsAllOrNothing(t *testing.T) {
 			p.FailNext(1, matchChunk, socratatest.DropConnection())
 		}},
 		{name: "stopped during the upload", cancelAt: 2, wantErr: "stopped at your request before the change was applied", discard: true},
+		{name: "a chunk refused", discard: true,
+			wantErr: "uploading chunk 1 of 10 (bytes 0–255) failed, so nothing was applied and the dataset is unchanged: the portal refused the request: Bad Request",
+			fault: func(p *socratatest.Portal) {
+				p.FailNext(1, matchChunk, socratatest.Fault{Status: http.StatusBadRequest})
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

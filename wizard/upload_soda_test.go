@@ -92,7 +92,7 @@ func TestUploadRetriesLoseAndDuplicateNothing(t *testing.T) {
 		// first batch (lines 2–11) applied and the second in doubt.
 		wantErr string
 	}{
-		{name: "rate limited", fault: socratatest.RateLimited(2), times: 3, note: "slow down (429): retrying in 2s"},
+		{name: "rate limited", fault: socratatest.RateLimited(2), times: 3, note: "slow down (429): retrying in 2 s"},
 		{name: "unavailable", fault: socratatest.Unavailable(), times: 2, note: "portal busy (503)"},
 		{name: "gateway timeout page", fault: socratatest.ProxyTimeout(), times: 1, note: "gateway timed out (504)"},
 		{name: "connection dropped on arrival", fault: socratatest.DropConnection(), times: 2, note: "connection failed"},

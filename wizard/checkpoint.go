@@ -216,8 +216,9 @@ func newCheckpoint(domain, dataset string, id fileIdentity, job *Job, started ti
 }
 
 // check says why the checkpoint cannot be resumed for this upload, or nil
-// when it can.
-func (cp *Checkpoint) check(domain, dataset string, id fileIdentity, job *Job) error {
+// when it can. keyless is true for an append to a dataset without a row
+// identifier, which must not start again from the beginning.
+func (cp *Checkpoint) check(domain, dataset string, id fileIdentity, job *Job, keyless bool) error {
 	var why []string
 	if cp.Domain != domain || cp.Dataset != dataset {
 		why = append(why, fmt.Sprintf("it is for dataset %s on %s, not %s on %s", cp.Dataset, cp.Domain, dataset, domain))
@@ -237,10 +238,15 @@ func (cp *Checkpoint) check(domain, dataset string, id fileIdentity, job *Job) e
 	if len(why) == 0 {
 		return nil
 	}
-	return &UploadError{
-		msg:  "cannot resume from the checkpoint: " + strings.Join(why, "; "),
-		hint: "Upload from the start without --resume (upserts are safe to send again), or restore the file and job as they were.",
+	hint := "Restore the file and job as they were and resume, or upload from the start without --resume: sending the applied rows again is safe, as the portal matches rows by their row identifier."
+	if keyless {
+		applied := "no line was applied"
+		if cp.LastLine > 0 {
+			applied = "lines up to " + groupDigits(int64(cp.LastLine)) + " were applied"
+		}
+		hint = "Restore the file and job as they were and resume. The dataset has no row identifier, so uploading from the start would add the applied rows twice (" + applied + ")."
 	}
+	return &UploadError{msg: "cannot resume from the checkpoint: " + strings.Join(why, "; "), hint: hint}
 }
 
 // withArticle puts "a" or "an" before a method's name.

@@ -168,7 +168,7 @@ func (s *sodaRun) prepare() error {
 	if err != nil {
 		return &UploadError{msg: "cannot resume: " + err.Error(), hint: "Upload from the start, without --resume.", err: err}
 	}
-	if err := cp.check(domain, string(u.ds.ID), id, u.job); err != nil {
+	if err := cp.check(domain, string(u.ds.ID), id, u.job, s.keyless); err != nil {
 		return err
 	}
 	s.cp = cp
@@ -741,7 +741,7 @@ func (s *sodaRun) finish(eof bool, readErr error) error {
 		r.Stopped = true
 		err = &UploadError{msg: "stopped at your request " + s.appliedText(), hint: s.resumeText(), err: u.ctx.Err()}
 	default:
-		err = &UploadError{msg: "the upload ended early " + s.appliedText()}
+		err = &UploadError{msg: "the upload ended early " + s.appliedText(), hint: s.resumeText()}
 	}
 	if cerr != nil {
 		err = errors.Join(err, cerr)
@@ -771,13 +771,20 @@ func (s *sodaRun) resumeText() string {
 func (s *sodaRun) fileError(err error, applied int) error {
 	r := s.u.res
 	what := "no row was applied"
-	if applied > 0 {
-		what = lineRange(r.FirstLine, applied) + " were applied; nothing after"
+	hint := "Fix the file and upload it again."
+	if applied >= r.FirstLine {
+		lines := lineRange(r.FirstLine, applied)
+		what = lines + " " + plural(applied-r.FirstLine+1, "was", "were") + " applied; nothing after"
+		if s.keyless {
+			hint = fmt.Sprintf("Fix the file, then upload the lines after %s as a new append: the dataset has no row identifier, so sending %s again would add them twice.",
+				groupDigits(int64(applied)), lines)
+		} else {
+			hint = fmt.Sprintf("Fix the file and upload it again: sending %s again is safe, as the portal matches rows by their row identifier (%s).", lines, s.u.rowID)
+		}
 	}
 	var ce *CSVError
 	if errors.As(err, &ce) {
-		return &UploadError{msg: fmt.Sprintf("%s stopped the upload (%s)", ce.Message, what),
-			hint: "Fix the file and upload again; an upsert can safely send the applied lines again.", err: err}
+		return &UploadError{msg: fmt.Sprintf("%s stopped the upload (%s)", ce.Message, what), hint: hint, err: err}
 	}
-	return &UploadError{msg: fmt.Sprintf("cannot read %s: %s (%s)", s.u.f.Path, osReason(err), what), err: err}
+	return &UploadError{msg: fmt.Sprintf("cannot read %s: %s (%s)", s.u.f.Path, osReason(err), what), hint: hint, err: err}
 }

@@ -116,10 +116,11 @@ func BenchmarkUpload(b *testing.B) {
 				// sent is when the portal had every chunk committed and
 				// its own work began (Data Management API).
 				sent  time.Time
-				start = time.Now()
+				start time.Time
 			)
 			cpu0, measured := processCPU()
 			peak, d := uploadPeakHeap(func() {
+				start = time.Now()
 				res, uerr = Upload(context.Background(), c, ds, f, job, UploadOptions{
 					Checkpoint: filepath.Join(dir, "bench.checkpoint"),
 					Progress: func(p UploadProgress) {

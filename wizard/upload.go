@@ -220,9 +220,9 @@ type UploadResult struct {
 }
 
 // UploadError is an upload that failed or stopped, explained for a
-// person: Error says what happened and what was applied, Hint what to do.
-// It wraps the cause, so errors.Is finds context.Canceled,
-// socrata.ErrOutcomeUnknown and the like.
+// person: Error says what happened and what was applied, Hint what to do
+// ([Explain] and [Hint] show them). It wraps the cause, so errors.Is finds
+// context.Canceled, socrata.ErrOutcomeUnknown and the like.
 type UploadError struct {
 	msg  string
 	hint string
@@ -237,23 +237,6 @@ func (e *UploadError) Hint() string { return e.hint }
 
 // Unwrap returns the cause.
 func (e *UploadError) Unwrap() error { return e.err }
-
-// Explain is the whole message for a person: what happened, as a
-// sentence, then what to do. wizard.Explain should use it before looking
-// at the cause, which would lose what was applied.
-func (e *UploadError) Explain() string {
-	msg := e.msg
-	if msg != "" {
-		msg = strings.ToUpper(msg[:1]) + msg[1:]
-		if !strings.HasSuffix(msg, ".") {
-			msg += "."
-		}
-	}
-	if e.hint != "" {
-		msg += " " + e.hint
-	}
-	return msg
-}
 
 // ResolveRoute is the route an upload takes: r itself unless it is
 // [RouteAuto], in which case a replace and any file over [LargeFile] go

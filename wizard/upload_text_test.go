@@ -1,8 +1,10 @@
 package wizard
 
 import (
+	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"testing"
@@ -209,14 +211,18 @@ func TestProgressFraction(t *testing.T) {
 	}
 }
 
+// TestUploadErrorExplain checks that Explain and Hint show an upload's
+// failure as written, whatever wraps it, and never the cause's own words.
 func TestUploadErrorExplain(t *testing.T) {
-	e := &UploadError{msg: "stopped at your request after line 31: lines 2–31 were applied; nothing after", hint: "Resume to continue from line 32.", err: errors.Join(errors.New("x"))}
-	want := "Stopped at your request after line 31: lines 2–31 were applied; nothing after. Resume to continue from line 32."
-	if got := e.Explain(); got != want {
-		t.Errorf("Explain() = %q, want %q", got, want)
-	}
-	if got := (&UploadError{msg: "done."}).Explain(); got != "Done." {
-		t.Errorf("Explain() = %q", got)
+	e := &UploadError{msg: "stopped at your request after line 31: lines 2–31 were applied; nothing after", hint: "Resume to continue from line 32.",
+		err: errors.Join(context.Canceled, errors.New("socrata: POST /resource/x.json on h failed"))}
+	for _, err := range []error{e, fmt.Errorf("run: %w", e), errors.Join(e, errors.New("cannot write the rejected rows"))} {
+		if got, want := Explain(err), "Stopped at your request after line 31: lines 2–31 were applied; nothing after."; got != want {
+			t.Errorf("Explain = %q, want %q", got, want)
+		}
+		if got, want := Hint(err), "Resume to continue from line 32."; got != want {
+			t.Errorf("Hint = %q, want %q", got, want)
+		}
 	}
 }
 

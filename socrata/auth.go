@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net/http"
+	"slices"
 )
 
 // AuthKind says which kind of Basic credential a [Credentials] value holds.
@@ -78,12 +79,7 @@ type User struct {
 
 // HasRight reports whether the user holds the named domain right.
 func (u *User) HasRight(right string) bool {
-	for _, r := range u.Rights {
-		if r == right {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(u.Rights, right)
 }
 
 // CurrentUser returns the account the client's credentials sign in as,

@@ -110,6 +110,9 @@ func (c *Client) datasetLink(id DatasetID) string {
 	return c.BaseURL() + "/d/" + string(id)
 }
 
+// resourcePath is a dataset's SODA endpoint, which reads and writes rows.
+func resourcePath(id DatasetID) string { return "/resource/" + string(id) + ".json" }
+
 // secretsOf lists the strings that must never appear in an error: the
 // secret, the Basic header value built from it, and the app token.
 func secretsOf(creds Credentials) scrubber {
@@ -139,6 +142,8 @@ var defaultTransport = sync.OnceValue(func() *http.Transport {
 	return t
 })
 
+// defaultHTTPClient shares one transport among all clients, so that
+// connections to the portal are reused from one client to the next.
 func defaultHTTPClient() *http.Client {
 	return &http.Client{Transport: defaultTransport(), CheckRedirect: checkRedirect}
 }
@@ -214,6 +219,8 @@ func newRequestID() string {
 // it is sent with chunked transfer encoding instead of being measured.
 type hideType struct{ io.Reader }
 
+// newRequest builds one attempt at r. Each attempt gets its own
+// X-Socrata-RequestId, so that each can be found in the portal's logs.
 func (c *Client) newRequest(ctx context.Context, r *request, u *url.URL, trace *httptrace.ClientTrace) (*http.Request, error) {
 	var body io.Reader
 	switch {
@@ -264,16 +271,17 @@ func (c *Client) newRequest(ctx context.Context, r *request, u *url.URL, trace *
 
 // do sends r, retrying when r allows it, and returns a response with a
 // 2xx status whose body the caller must close. Any other status comes
-// back as an *APIError, and a transport failure as a *netError.
+// back as an *APIError and a transport failure as a *netError, either of
+// them inside a *RetryError once the call has been sent more than once.
 func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 	u, err := c.resolve(r.path, r.query)
 	if err != nil {
 		return nil, err
 	}
 	pol := c.retry.withDefaults()
-	max := pol.MaxAttempts
+	attempts := pol.MaxAttempts
 	if !r.retry || r.stream != nil {
-		max = 1
+		attempts = 1
 	}
 	for attempt := 1; ; attempt++ {
 		if err := ctx.Err(); err != nil {
@@ -286,6 +294,11 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 			return nil, err
 		}
 		resp, err := c.hc.Do(req)
+		if err == nil && resp.Request == nil {
+			// A RoundTripper other than http.Transport need not set it,
+			// and reading an answer takes its path and request id from it.
+			resp.Request = req
+		}
 		var (
 			failure error
 			again   bool
@@ -309,25 +322,25 @@ func (c *Client) do(ctx context.Context, r *request) (*http.Response, error) {
 				q.Set("ticket", ticket)
 				u.RawQuery = q.Encode()
 			}
-			failure = &APIError{Status: http.StatusAccepted, RequestID: resp.Header.Get("X-Socrata-RequestId"),
+			failure = &APIError{Status: http.StatusAccepted, RequestID: requestID(resp),
 				Message: "the portal is still preparing the answer; try again in a minute"}
 			again = true
 			wait = pol.wait(attempt, resp.Header, time.Now())
 		case resp.StatusCode >= 200 && resp.StatusCode < 300:
 			return resp, nil
 		default:
-			failure = readAPIError(resp, req.Header.Get("X-Socrata-RequestId"), c.scrub)
+			failure = c.readAPIError(resp)
 			again = retryableStatus(resp.StatusCode)
 			wait = pol.wait(attempt, resp.Header, time.Now())
 		}
-		if !again || attempt >= max {
+		if !again || attempt >= attempts {
 			if attempt > 1 {
 				return nil, &RetryError{Attempts: attempt, Err: failure}
 			}
 			return nil, failure
 		}
 		if c.onRetry != nil {
-			c.onRetry(RetryEvent{Attempt: attempt + 1, Max: max, Wait: wait, Err: failure})
+			c.onRetry(RetryEvent{Attempt: attempt + 1, Max: attempts, Wait: wait, Err: failure})
 		}
 		if err := pol.Sleep(ctx, wait); err != nil {
 			return nil, &RetryError{Attempts: attempt, Err: failure, Stopped: err}
@@ -385,9 +398,13 @@ func (e *RetryError) Unwrap() []error {
 	return []error{e.Err}
 }
 
-// requestID is the X-Socrata-RequestId sent with the request that got
-// resp.
+// requestID is the X-Socrata-RequestId to quote to Socrata support: the
+// one the portal echoed in resp or, when it echoed none, the one sent
+// with the request that got resp.
 func requestID(resp *http.Response) string {
+	if id := resp.Header.Get("X-Socrata-RequestId"); id != "" {
+		return id
+	}
 	if resp.Request == nil {
 		return ""
 	}
@@ -403,10 +420,7 @@ func (c *Client) jsonBody(resp *http.Response) (*bufio.Reader, error) {
 	first := bytes.TrimLeft(head, " \t\r\n\ufeff")
 	ct := strings.ToLower(resp.Header.Get("Content-Type"))
 	if strings.Contains(ct, "html") || len(first) == 0 || (first[0] != '{' && first[0] != '[') {
-		page, _ := io.ReadAll(io.LimitReader(br, maxErrorBody))
-		e := notSocrataError(resp, requestID(resp), page)
-		c.scrub.apiError(e)
-		return nil, e
+		return nil, c.notSocrataError(resp, br)
 	}
 	return br, nil
 }

@@ -3,6 +3,7 @@ package socrata_test
 import (
 	"context"
 	"errors"
+	"io"
 	"net/http"
 	"regexp"
 	"strings"
@@ -145,5 +146,46 @@ func TestDefaultClientFollowsLoopbackRedirect(t *testing.T) {
 	}
 	if _, pass, _ := (&http.Request{Header: reqs[1].Header}).BasicAuth(); pass != creds.Secret {
 		t.Errorf("the redirected request lost its credentials on the same host")
+	}
+}
+
+// roundTrip is a RoundTripper made of a function, standing in for the
+// proxies and recorders a caller may put in the http.Client it passes.
+type roundTrip func(*http.Request) (*http.Response, error)
+
+func (f roundTrip) RoundTrip(r *http.Request) (*http.Response, error) { return f(r) }
+
+// TestRoundTripperWithoutRequest has a transport answer without setting
+// Response.Request, which http.Transport sets but a RoundTripper need not.
+func TestRoundTripperWithoutRequest(t *testing.T) {
+	tests := []struct {
+		name, body string
+		call       func(*socrata.Client) error
+		want       error // nil for success
+	}{
+		{"upsert", `{"Rows Created": 1}`, func(c *socrata.Client) error {
+			_, err := c.Upsert(context.Background(), "abcd-1234", []byte(`[{"a":"1"}]`), socrata.JSON)
+			return err
+		}, nil},
+		{"rows, wrong shape", `{"rows": []}`, func(c *socrata.Client) error {
+			_, err := c.Rows(context.Background(), "abcd-1234", socrata.RowsQuery{})
+			return err
+		}, socrata.ErrNotSocrata},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			hc := &http.Client{Transport: roundTrip(func(r *http.Request) (*http.Response, error) {
+				return &http.Response{StatusCode: 200, Header: http.Header{"Content-Type": {jsonType}},
+					Body: io.NopCloser(strings.NewReader(tt.body))}, nil
+			})}
+			c, err := socrata.NewClient("http://127.0.0.1:1", newCreds(t), hc)
+			if err != nil {
+				t.Fatal(err)
+			}
+			err = tt.call(c)
+			if tt.want == nil && err != nil || tt.want != nil && !errors.Is(err, tt.want) {
+				t.Errorf("error = %v, want %v", err, tt.want)
+			}
+		})
 	}
 }

@@ -85,15 +85,16 @@ func (d *Dataset) Tabular() bool {
 // the columns nobody can write (field names starting with ":" and computed
 // columns), and puts the rest in display order.
 func (c *Client) Dataset(ctx context.Context, id DatasetID) (*Dataset, error) {
-	if !id.Valid() {
-		return nil, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
+	path := "/api/views/" + string(id) + ".json"
 	var v viewJSON
-	if err := c.getJSON(ctx, "/api/views/"+string(id)+".json", nil, &v); err != nil {
+	if err := c.getJSON(ctx, path, nil, &v); err != nil {
 		return nil, err
 	}
 	if v.ID == "" {
-		return nil, c.badShape(http.MethodGet, "/api/views/"+string(id)+".json", "it has no dataset id", nil)
+		return nil, c.badShape(http.MethodGet, path, "it has no dataset id", nil)
 	}
 	d := &Dataset{
 		ID:                DatasetID(v.ID),
@@ -118,7 +119,9 @@ func (c *Client) Dataset(ctx context.Context, id DatasetID) (*Dataset, error) {
 		if v.RowIdentifierColumnID.set && int64(col.ID) == v.RowIdentifierColumnID.n {
 			d.RowIdentifier = col.FieldName
 		}
-		if strings.HasPrefix(col.FieldName, ":") || len(col.ComputationStrategy) > 0 && !bytes.Equal(col.ComputationStrategy, []byte("null")) {
+		system := strings.HasPrefix(col.FieldName, ":")
+		computed := len(col.ComputationStrategy) > 0 && !bytes.Equal(col.ComputationStrategy, []byte("null"))
+		if system || computed {
 			continue
 		}
 		d.Columns = append(d.Columns, Column{

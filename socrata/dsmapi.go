@@ -4,6 +4,7 @@ import (
 	"bytes"
 	"context"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"io"
 	"net/http"
@@ -50,6 +51,7 @@ const (
 	TaskAwaitingApproval = "submitted_for_approval"
 )
 
+// publishing is the root of every DSMAPI path.
 const publishing = "/api/publishing/v1"
 
 // Revision is a draft of changes to one dataset.
@@ -79,10 +81,28 @@ func (r *Revision) Closed() bool { return !r.ClosedAt.IsZero() }
 // LatestTaskSet returns the task set with the highest id: the most recent
 // attempt to apply the revision.
 func (r *Revision) LatestTaskSet() (TaskSet, bool) {
-	if len(r.TaskSets) == 0 {
+	t, ok := latest(r.TaskSets, func(t *TaskSet) int { return t.ID })
+	if !ok {
 		return TaskSet{}, false
 	}
-	return slices.MaxFunc(r.TaskSets, func(a, b TaskSet) int { return a.ID - b.ID }), true
+	return *t, true
+}
+
+// latest returns the element of xs with the highest id, the first such
+// one on a tie. The portal adds a task set for each try at applying a
+// revision and a schema for each parse or transform, and keeps the old
+// ones, so the newest is the one that counts.
+func latest[T any](xs []T, id func(*T) int) (*T, bool) {
+	if len(xs) == 0 {
+		return nil, false
+	}
+	best := &xs[0]
+	for i := range xs {
+		if id(&xs[i]) > id(best) {
+			best = &xs[i]
+		}
+	}
+	return best, true
 }
 
 // TaskSet is the job that applies a revision.
@@ -255,16 +275,7 @@ func (s *Source) FailureMessage() string {
 
 // LatestInputSchema returns the input schema with the highest id.
 func (s *Source) LatestInputSchema() (*InputSchema, bool) {
-	if len(s.Schemas) == 0 {
-		return nil, false
-	}
-	i := 0
-	for j := range s.Schemas {
-		if s.Schemas[j].ID > s.Schemas[i].ID {
-			i = j
-		}
-	}
-	return &s.Schemas[i], true
+	return latest(s.Schemas, func(is *InputSchema) int { return is.ID })
 }
 
 // InputSchema is the file's columns as the portal read them: every column
@@ -283,16 +294,7 @@ type InputSchema struct {
 
 // LatestOutputSchema returns the output schema with the highest id.
 func (is *InputSchema) LatestOutputSchema() (*OutputSchema, bool) {
-	if len(is.OutputSchemas) == 0 {
-		return nil, false
-	}
-	i := 0
-	for j := range is.OutputSchemas {
-		if is.OutputSchemas[j].ID > is.OutputSchemas[i].ID {
-			i = j
-		}
-	}
-	return &is.OutputSchemas[i], true
+	return latest(is.OutputSchemas, func(o *OutputSchema) int { return o.ID })
 }
 
 // InputColumn is one column of the uploaded file.
@@ -436,8 +438,8 @@ type UploadPlan struct {
 // [RevisionUpdate], [RevisionReplace] or [RevisionDelete]. It is not
 // retried, since each call opens a new revision.
 func (c *Client) OpenRevision(ctx context.Context, id DatasetID, action string) (*Revision, error) {
-	if !id.Valid() {
-		return nil, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
 	switch action {
 	case RevisionUpdate, RevisionReplace, RevisionDelete:
@@ -459,8 +461,8 @@ func (c *Client) OpenRevision(ctx context.Context, id DatasetID, action string) 
 
 // GetRevision fetches a revision; poll it to follow its task sets.
 func (c *Client) GetRevision(ctx context.Context, id DatasetID, seq int) (*Revision, error) {
-	if !id.Valid() {
-		return nil, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
 	var v revisionJSON
 	l, err := c.dsmapi(ctx, &request{method: http.MethodGet, path: revisionPath(id, seq), retry: true}, &v)
@@ -474,8 +476,8 @@ func (c *Client) GetRevision(ctx context.Context, id DatasetID, seq int) (*Revis
 // since discarding twice changes nothing. Call it with a fresh context when
 // the one that ran the upload has been cancelled.
 func (c *Client) DiscardRevision(ctx context.Context, id DatasetID, seq int) error {
-	if !id.Valid() {
-		return fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
+	if err := checkID(id); err != nil {
+		return err
 	}
 	resp, err := c.do(ctx, &request{method: http.MethodDelete, path: revisionPath(id, seq), retry: true, accept202: true})
 	if err != nil {
@@ -489,7 +491,7 @@ func (c *Client) DiscardRevision(ctx context.Context, id DatasetID, seq int) err
 // revision.
 func (c *Client) CreateSource(ctx context.Context, rev *Revision, filename string, opts ParseOptions) (*Source, error) {
 	if rev == nil {
-		return nil, fmt.Errorf("socrata: creating a source needs a revision")
+		return nil, errors.New("socrata: creating a source needs a revision")
 	}
 	body, err := json.Marshal(map[string]any{
 		"source_type":   map[string]string{"type": "upload", "filename": filename},
@@ -524,7 +526,7 @@ func (c *Client) GetSource(ctx context.Context, sourceID int) (*Source, error) {
 // (such as "text/csv") and returns the portal's limits for the chunks.
 func (c *Client) InitiateUpload(ctx context.Context, src *Source, contentType string) (*UploadPlan, error) {
 	if src == nil {
-		return nil, fmt.Errorf("socrata: starting an upload needs a source")
+		return nil, errors.New("socrata: starting an upload needs a source")
 	}
 	body, _ := json.Marshal(map[string]string{"content_type": contentType})
 	path := c.follow(src.links, "initiate", nil, sourcePath(src.ID)+"/initiate")
@@ -536,7 +538,7 @@ func (c *Client) InitiateUpload(ctx context.Context, src *Source, contentType st
 		return nil, err
 	}
 	if v.PreferredChunkSize <= 0 {
-		return nil, fmt.Errorf("socrata: the portal did not say what chunk size to upload in (preferred_chunk_size); it may not support chunked uploads")
+		return nil, errors.New("socrata: the portal did not say what chunk size to upload in (preferred_chunk_size); it may not support chunked uploads")
 	}
 	return &UploadPlan{PreferredChunkSize: v.PreferredChunkSize, Parallelism: max(v.Parallelism, 1)}, nil
 }
@@ -546,7 +548,7 @@ func (c *Client) InitiateUpload(ctx context.Context, src *Source, contentType st
 // harmless, so the call is retried. Chunks may be sent in parallel.
 func (c *Client) UploadChunk(ctx context.Context, src *Source, seq int, offset int64, data []byte) error {
 	if src == nil {
-		return fmt.Errorf("socrata: uploading a chunk needs a source")
+		return errors.New("socrata: uploading a chunk needs a source")
 	}
 	if seq < 0 || offset < 0 {
 		return fmt.Errorf("socrata: chunk number and offset cannot be negative (chunk %d, offset %d)", seq, offset)
@@ -557,6 +559,8 @@ func (c *Client) UploadChunk(ctx context.Context, src *Source, seq int, offset i
 	if err != nil {
 		return err
 	}
+	// Reading the acknowledgement to the end lets the connection carry the
+	// next chunk.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 	resp.Body.Close()
 	return nil
@@ -676,12 +680,12 @@ func shrunk(name string, missing int64) error {
 // not retried.
 func (c *Client) CommitUpload(ctx context.Context, src *Source, lastSeq int, total int64) (*Source, error) {
 	if src == nil {
-		return nil, fmt.Errorf("socrata: committing an upload needs a source")
+		return nil, errors.New("socrata: committing an upload needs a source")
 	}
 	vars := map[string]string{"seq_num": strconv.Itoa(lastSeq), "byte_offset": strconv.FormatInt(total, 10)}
 	path := c.follow(src.links, "commit", vars, fmt.Sprintf("%s/chunk/%d/%d/commit", sourcePath(src.ID), lastSeq, total))
 	var v sourceJSON
-	l, err := c.dsmapi(ctx, &request{method: http.MethodPost, path: path, contentType: "application/json", accept202: true}, &v)
+	l, err := c.dsmapi(ctx, &request{method: http.MethodPost, path: path, contentType: "application/json"}, &v)
 	if err != nil {
 		return nil, err
 	}
@@ -697,7 +701,7 @@ func (c *Client) CommitUpload(ctx context.Context, src *Source, lastSeq int, tot
 // transforms in the background; poll [Client.GetOutputSchema] until Done.
 func (c *Client) Transform(ctx context.Context, src *Source, inputSchemaID int, cols []OutputColumnSpec) (*OutputSchema, error) {
 	if src == nil {
-		return nil, fmt.Errorf("socrata: a transform needs a source")
+		return nil, errors.New("socrata: a transform needs a source")
 	}
 	body, err := json.Marshal(map[string]any{"output_columns": cols})
 	if err != nil {
@@ -706,7 +710,7 @@ func (c *Client) Transform(ctx context.Context, src *Source, inputSchemaID int, 
 	vars := map[string]string{"input_schema_id": strconv.Itoa(inputSchemaID)}
 	path := c.follow(src.links, "input_schema_links.transform", vars, fmt.Sprintf("%s/schema/%d", sourcePath(src.ID), inputSchemaID))
 	var v outputSchemaJSON
-	if _, err := c.dsmapi(ctx, &request{method: http.MethodPost, path: path, body: body, contentType: "application/json", accept202: true}, &v); err != nil {
+	if _, err := c.dsmapi(ctx, &request{method: http.MethodPost, path: path, body: body, contentType: "application/json"}, &v); err != nil {
 		return nil, err
 	}
 	return v.outputSchema(), nil
@@ -716,13 +720,13 @@ func (c *Client) Transform(ctx context.Context, src *Source, inputSchemaID int, 
 // input schema's latest one.
 func (c *Client) GetOutputSchema(ctx context.Context, src *Source, inputSchemaID, outputSchemaID int) (*OutputSchema, error) {
 	if src == nil {
-		return nil, fmt.Errorf("socrata: reading an output schema needs a source")
+		return nil, errors.New("socrata: reading an output schema needs a source")
 	}
-	os := "latest"
+	which := "latest"
 	if outputSchemaID != 0 {
-		os = strconv.Itoa(outputSchemaID)
+		which = strconv.Itoa(outputSchemaID)
 	}
-	path := fmt.Sprintf("%s/schema/%d/output/%s", sourcePath(src.ID), inputSchemaID, os)
+	path := fmt.Sprintf("%s/schema/%d/output/%s", sourcePath(src.ID), inputSchemaID, which)
 	var v outputSchemaJSON
 	if _, err := c.dsmapi(ctx, &request{method: http.MethodGet, path: path, retry: true}, &v); err != nil {
 		return nil, err
@@ -735,7 +739,7 @@ func (c *Client) GetOutputSchema(ctx context.Context, src *Source, inputSchemaID
 // The caller closes the reader.
 func (c *Client) SchemaErrors(ctx context.Context, src *Source, inputSchemaID, outputSchemaID int) (io.ReadCloser, error) {
 	if src == nil {
-		return nil, fmt.Errorf("socrata: reading error rows needs a source")
+		return nil, errors.New("socrata: reading error rows needs a source")
 	}
 	vars := map[string]string{"input_schema_id": strconv.Itoa(inputSchemaID), "output_schema_id": strconv.Itoa(outputSchemaID)}
 	path := c.follow(src.links, "input_schema_links.output_schema_links.schema_errors", vars,
@@ -746,10 +750,7 @@ func (c *Client) SchemaErrors(ctx context.Context, src *Source, inputSchemaID, o
 	}
 	if strings.Contains(strings.ToLower(resp.Header.Get("Content-Type")), "html") {
 		defer resp.Body.Close()
-		page, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-		e := notSocrataError(resp, requestID(resp), page)
-		c.scrub.apiError(e)
-		return nil, e
+		return nil, c.notSocrataError(resp, resp.Body)
 	}
 	return resp.Body, nil
 }
@@ -761,7 +762,7 @@ func (c *Client) SchemaErrors(ctx context.Context, src *Source, inputSchemaID, o
 // the error wraps [ErrOutcomeUnknown].
 func (c *Client) ApplyRevision(ctx context.Context, rev *Revision, outputSchemaID int) (*TaskSet, error) {
 	if rev == nil {
-		return nil, fmt.Errorf("socrata: applying needs a revision")
+		return nil, errors.New("socrata: applying needs a revision")
 	}
 	body := []byte("{}")
 	if outputSchemaID != 0 {
@@ -769,7 +770,7 @@ func (c *Client) ApplyRevision(ctx context.Context, rev *Revision, outputSchemaI
 	}
 	path := c.follow(rev.links, "apply", nil, revisionPath(rev.Dataset, rev.Seq)+"/apply")
 	var v taskSetJSON
-	if _, err := c.dsmapi(ctx, &request{method: http.MethodPut, path: path, body: body, contentType: "application/json", accept202: true}, &v); err != nil {
+	if _, err := c.dsmapi(ctx, &request{method: http.MethodPut, path: path, body: body, contentType: "application/json"}, &v); err != nil {
 		return nil, c.maybeApplied(err, fmt.Sprintf("revision %d of %s", rev.Seq, rev.Dataset),
 			fmt.Sprintf("Check the dataset at %s (or the revision's status) before you try again", c.datasetLink(rev.Dataset)))
 	}
@@ -777,6 +778,8 @@ func (c *Client) ApplyRevision(ctx context.Context, rev *Revision, outputSchemaI
 	return &t, nil
 }
 
+// revisionPath and sourcePath are the documented paths, used when an
+// answer offered no link to follow.
 func revisionPath(id DatasetID, seq int) string {
 	return fmt.Sprintf("%s/revision/%s/%d", publishing, id, seq)
 }
@@ -819,7 +822,9 @@ func (c *Client) follow(l links, name string, vars map[string]string, fallback s
 }
 
 // dsmapi sends r and decodes the answer's resource (or the whole answer,
-// when it is not wrapped) into v, returning the answer's links.
+// when it is not wrapped) into v, returning the answer's links. A 202
+// Accepted counts as success, since DSMAPI answers so to revision
+// updates and applies.
 func (c *Client) dsmapi(ctx context.Context, r *request, v any) (links, error) {
 	r.accept202 = true
 	resp, err := c.do(ctx, r)

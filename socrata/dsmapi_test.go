@@ -113,7 +113,6 @@ type dsmapiCall struct {
 	method      string
 	path        string
 	contentType string
-	accept      string
 	sent        string // JSON body expected, "" for none checked
 	check       func(t *testing.T, got any)
 }
@@ -635,42 +634,7 @@ func TestUploadFlow(t *testing.T) {
 	ctx := context.Background()
 
 	file := bytes.Repeat([]byte("permit_id,fee\nP-1,12.50\n"), 50) // 1,200 bytes
-	rev, err := c.OpenRevision(ctx, "abcd-1234", socrata.RevisionUpdate)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := c.CreateSource(ctx, rev, "permits.csv", socrata.ParseOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := c.InitiateUpload(ctx, src, "text/csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		wg   sync.WaitGroup
-		sem  = make(chan struct{}, plan.Parallelism)
-		last int
-	)
-	errs := make(chan error, 100)
-	for seq, off := 0, int64(0); off < int64(len(file)); seq, off = seq+1, off+plan.PreferredChunkSize {
-		end := min(off+plan.PreferredChunkSize, int64(len(file)))
-		last = seq
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(seq int, off int64, data []byte) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if err := c.UploadChunk(ctx, src, seq, off, data); err != nil {
-				errs <- err
-			}
-		}(seq, off, file[off:end])
-	}
-	wg.Wait()
-	close(errs)
-	for err := range errs {
-		t.Fatal(err)
-	}
+	rev, src, last := startUpload(t, c, "abcd-1234", socrata.RevisionUpdate, file)
 	if _, err := c.CommitUpload(ctx, src, last, int64(len(file))); err != nil {
 		t.Fatal(err)
 	}

@@ -26,7 +26,7 @@ var (
 	ErrForbidden    = errors.New("not allowed")                     // 403
 	ErrNotFound     = errors.New("not found")                       // 404
 	ErrRateLimited  = errors.New("too many requests")               // 429
-	ErrNotSocrata   = errors.New("not a socrata portal")            // a 2xx answer that is not the JSON expected
+	ErrNotSocrata   = errors.New("not a socrata portal")            // a web page, or a 2xx answer that is not the JSON expected
 	ErrInsecure     = errors.New("plain http is only for loopback") // http:// to a real host
 )
 
@@ -73,13 +73,14 @@ type APIError struct {
 	HTML bool
 
 	// notSocrata is set when a successful status carried something other
-	// than JSON, such as a sign-in page or another web site.
+	// than JSON, such as a sign-in page or another web site. Error then
+	// leaves out the status, since "200 OK" would mislead.
 	notSocrata bool
 }
 
 // Error describes the failure in one line, starting with the status.
 func (e *APIError) Error() string {
-	if e.notSocrata && e.Status >= 200 && e.Status < 300 {
+	if e.notSocrata {
 		return "socrata: " + e.Message
 	}
 	status := fmt.Sprintf("%d %s", e.Status, http.StatusText(e.Status))
@@ -107,7 +108,7 @@ func (e *APIError) Is(target error) bool {
 	case ErrRateLimited:
 		return e.Status == http.StatusTooManyRequests
 	case ErrNotSocrata:
-		return e.HTML || e.notSocrata
+		return e.HTML
 	case ErrAccepted:
 		return e.Status == http.StatusAccepted
 	}
@@ -145,15 +146,12 @@ func (s scrubber) cleanAny(v any) any {
 
 // readAPIError turns a failed response into an *APIError, reading at most
 // maxErrorBody bytes of it. It closes the body.
-func readAPIError(resp *http.Response, sentID string, scrub scrubber) *APIError {
+func (c *Client) readAPIError(resp *http.Response) *APIError {
 	defer resp.Body.Close()
 	body, _ := io.ReadAll(io.LimitReader(resp.Body, maxErrorBody))
-	e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId")}
-	if e.RequestID == "" {
-		e.RequestID = sentID
-	}
+	e := &APIError{Status: resp.StatusCode, RequestID: requestID(resp)}
 	parseErrorBody(e, resp.Header.Get("Content-Type"), body)
-	scrub.apiError(e)
+	c.scrub.apiError(e)
 	return e
 }
 
@@ -256,7 +254,7 @@ func describePage(body []byte, advice string) string {
 // oneLine collapses whitespace and control characters and bounds the
 // length, so that a message fits on a screen line or two.
 func oneLine(s string) string {
-	const max = 500
+	const limit = 500
 	s = strings.Map(func(r rune) rune {
 		if unicode.IsSpace(r) || unicode.IsControl(r) {
 			return ' '
@@ -264,19 +262,17 @@ func oneLine(s string) string {
 		return r
 	}, s)
 	s = strings.Join(strings.Fields(s), " ")
-	if r := []rune(s); len(r) > max {
-		s = string(r[:max]) + "…"
+	if r := []rune(s); len(r) > limit {
+		s = string(r[:limit]) + "…"
 	}
 	return s
 }
 
-// notSocrataError is the *APIError for a successful status whose body was
-// not the JSON the call expected.
-func notSocrataError(resp *http.Response, sentID string, head []byte) *APIError {
-	e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId"), HTML: true, notSocrata: true}
-	if e.RequestID == "" {
-		e.RequestID = sentID
-	}
+// notSocrataError is the *APIError for a successful status whose body, read
+// from body up to maxErrorBody bytes, was not the JSON the call expected.
+func (c *Client) notSocrataError(resp *http.Response, body io.Reader) *APIError {
+	head, _ := io.ReadAll(io.LimitReader(body, maxErrorBody))
+	e := &APIError{Status: resp.StatusCode, RequestID: requestID(resp), HTML: true, notSocrata: true}
 	trimmed := bytes.TrimSpace(head)
 	const advice = "check that the portal address is right and that it is a Socrata portal"
 	switch {
@@ -287,6 +283,7 @@ func notSocrataError(resp *http.Response, sentID string, head []byte) *APIError 
 	default:
 		e.Message = fmt.Sprintf("the server's answer was not Socrata's JSON (it began %q); %s", clip(oneLine(string(trimmed))), advice)
 	}
+	c.scrub.apiError(e)
 	return e
 }
 
@@ -308,6 +305,9 @@ type netError struct {
 	reading bool
 }
 
+// Error words the failure by what it means for the request: stopped by
+// the caller, failed once sent (the portal may have acted on it), or never
+// reached the portal.
 func (e *netError) Error() string {
 	cause := e.err.Error()
 	var ue interface{ Unwrap() error }

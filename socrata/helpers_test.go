@@ -5,6 +5,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -164,3 +165,53 @@ func basicToken(creds socrata.Credentials) string {
 }
 
 const jsonType = "application/json; charset=utf-8"
+
+// startUpload opens a revision, adds a source and sends file to it in
+// three or more chunks, as many at once as the portal's plan allows, and
+// returns the number of the last chunk for the commit.
+func startUpload(t *testing.T, c *socrata.Client, id socrata.DatasetID, action string, file []byte) (*socrata.Revision, *socrata.Source, int) {
+	t.Helper()
+	ctx := context.Background()
+	rev, err := c.OpenRevision(ctx, id, action)
+	if err != nil {
+		t.Fatal(err)
+	}
+	src, err := c.CreateSource(ctx, rev, "upload.csv", socrata.ParseOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	plan, err := c.InitiateUpload(ctx, src, "text/csv")
+	if err != nil {
+		t.Fatal(err)
+	}
+	var (
+		wg      sync.WaitGroup
+		sem     = make(chan struct{}, plan.Parallelism)
+		mu      sync.Mutex
+		errs    []error
+		lastSeq int
+	)
+	for seq, off := 0, int64(0); off < int64(len(file)); seq, off = seq+1, off+plan.PreferredChunkSize {
+		end := min(off+plan.PreferredChunkSize, int64(len(file)))
+		lastSeq = seq
+		wg.Add(1)
+		sem <- struct{}{}
+		go func(seq int, off int64, data []byte) {
+			defer wg.Done()
+			defer func() { <-sem }()
+			if err := c.UploadChunk(ctx, src, seq, off, data); err != nil {
+				mu.Lock()
+				errs = append(errs, err)
+				mu.Unlock()
+			}
+		}(seq, off, file[off:end])
+	}
+	wg.Wait()
+	if err := errors.Join(errs...); err != nil {
+		t.Fatal(err)
+	}
+	if lastSeq < 2 {
+		t.Fatalf("only %d chunks; the test means to send several", lastSeq+1)
+	}
+	return rev, src, lastSeq
+}

@@ -47,6 +47,15 @@ func ParseDatasetID(s string) (DatasetID, error) {
 	return id, nil
 }
 
+// checkID refuses an id that is not a 4x4 before anything is sent, so that
+// a typo is reported as such and not as a dataset the portal cannot find.
+func checkID(id DatasetID) error {
+	if _, err := ParseDatasetID(string(id)); err != nil {
+		return fmt.Errorf("socrata: %w", err)
+	}
+	return nil
+}
+
 // String returns the domain as text.
 func (d Domain) String() string { return string(d) }
 
@@ -278,10 +287,10 @@ func isLoopback(host string) bool {
 // clip shortens text quoted back in an error message, so that a pasted
 // paragraph does not flood the screen.
 func clip(s string) string {
-	const max = 80
+	const limit = 80
 	r := []rune(s)
-	if len(r) <= max {
+	if len(r) <= limit {
 		return s
 	}
-	return string(r[:max]) + "…"
+	return string(r[:limit]) + "…"
 }

@@ -557,47 +557,7 @@ func TestPortalRetries(t *testing.T) {
 func uploadFile(t *testing.T, c *socrata.Client, id socrata.DatasetID, action string, file []byte) (*socrata.Revision, *socrata.Source, *socrata.InputSchema, *socrata.OutputSchema) {
 	t.Helper()
 	ctx := context.Background()
-	rev, err := c.OpenRevision(ctx, id, action)
-	if err != nil {
-		t.Fatal(err)
-	}
-	src, err := c.CreateSource(ctx, rev, "upload.csv", socrata.ParseOptions{})
-	if err != nil {
-		t.Fatal(err)
-	}
-	plan, err := c.InitiateUpload(ctx, src, "text/csv")
-	if err != nil {
-		t.Fatal(err)
-	}
-	var (
-		wg       sync.WaitGroup
-		sem      = make(chan struct{}, plan.Parallelism)
-		mu       sync.Mutex
-		firstErr error
-		lastSeq  int
-	)
-	for seq, off := 0, int64(0); off < int64(len(file)); seq, off = seq+1, off+plan.PreferredChunkSize {
-		end := min(off+plan.PreferredChunkSize, int64(len(file)))
-		lastSeq = seq
-		wg.Add(1)
-		sem <- struct{}{}
-		go func(seq int, off int64, data []byte) {
-			defer wg.Done()
-			defer func() { <-sem }()
-			if err := c.UploadChunk(ctx, src, seq, off, data); err != nil {
-				mu.Lock()
-				firstErr = cmpOr(firstErr, err)
-				mu.Unlock()
-			}
-		}(seq, off, file[off:end])
-	}
-	wg.Wait()
-	if firstErr != nil {
-		t.Fatal(firstErr)
-	}
-	if lastSeq < 2 {
-		t.Fatalf("only %d chunks; the test means to send several", lastSeq+1)
-	}
+	rev, src, lastSeq := startUpload(t, c, id, action, file)
 	if _, err := c.CommitUpload(ctx, src, lastSeq, int64(len(file))); err != nil {
 		t.Fatal(err)
 	}
@@ -619,13 +579,6 @@ func uploadFile(t *testing.T, c *socrata.Client, id socrata.DatasetID, action st
 		return err == nil && o.Done(), err
 	})
 	return rev, src, is, os
-}
-
-func cmpOr(a, b error) error {
-	if a != nil {
-		return a
-	}
-	return b
 }
 
 // applyAndWait applies a revision and polls it until its task set stops.

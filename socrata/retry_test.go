@@ -222,9 +222,16 @@ func TestGET202IsPolledWithTicket(t *testing.T) {
 
 func TestGET202GivesUp(t *testing.T) {
 	f := newFake(t, reply(202, jsonType, `{}`))
-	c, _ := newTestClient(t, f, newCreds(t), socrata.WithRetry(socrata.RetryPolicy{MaxAttempts: 2}))
+	// The policy replaces newTestClient's whole, Sleep too, so it needs
+	// its own sleeper or the test would really wait.
+	s := &sleeps{}
+	c, _ := newTestClient(t, f, newCreds(t), socrata.WithRetry(socrata.RetryPolicy{MaxAttempts: 2, Sleep: s.sleep}))
 	_, err := c.Rows(context.Background(), "abcd-1234", socrata.RowsQuery{})
 	if !errors.Is(err, socrata.ErrAccepted) {
 		t.Fatalf("error = %v, want ErrAccepted", err)
+	}
+	var ae *socrata.APIError
+	if !errors.As(err, &ae) || ae.RequestID == "" || ae.RequestID != f.last(t).Header.Get("X-Socrata-RequestId") {
+		t.Errorf("error %#v does not carry the last request id sent", ae)
 	}
 }

@@ -61,12 +61,12 @@ type RowError struct {
 // sent again as is. On a dataset without a row identifier every row is
 // created and a resend would duplicate rows: use [Client.Append] there.
 func (c *Client) Upsert(ctx context.Context, id DatasetID, body []byte, f Format) (*WriteResult, error) {
-	if !id.Valid() {
-		return nil, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
 	resp, err := c.do(ctx, &request{
 		method:      http.MethodPost,
-		path:        "/resource/" + string(id) + ".json",
+		path:        resourcePath(id),
 		body:        body,
 		contentType: f.ContentType(),
 		retry:       true,
@@ -76,9 +76,8 @@ func (c *Client) Upsert(ctx context.Context, id DatasetID, body []byte, f Format
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusAccepted {
-		e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId"),
+		return nil, &APIError{Status: resp.StatusCode, RequestID: requestID(resp),
 			Message: fmt.Sprintf("the portal accepted the rows for %s but had not finished writing them when it answered; they will most likely appear shortly, and sending them again is safe", id)}
-		return nil, e
 	}
 	return c.readWriteResult(resp)
 }
@@ -89,30 +88,17 @@ func (c *Client) Upsert(ctx context.Context, id DatasetID, body []byte, f Format
 // would add them twice. When it fails after the request may have reached
 // the portal, the error wraps [ErrOutcomeUnknown], as for Replace.
 func (c *Client) Append(ctx context.Context, id DatasetID, body []byte, f Format) (*WriteResult, error) {
-	if !id.Valid() {
-		return nil, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
-	what := "the append to " + string(id)
-	advice := "Check the dataset at " + c.datasetLink(id) + " before you send the rows again, or they may be added twice"
-	resp, err := c.do(ctx, &request{
+	return c.writeOnce(ctx, &request{
 		method:      http.MethodPost,
-		path:        "/resource/" + string(id) + ".json",
+		path:        resourcePath(id),
 		body:        body,
 		contentType: f.ContentType(),
-	})
-	if err != nil {
-		return nil, c.maybeApplied(err, what, advice)
-	}
-	defer resp.Body.Close()
-	if resp.StatusCode == http.StatusAccepted {
-		return nil, accepted(resp, what,
-			"Check the dataset at "+c.datasetLink(id)+" in a few minutes before you send the rows again, or they may be added twice")
-	}
-	res, err := c.readWriteResult(resp)
-	if err != nil {
-		return nil, c.maybeApplied(err, what, advice)
-	}
-	return res, nil
+	}, "the append to "+string(id),
+		"Check the dataset at "+c.datasetLink(id)+" before you send the rows again, or they may be added twice",
+		"Check the dataset at "+c.datasetLink(id)+" in a few minutes before you send the rows again, or they may be added twice")
 }
 
 // Replace makes body the complete contents of the dataset with PUT
@@ -125,26 +111,34 @@ func (c *Client) Append(ctx context.Context, id DatasetID, body []byte, f Format
 // error wraps [ErrOutcomeUnknown]: the portal may or may not have applied
 // it, and the dataset must be checked before trying again.
 func (c *Client) Replace(ctx context.Context, id DatasetID, body io.Reader, f Format) (*WriteResult, error) {
-	if !id.Valid() {
-		return nil, fmt.Errorf("socrata: %q is not a dataset id: ids look like abcd-1234", clip(string(id)))
+	if err := checkID(id); err != nil {
+		return nil, err
 	}
 	if body == nil {
 		body = http.NoBody
 	}
-	resp, err := c.do(ctx, &request{
+	return c.writeOnce(ctx, &request{
 		method:      http.MethodPut,
-		path:        "/resource/" + string(id) + ".json",
+		path:        resourcePath(id),
 		stream:      body,
 		contentType: f.ContentType(),
-	})
-	what := "the replace of " + string(id)
-	advice := "Check the dataset at " + c.datasetLink(id) + " before you try again"
+	}, "the replace of "+string(id),
+		"Check the dataset at "+c.datasetLink(id)+" before you try again",
+		"Check the dataset at "+c.datasetLink(id)+" in a few minutes before you send it again")
+}
+
+// writeOnce sends r, a write that is never retried, and reads its result.
+// A failure after the request may have reached the portal is an
+// *OutcomeError naming the write (what) and saying what to check before
+// trying again: advice, or for a 202 Accepted answer, later.
+func (c *Client) writeOnce(ctx context.Context, r *request, what, advice, later string) (*WriteResult, error) {
+	resp, err := c.do(ctx, r)
 	if err != nil {
 		return nil, c.maybeApplied(err, what, advice)
 	}
 	defer resp.Body.Close()
 	if resp.StatusCode == http.StatusAccepted {
-		return nil, accepted(resp, what, "Check the dataset at "+c.datasetLink(id)+" in a few minutes before you send it again")
+		return nil, accepted(resp, what, later)
 	}
 	res, err := c.readWriteResult(resp)
 	if err != nil {
@@ -157,11 +151,8 @@ func (c *Client) Replace(ctx context.Context, id DatasetID, body io.Reader, f Fo
 // portal answered with 202 Accepted: taken, but not finished, so whether
 // it will succeed is not known yet. It matches ErrAccepted too.
 func accepted(resp *http.Response, what, advice string) error {
-	e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId"),
+	e := &APIError{Status: resp.StatusCode, RequestID: requestID(resp),
 		Message: "the portal had not finished the write when it answered"}
-	if e.RequestID == "" {
-		e.RequestID = requestID(resp)
-	}
 	return &OutcomeError{What: what, Cause: "the portal accepted it (202 Accepted) but had not finished it when it answered",
 		Advice: advice, Err: e}
 }
@@ -189,7 +180,7 @@ func (c *Client) maybeApplied(err error, what, advice string) error {
 		}
 	case errors.As(err, &ae):
 		switch {
-		case ae.notSocrata && ae.Status >= 200 && ae.Status < 300:
+		case ae.notSocrata:
 			cause = "the answer could not be read (" + ae.Message + ")"
 		case ae.Status == http.StatusBadGateway || ae.Status == http.StatusServiceUnavailable || ae.Status == http.StatusGatewayTimeout:
 			cause = fmt.Sprintf("a gateway in front of the portal answered %d %s, and the portal behind it may still be working", ae.Status, http.StatusText(ae.Status))
@@ -337,10 +328,7 @@ func (c *Client) readSummary(resp *http.Response, obj map[string]json.RawMessage
 			return nil, c.badShape(resp.Request.Method, resp.Request.URL.Path,
 				"it did not say what the write did: "+clip(oneLine(string(body))), nil)
 		}
-		e := &APIError{Status: resp.StatusCode, RequestID: resp.Header.Get("X-Socrata-RequestId")}
-		if e.RequestID == "" {
-			e.RequestID = requestID(resp)
-		}
+		e := &APIError{Status: resp.StatusCode, RequestID: requestID(resp)}
 		parseErrorBody(e, "application/json", body)
 		c.scrub.apiError(e)
 		return nil, e

@@ -184,6 +184,11 @@ func TestUpsert202(t *testing.T) {
 	if len(s.waits()) != 0 || len(f.requests()) != 1 {
 		t.Errorf("a 202 upsert was resent")
 	}
+	// The portal echoed no request id, so the one sent is the one to quote.
+	var ae *socrata.APIError
+	if !errors.As(err, &ae) || ae.RequestID == "" || ae.RequestID != f.last(t).Header.Get("X-Socrata-RequestId") {
+		t.Errorf("error %#v does not carry the request id sent", ae)
+	}
 }
 
 func TestReplaceStreamsChunked(t *testing.T) {

@@ -55,7 +55,8 @@ type accountStep struct {
 
 	err      error // the last sign-in or keyring failure
 	verified signedInMsg
-	session  bool // kept for this session only, not in the keyring
+	session  bool           // kept for this session only, not in the keyring
+	saved    wizard.Profile // the login as kept in the keyring and index
 	done     bool
 
 	width, height int
@@ -154,6 +155,7 @@ func (s *accountStep) Update(msg tea.Msg) (step, tea.Cmd) {
 			s.state = acctKeyring
 			return s, nil
 		}
+		s.saved = msg.profile
 		s.done = true
 		return s, nil
 	case tea.KeyMsg:
@@ -167,7 +169,7 @@ func (s *accountStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		case acctKeyring:
 			return s.updateKeyring(msg)
 		case acctVerifying, acctSaving:
-			if msg.Type == tea.KeyEsc {
+			if matches(msg, keyBack) {
 				// The reply will still come; it is ignored once the state
 				// has moved on.
 				s.state = acctForm
@@ -221,15 +223,15 @@ func (s *accountStep) save() tea.Cmd {
 
 func (s *accountStep) updatePick(msg tea.KeyMsg) (step, tea.Cmd) {
 	switch {
-	case msg.Type == tea.KeyEsc:
+	case matches(msg, keyBack):
 		return s, nil // the first step: there is nothing to go back to
-	case key.Matches(msg, s.keys.Up):
+	case matches(msg, s.keys.Up):
 		s.pick = max(s.pick-1, 0)
-	case key.Matches(msg, s.keys.Down):
+	case matches(msg, s.keys.Down):
 		s.pick = min(s.pick+1, len(s.profiles))
-	case key.Matches(msg, s.keys.NewAccount):
+	case matches(msg, s.keys.NewAccount):
 		return s, s.openForm()
-	case key.Matches(msg, s.keys.Choose):
+	case matches(msg, s.keys.Choose):
 		if s.pick == len(s.profiles) {
 			return s, s.openForm()
 		}
@@ -248,22 +250,22 @@ func (s *accountStep) openForm() tea.Cmd {
 
 func (s *accountStep) updateForm(msg tea.KeyMsg) (step, tea.Cmd) {
 	switch {
-	case msg.Type == tea.KeyEsc:
+	case matches(msg, keyBack):
 		if len(s.profiles) > 0 {
 			s.err = nil
 			s.state = acctPick
 		}
 		return s, nil
-	case msg.Type == tea.KeyEnter:
+	case matches(msg, keyEnter):
 		if s.focus == fieldSubmit {
 			return s, s.submit()
 		}
 		return s, s.focusField(s.focus + 1)
-	case key.Matches(msg, s.keys.NextField):
+	case matches(msg, s.keys.NextField):
 		return s, s.focusField((s.focus + 1) % fieldCount)
-	case key.Matches(msg, s.keys.PrevField):
+	case matches(msg, s.keys.PrevField):
 		return s, s.focusField((s.focus + fieldCount - 1) % fieldCount)
-	case s.focus == fieldKind && key.Matches(msg, s.keys.Toggle):
+	case s.focus == fieldKind && matches(msg, s.keys.Toggle):
 		if s.kind == socrata.APIKey {
 			s.kind = socrata.Password
 		} else {
@@ -314,13 +316,13 @@ func (s *accountStep) submit() tea.Cmd {
 }
 
 func (s *accountStep) updateNoRights(msg tea.KeyMsg) (step, tea.Cmd) {
-	switch msg.Type {
-	case tea.KeyEsc:
+	switch {
+	case matches(msg, keyBack):
 		s.state = acctForm
 		if s.verified.fromProfile {
 			s.state = acctPick
 		}
-	case tea.KeyEnter:
+	case matches(msg, s.keys.Anyway):
 		s.err = nil
 		if s.verified.fromProfile {
 			s.done = true
@@ -333,11 +335,11 @@ func (s *accountStep) updateNoRights(msg tea.KeyMsg) (step, tea.Cmd) {
 
 func (s *accountStep) updateKeyring(msg tea.KeyMsg) (step, tea.Cmd) {
 	switch {
-	case msg.Type == tea.KeyEsc:
+	case matches(msg, keyBack):
 		s.state = acctForm
-	case key.Matches(msg, s.keys.Retry):
+	case matches(msg, s.keys.Retry):
 		return s, s.save()
-	case key.Matches(msg, s.keys.SessionOnly):
+	case matches(msg, s.keys.SessionOnly):
 		s.session = true
 		s.done = true
 	}
@@ -373,8 +375,11 @@ func (s *accountStep) Summary() string {
 		return ""
 	}
 	line := wizard.SignedInLine(s.verified.user, s.verified.domain)
-	if s.session {
+	switch {
+	case s.session:
 		line += " (for this session only)"
+	case s.saved.Login != "":
+		line += "; kept in the OS keyring as " + s.saved.Name()
 	}
 	return line
 }

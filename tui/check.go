@@ -130,7 +130,7 @@ func (s *checkStep) Update(msg tea.Msg) (step, tea.Cmd) {
 	case tea.KeyMsg:
 		switch s.state {
 		case checkRunning:
-			if msg.Type == tea.KeyEsc {
+			if matches(msg, keyBack) {
 				s.cancel()
 				s.seq++
 				return s, goBack
@@ -179,27 +179,27 @@ func (s *checkStep) updateReport(msg tea.KeyMsg) (step, tea.Cmd) {
 	col, idx, ok := s.current()
 	typ := socrata.ParseDataType(col.Type)
 	switch {
-	case msg.Type == tea.KeyEsc:
+	case matches(msg, keyBack):
 		return s, goBack
-	case key.Matches(msg, s.keys.Up):
+	case matches(msg, s.keys.Up):
 		s.cursor = max(s.cursor-1, 0)
-	case key.Matches(msg, s.keys.Down):
+	case matches(msg, s.keys.Down):
 		s.cursor = min(s.cursor+1, max(len(s.badColumns())-1, 0))
-	case key.Matches(msg, s.keys.Continue) && s.report != nil && s.report.OK():
+	case matches(msg, s.keys.Continue) && s.report != nil && s.report.OK():
 		s.done = true
-	case key.Matches(msg, s.keys.Anyway) && s.canSendAnyway():
+	case matches(msg, s.keys.Anyway) && s.canSendAnyway():
 		s.anyway = true
 		s.done = true
-	case key.Matches(msg, s.keys.Recheck):
+	case matches(msg, s.keys.Recheck):
 		return s, s.start(false)
-	case key.Matches(msg, s.keys.WriteRejects) && s.report != nil && s.report.BadRows > 0:
+	case matches(msg, s.keys.WriteRejects) && s.report != nil && s.report.BadRows > 0:
 		return s, s.start(true)
-	case ok && key.Matches(msg, s.keys.Format) && isTimestamp(typ):
+	case ok && matches(msg, s.keys.Format) && isTimestamp(typ):
 		s.openFormats(idx, col)
-	case ok && key.Matches(msg, s.keys.Clean) && isNumeric(typ):
+	case ok && matches(msg, s.keys.Clean) && isNumeric(typ):
 		_ = s.mapping.SetClean(idx, !s.mapping.Columns[idx].Clean)
 		return s, s.start(false)
-	case ok && key.Matches(msg, s.keys.YesNo) && typ == socrata.Checkbox:
+	case ok && matches(msg, s.keys.YesNo) && typ == socrata.Checkbox:
 		_ = s.mapping.SetYesNo(idx, !s.mapping.Columns[idx].YesNo)
 		return s, s.start(false)
 	}
@@ -261,17 +261,17 @@ func (s *checkStep) updateFormat(msg tea.KeyMsg) (step, tea.Cmd) {
 	customRow := len(s.formats)
 	typing := s.fmtSel == customRow
 	switch {
-	case msg.Type == tea.KeyEsc:
+	case matches(msg, keyBack):
 		s.state = checkReport
 		return s, nil
-	case key.Matches(msg, s.keys.Up):
+	case matches(msg, s.keys.Up):
 		s.fmtSel = max(s.fmtSel-1, 0)
-	case key.Matches(msg, s.keys.Down):
+	case matches(msg, s.keys.Down):
 		s.fmtSel = min(s.fmtSel+1, customRow)
-	case !typing && key.Matches(msg, s.keys.Tick):
+	case !typing && matches(msg, s.keys.Tick):
 		s.toggle(s.formats[s.fmtSel])
 		return s, nil
-	case key.Matches(msg, s.keys.Choose):
+	case matches(msg, s.keys.Choose):
 		patterns := s.ticked
 		if typing && strings.TrimSpace(s.custom.Value()) != "" {
 			patterns = append(slices.Clone(s.ticked), strings.TrimSpace(s.custom.Value()))

@@ -143,10 +143,11 @@ type filesListedMsg struct{ files []string }
 // is better served by typing.
 const maxListedFiles = 200
 
-// listFiles finds the delimited files in dir, newest first.
-func listFiles(dir string) tea.Cmd {
+// listFiles finds the delimited files in dir, those named like the
+// dataset first.
+func listFiles(dir, datasetName string) tea.Cmd {
 	return func() tea.Msg {
-		return filesListedMsg{files: wizard.FindDataFiles(dir, maxListedFiles)}
+		return filesListedMsg{files: wizard.FindDataFiles(dir, maxListedFiles, datasetName)}
 	}
 }
 

@@ -141,20 +141,20 @@ func (s *uploadStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		switch s.state {
 		case upConfirm:
 			switch {
-			case msg.Type == tea.KeyEsc:
+			case matches(msg, keyBack):
 				return s, goBack
-			case key.Matches(msg, s.keys.Route):
+			case matches(msg, s.keys.Route):
 				s.route = (s.route + 1) % 3
-			case key.Matches(msg, s.keys.Start):
+			case matches(msg, s.keys.Start):
 				return s, s.start(false)
 			}
 		case upFinished:
 			switch {
-			case key.Matches(msg, s.keys.Resume) && s.canResume():
+			case matches(msg, s.keys.Resume) && s.canResume():
 				return s, s.start(true)
-			case key.Matches(msg, s.keys.Continue) && s.err == nil:
+			case matches(msg, s.keys.Continue) && s.err == nil:
 				s.done = true
-			case msg.Type == tea.KeyEsc && (s.err != nil || s.result == nil):
+			case matches(msg, keyBack) && (s.err != nil || s.result == nil):
 				s.state = upConfirm
 			}
 		}
@@ -249,6 +249,10 @@ func (s *uploadStep) confirmView() string {
 		wizard.Append:  "Add " + rows + " to",
 		wizard.Delete:  "Delete " + rows + " from",
 	}[s.job.Method]
+	if s.job.Method == wizard.Upsert && s.ds.RowIdentifier == "" {
+		// Without a row identifier there is nothing to update by.
+		verb = "Add " + rows + " to"
+	}
 	b.WriteString(s.st.Title.Render("Ready to upload") + "\n\n")
 	b.WriteString(wrap(fmt.Sprintf("%s %s (%s)", verb, s.ds.Name, s.ds.ID), s.width) + "\n")
 	if s.job.Method == wizard.Replace {

@@ -5,6 +5,7 @@ import (
 	"path/filepath"
 	"sort"
 	"strings"
+	"unicode"
 )
 
 // dataExts are the file name endings the file chooser offers.
@@ -20,10 +21,12 @@ func isDataFile(name string) bool {
 	return false
 }
 
-// FindDataFiles lists the CSV, TSV and TXT files in dir, newest first, at
-// most limit of them. A folder that cannot be read lists nothing: the
-// chooser then simply offers no suggestions.
-func FindDataFiles(dir string, limit int) []string {
+// FindDataFiles lists the CSV, TSV and TXT files in dir, at most limit of
+// them: first those whose names share the most words with hint (the
+// dataset's name, so "salt_deliveries_2024.csv" comes first for "Road Salt
+// Deliveries"), then the newest. A folder that cannot be read lists
+// nothing: the chooser then simply offers no suggestions.
+func FindDataFiles(dir string, limit int, hint string) []string {
 	if dir == "" {
 		dir = "."
 	}
@@ -32,9 +35,11 @@ func FindDataFiles(dir string, limit int) []string {
 		return nil
 	}
 	type file struct {
-		path string
-		mod  int64
+		path  string
+		mod   int64
+		score int
 	}
+	words := hintWords(hint)
 	var files []file
 	for _, e := range entries {
 		if e.IsDir() || !isDataFile(e.Name()) || strings.HasSuffix(e.Name(), ".rejected.csv") {
@@ -44,9 +49,14 @@ func FindDataFiles(dir string, limit int) []string {
 		if err != nil {
 			continue
 		}
-		files = append(files, file{filepath.Join(dir, e.Name()), info.ModTime().UnixNano()})
+		// To the second: files written together (an export of several
+		// tables) then sort by name, the same way every time.
+		files = append(files, file{filepath.Join(dir, e.Name()), info.ModTime().Unix(), sharedWords(e.Name(), words)})
 	}
 	sort.Slice(files, func(i, j int) bool {
+		if files[i].score != files[j].score {
+			return files[i].score > files[j].score
+		}
 		if files[i].mod != files[j].mod {
 			return files[i].mod > files[j].mod
 		}
@@ -122,4 +132,30 @@ func CompletePath(typed, dir string) (completed string, matches []string) {
 		}
 	}
 	return completed, matches
+}
+
+// hintWords are the words of a dataset's name worth looking for in file
+// names: three letters or more, lower case, without "sample" and the like.
+func hintWords(name string) []string {
+	var out []string
+	for _, w := range strings.FieldsFunc(strings.ToLower(name), func(r rune) bool {
+		return !unicode.IsLetter(r) && !unicode.IsDigit(r)
+	}) {
+		if len(w) >= 3 && w != "sample" && w != "the" && w != "and" && w != "for" {
+			out = append(out, w)
+		}
+	}
+	return out
+}
+
+// sharedWords counts the words that appear in a file's name.
+func sharedWords(file string, words []string) int {
+	name := strings.ToLower(file)
+	n := 0
+	for _, w := range words {
+		if strings.Contains(name, w) {
+			n++
+		}
+	}
+	return n
 }

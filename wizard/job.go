@@ -34,7 +34,7 @@ type Job struct {
 	// columns.
 	Points []PointSource `json:"points,omitempty"`
 	// Batch bounds each SODA request; zero values mean the defaults.
-	Batch Batch `json:"batch,omitempty"`
+	Batch Batch `json:"batch,omitzero"`
 	// Timezone is the default zone for fixed timestamps written without
 	// one, such as "America/New_York".
 	Timezone string `json:"timezone,omitempty"`

@@ -15,6 +15,7 @@ import (
 type ProgressPrinter struct {
 	w     io.Writer
 	tty   bool
+	width int // the terminal's width; a line longer than this would wrap and break the redraw
 	every time.Duration
 	now   func() time.Time
 
@@ -36,7 +37,17 @@ const ttyRefresh = 100 * time.Millisecond
 // NewProgressPrinter prints progress to w: a bar when tty is true, else a
 // line at most every interval.
 func NewProgressPrinter(w io.Writer, tty bool, every time.Duration) *ProgressPrinter {
-	return &ProgressPrinter{w: w, tty: tty, every: every, now: time.Now, phase: -1}
+	return &ProgressPrinter{w: w, tty: tty, width: 80, every: every, now: time.Now, phase: -1}
+}
+
+// SetWidth tells the printer how wide the terminal is, so that the bar's
+// line never wraps (a wrapped line cannot be redrawn in place).
+func (p *ProgressPrinter) SetWidth(cells int) {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if cells > 0 {
+		p.width = cells
+	}
 }
 
 // Update is an UploadOptions.Progress function.
@@ -61,9 +72,13 @@ func (p *ProgressPrinter) Update(u UploadProgress) {
 		}
 		full := int(frac * barWidth)
 		bar := strings.Repeat("█", full) + strings.Repeat("░", barWidth-full)
+		text := fmt.Sprintf("%s %3.0f%% %s", bar, frac*100, line)
+		if r := []rune(text); len(r) > p.width-1 {
+			text = string(r[:max(p.width-2, 0)]) + "…"
+		}
 		// \r and erase-line redraw in place; nothing else on a terminal
 		// needs escape codes.
-		fmt.Fprintf(p.w, "\r\x1b[K%s %3.0f%% %s", bar, frac*100, line)
+		fmt.Fprintf(p.w, "\r\x1b[K%s", text)
 		p.drawn = true
 		return
 	}

@@ -53,4 +53,14 @@ func TestProgressPrinterTerminal(t *testing.T) {
 	if !strings.Contains(out, " 90% ") || strings.Contains(out, "\n") {
 		t.Errorf("bar output: %q", out)
 	}
+
+	// A narrow terminal gets lines cut to its width, never wrapped.
+	b.Reset()
+	p.SetWidth(40)
+	p.Update(UploadProgress{Phase: PhaseSending, Rows: 123456, Bytes: 500, TotalBytes: 1000, Batch: 3, Batches: 7, Note: "portal busy (503): retrying in 4s (attempt 2 of 5)"})
+	for _, draw := range strings.Split(b.String(), "\r\x1b[K")[1:] {
+		if n := len([]rune(draw)); n > 39 {
+			t.Errorf("a %d-cell line on a 40-cell terminal: %q", n, draw)
+		}
+	}
 }

@@ -199,8 +199,9 @@ func connectHeadless(ctx context.Context, e *env, profile, domain string, ref wi
 	return &headless{client: c, domain: domain, source: src}, nil
 }
 
-// usageErr reports a wrong command line.
+// usageErr reports a wrong command line, as a sentence like every other
+// message.
 func usageErr(e *env, msg string) int {
-	fmt.Fprintln(e.stderr, "socrata-wizard: "+msg)
+	fmt.Fprintln(e.stderr, "socrata-wizard: "+strings.ToUpper(msg[:1])+msg[1:]+".")
 	return exitUsage
 }

@@ -42,7 +42,7 @@ func TestBinaryCommands(t *testing.T) {
 			{"login with empty stdin", "", []string{"login", "--domain", url, "--key-id", f.acc.KeyID, "--secret-stdin"}, exitFailed, []string{"stderr:Standard input is empty: pipe the key secret or password in"}},
 			{"login with a wrong secret", "wrong-" + randomHex(t, 8) + "\n", []string{"login", "--domain", url, "--key-id", f.acc.KeyID, "--secret-stdin"}, exitFailed, []string{"stderr:did not accept these credentials"}},
 			{"login to plain http elsewhere", f.acc.KeySecret + "\n", []string{"login", "--domain", "http://example.org", "--key-id", f.acc.KeyID, "--secret-stdin"}, exitFailed, []string{"stderr:use https://example.org"}},
-			{"check without a job", "", []string{"check"}, exitUsage, []string{"stderr:check takes one job file"}},
+			{"check without a job", "", []string{"check"}, exitUsage, []string{"stderr:Check takes one job file"}},
 			{"check a missing job", "", []string{"check", filepath.Join(f.data, "nope.job.json")}, exitFailed, []string{"stderr:nope.job.json cannot be used: there is no such file"}},
 			{"export to an unknown tool", "", []string{"export", cleanJob, "--to", "excel"}, exitUsage, []string{"stderr:--to must be datasync, socrata-py or rsocrata"}},
 		}

@@ -79,6 +79,7 @@ func runJob(ctx context.Context, e *env, args []string) int {
 		return fail(e, err)
 	}
 	printer := wizard.NewProgressPrinter(e.stderr, isTerminalWriter(e.stderr), 5*time.Second)
+	printer.SetWidth(terminalWidth(e.stderr))
 	res, err := wizard.Upload(ctx, h.client, ds, f, job, wizard.UploadOptions{
 		Resume:     *resume,
 		Checkpoint: wizard.CheckpointPath(jobPath),

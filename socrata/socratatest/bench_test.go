@@ -408,3 +408,23 @@ func BenchmarkCount(b *testing.B) {
 		})
 	}
 }
+
+// BenchmarkHistorySample generates the 7 MB park visits history: B/op is
+// the generator's own memory, a few tens of kilobytes, because the file
+// is streamed and never held.
+func BenchmarkHistorySample(b *testing.B) {
+	var f SampleFile
+	for _, sf := range SampleFiles() {
+		if sf.Name == historyName {
+			f = sf
+		}
+	}
+	b.ReportAllocs()
+	for b.Loop() {
+		n, err := f.WriteTo(io.Discard)
+		if err != nil {
+			b.Fatal(err)
+		}
+		b.SetBytes(n)
+	}
+}

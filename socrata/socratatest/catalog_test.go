@@ -190,7 +190,7 @@ func TestCatalogResultShape(t *testing.T) {
 	if res.Link != s.URL+"/Transportation/SAMPLE-Bridge-Inspections/"+BridgeInspectionsID {
 		t.Errorf("link %q", res.Link)
 	}
-	if res.Owner.ID != DemoPublisherID || !strings.HasPrefix(res.Owner.DisplayName, "Dana Demo") {
+	if res.Owner.ID != DemoPublisherID || res.Owner.DisplayName != "Dana Demo" {
 		t.Errorf("owner %+v", res.Owner)
 	}
 	if rs.UpdatedAt != "2024-07-02T14:00:00.000Z" || rs.CreatedAt != "2020-05-12T14:00:00.000Z" {

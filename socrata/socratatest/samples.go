@@ -8,12 +8,15 @@ import (
 // Ids of the sample users that [WithSamples] adds. Their secrets are
 // generated per portal; read them with [Portal.Demo] or [Portal.User].
 const (
-	// DemoPublisherID is the demo publisher, Dana Demo of the Dept. of
-	// Sample Parks: role publisher, owner of the key sample datasets.
+	// DemoPublisherID is the demo publisher, Dana Demo: role publisher,
+	// owner of the key sample datasets. Her agency, the Dept. of Sample
+	// Parks, is their attribution, not part of her name, so that "Signed
+	// in as Dana Demo (publisher)" reads well.
 	DemoPublisherID = "demo-pub1"
-	// OtherPublisherID is a second publisher, Sam Sample of the Dept. of
-	// Sample Transportation, who shares one dataset with the demo
-	// publisher and owns a private one nobody else can see.
+	// OtherPublisherID is a second publisher, Sam Sample (of the Dept. of
+	// Sample Transportation, the attribution of his private dataset), who
+	// shares one dataset with the demo publisher and owns a private one
+	// nobody else can see.
 	OtherPublisherID = "smpl-pub2"
 	// ViewerID is Vic Viewer, signed in but without publishing rights.
 	ViewerID = "smpl-view"
@@ -215,11 +218,11 @@ func libraryRows() []map[string]string {
 // the portal is shared.
 func (p *Portal) seedSamples() []*user {
 	demo := p.addUserLocked(UserSpec{
-		ID: DemoPublisherID, DisplayName: "Dana Demo (Dept. of Sample Parks)",
+		ID: DemoPublisherID, DisplayName: "Dana Demo",
 		Email: "dana.demo@parks.example.org", Role: "publisher",
 	})
 	other := p.addUserLocked(UserSpec{
-		ID: OtherPublisherID, DisplayName: "Sam Sample (Dept. of Sample Transportation)",
+		ID: OtherPublisherID, DisplayName: "Sam Sample",
 		Email: "sam.sample@transport.example.org", Role: "publisher",
 	})
 	p.addUserLocked(UserSpec{

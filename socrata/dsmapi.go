@@ -577,10 +577,10 @@ func (c *Client) UploadChunk(ctx context.Context, src *Source, seq int, offset i
 // bytes again. f must stay open until the call returns.
 func (c *Client) UploadFileChunk(ctx context.Context, src *Source, seq int, f *os.File, offset, size int64) error {
 	if src == nil {
-		return fmt.Errorf("socrata: uploading a chunk needs a source")
+		return errors.New("socrata: uploading a chunk needs a source")
 	}
 	if f == nil {
-		return fmt.Errorf("socrata: uploading a chunk of a file needs the file")
+		return errors.New("socrata: uploading a chunk of a file needs the file")
 	}
 	if seq < 0 || offset < 0 || size < 0 {
 		return fmt.Errorf("socrata: chunk number, offset and size cannot be negative (chunk %d, offset %d, size %d)", seq, offset, size)
@@ -593,6 +593,8 @@ func (c *Client) UploadFileChunk(ctx context.Context, src *Source, seq int, f *o
 	if err != nil {
 		return err
 	}
+	// Reading the acknowledgement to the end lets the connection carry the
+	// next chunk.
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 	resp.Body.Close()
 	return nil

@@ -162,13 +162,14 @@ func rawExpr(c *PlanColumn) (string, bool) {
 }
 
 // timestampExpr is the transform that reads a timestamp column written in
-// format tf (nil or ISO8601 meaning ISO 8601), if there is one.
+// format tf (nil meaning ISO 8601), if there is one: StrftimeFormat
+// refuses the patterns a transform would read differently from the check.
 func timestampExpr(conv *Converter, tf *TimeFormat) (string, bool) {
-	iso := tf == nil || tf.Pattern() == ISO8601
-	format, zoned, ok := "", false, true
+	iso := tf == nil || tf.iso
+	format := ""
 	if !iso {
-		format, zoned, ok = strftimeOf(tf.Pattern())
-		if !ok {
+		var err error
+		if format, err = StrftimeFormat(tf.Pattern()); err != nil {
 			return "", false
 		}
 	}
@@ -176,7 +177,8 @@ func timestampExpr(conv *Converter, tf *TimeFormat) (string, bool) {
 		if iso {
 			return "to_floating_timestamp(%s)", true
 		}
-		return "to_floating_timestamp(%s, " + sqlString(format) + ")", !zoned
+		// A floating timestamp has no zone to put an offset in.
+		return "to_floating_timestamp(%s, " + sqlString(format) + ")", !tf.HasZone()
 	}
 	zone := DefaultTimezone
 	if conv.Location != nil {
@@ -187,85 +189,10 @@ func timestampExpr(conv *Converter, tf *TimeFormat) (string, bool) {
 		// Values with an offset keep it; the others are read in the
 		// column's zone, as the check reads them.
 		return "coalesce(forgive(to_fixed_timestamp(%s)), to_fixed_timestamp(to_floating_timestamp(%s), " + sqlString(zone) + "))", true
-	case zoned:
+	case tf.HasZone():
 		return "to_fixed_timestamp(%s, " + sqlString(format) + ")", true
 	}
 	return "to_fixed_timestamp(to_floating_timestamp(%s, " + sqlString(format) + "), " + sqlString(zone) + ")", true
-}
-
-// strftimeOf translates a DataSync (Joda) timestamp pattern into the
-// strftime form transforms take, when every element has an exact
-// equivalent: two-digit years, fractions of a second, weekdays, full
-// month names and numbers that run together (yyyyMMdd) do not.
-func strftimeOf(pattern string) (format string, zoned, ok bool) {
-	var b strings.Builder
-	rs := []rune(pattern)
-	prevNumeric := false
-	for i := 0; i < len(rs); {
-		r := rs[i]
-		if r == '\'' {
-			j := i + 1
-			for ; j < len(rs) && rs[j] != '\''; j++ {
-				if rs[j] == '%' {
-					b.WriteString("%%")
-				} else {
-					b.WriteRune(rs[j])
-				}
-			}
-			if j == i+1 && j < len(rs) {
-				b.WriteRune('\'')
-			}
-			i = j + 1
-			prevNumeric = false
-			continue
-		}
-		if !(r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z') {
-			if r == '%' {
-				b.WriteString("%%")
-			} else {
-				b.WriteRune(r)
-			}
-			i++
-			prevNumeric = false
-			continue
-		}
-		n := 1
-		for i+n < len(rs) && rs[i+n] == r {
-			n++
-		}
-		i += n
-		spec, numeric := "", true
-		switch {
-		case r == 'y' && n != 2:
-			spec = "%Y"
-		case r == 'M' && n <= 2:
-			spec = "%m"
-		case r == 'M' && n == 3:
-			spec, numeric = "%b", false
-		case r == 'd' && n <= 2:
-			spec = "%d"
-		case r == 'H' && n <= 2:
-			spec = "%H"
-		case r == 'h' && n <= 2:
-			spec = "%I"
-		case r == 'm' && n <= 2:
-			spec = "%M"
-		case r == 's' && n <= 2:
-			spec = "%S"
-		case r == 'a' && n == 1:
-			spec, numeric = "%p", false
-		case r == 'Z' && n <= 2:
-			spec, numeric, zoned = "%z", false, true
-		default:
-			return "", false, false
-		}
-		if numeric && prevNumeric {
-			return "", false, false
-		}
-		prevNumeric = numeric
-		b.WriteString(spec)
-	}
-	return b.String(), zoned, true
 }
 
 // sqlString quotes s as a transform string literal.

@@ -294,25 +294,41 @@ func TestUploadDSMAPIConvertedForms(t *testing.T) {
 	}
 }
 
-func TestStrftimeOf(t *testing.T) {
+// TestRawTimestampExpr checks the transforms that convert a timestamp
+// column of the file as it is, and that a pattern a transform would read
+// differently from the check keeps the column off the raw path.
+func TestRawTimestampExpr(t *testing.T) {
 	tests := []struct {
-		joda, want string
-		zoned, ok  bool
+		typ      socrata.DataType
+		patterns []string
+		want     string // "" when the column cannot go raw
 	}{
-		{"MM/dd/yyyy", "%m/%d/%Y", false, true},
-		{"M/d/yyyy h:mm a", "%m/%d/%Y %I:%M %p", false, true},
-		{"yyyy-MM-dd'T'HH:mm:ssZ", "%Y-%m-%dT%H:%M:%S%z", true, true},
-		{"dd-MMM-yyyy", "%d-%b-%Y", false, true},
-		{"'100%' yyyy", "100%% %Y", false, true},
-		{"MM/dd/yy", "", false, false},         // two-digit years
-		{"yyyyMMdd", "", false, false},         // numbers that run together
-		{"HH:mm:ss.SSS", "", false, false},     // fractions
-		{"EEE, d MMMM yyyy", "", false, false}, // weekday, full month
+		{socrata.FloatingTimestamp, []string{"MM/dd/yyyy"}, "to_floating_timestamp(%s, '%m/%d/%Y')"},
+		{socrata.FloatingTimestamp, []string{"M/d/yyyy h:mm a"}, "to_floating_timestamp(%s, '%m/%d/%Y %I:%M %p')"},
+		{socrata.FloatingTimestamp, []string{"dd-MMM-yyyy"}, "to_floating_timestamp(%s, '%d-%b-%Y')"},
+		{socrata.FloatingTimestamp, []string{"'100%' yyyy-MM-dd"}, "to_floating_timestamp(%s, '100%% %Y-%m-%d')"},
+		{socrata.FloatingTimestamp, []string{"M/d/yyyy 'o''clock'"}, "to_floating_timestamp(%s, '%m/%d/%Y o''clock')"},
+		{socrata.FloatingTimestamp, nil, "to_floating_timestamp(%s)"},
+		{socrata.FloatingTimestamp, []string{"M/d/yyyy", "yyyy-MM-dd"},
+			"coalesce(forgive(to_floating_timestamp(%s, '%m/%d/%Y')), to_floating_timestamp(%s, '%Y-%m-%d'))"},
+		// An offset has nowhere to go in a floating timestamp.
+		{socrata.FloatingTimestamp, []string{"yyyy-MM-dd'T'HH:mm:ssZ"}, ""},
+		{socrata.FixedTimestamp, []string{"yyyy-MM-dd'T'HH:mm:ssZ"}, "to_fixed_timestamp(%s, '%Y-%m-%dT%H:%M:%S%z')"},
+		{socrata.FixedTimestamp, []string{"MM/dd/yyyy"}, "to_fixed_timestamp(to_floating_timestamp(%s, '%m/%d/%Y'), 'America/New_York')"},
+		{socrata.FloatingTimestamp, []string{"MM/dd/yy"}, ""},                // two-digit years
+		{socrata.FloatingTimestamp, []string{"yyyyMMdd"}, ""},                // numbers that run together
+		{socrata.FloatingTimestamp, []string{"yyyy-MM-dd HH:mm:ss.SSS"}, ""}, // fractions
+		{socrata.FloatingTimestamp, []string{"EEE, d MMMM yyyy"}, ""},        // weekday, full month
+		{socrata.FloatingTimestamp, []string{"M/d/yyyy", "M/d/yy"}, ""},      // any pattern that cannot go keeps the column off
 	}
 	for _, tt := range tests {
-		got, zoned, ok := strftimeOf(tt.joda)
-		if got != tt.want || zoned != tt.zoned || ok != tt.ok {
-			t.Errorf("strftimeOf(%q) = %q, %v, %v; want %q, %v, %v", tt.joda, got, zoned, ok, tt.want, tt.zoned, tt.ok)
+		conv, err := NewConverter("issued", tt.typ, ColumnMap{Formats: tt.patterns}, "")
+		if err != nil {
+			t.Fatalf("%v: %v", tt.patterns, err)
+		}
+		got, ok := rawExpr(&PlanColumn{Conv: conv})
+		if ok != (tt.want != "") || ok && got != tt.want {
+			t.Errorf("%s %q: rawExpr = %q, %v; want %q", tt.typ, tt.patterns, got, ok, tt.want)
 		}
 	}
 }

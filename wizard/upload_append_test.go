@@ -5,6 +5,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"sync"
@@ -68,7 +69,7 @@ func TestUploadAppendResumeAddsEachRowOnce(t *testing.T) {
 				recs[tt.bad][2] = "N/A"
 			}
 			path := e.writeCSV("permits.csv", permitHeader, recs)
-			cp := filepathJoin(e.dir, "permits.job.json.checkpoint")
+			cp := filepath.Join(e.dir, "permits.job.json.checkpoint")
 			f, job := e.open(path, Append)
 			if tt.fault != nil {
 				var mu sync.Mutex

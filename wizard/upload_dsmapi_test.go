@@ -273,7 +273,7 @@ func TestUploadDSMAPIConvertedForms(t *testing.T) {
 	// Windows-1252, semicolons, no quoting: the portal reads none of it
 	// as this program does, so the rows go converted.
 	body := "permit_id;holder;fee;issued;paid\nP-00001;Caf\xe9 \"Le\" Bon;12.50;2024-03-01;true\nP-00002;Na\xefve;13;2024-03-02;false\n"
-	path := filepathJoin(e.dir, "latin.csv")
+	path := filepath.Join(e.dir, "latin.csv")
 	if err := os.WriteFile(path, []byte(body), 0o644); err != nil {
 		t.Fatal(err)
 	}
@@ -371,7 +371,7 @@ func TestUploadDSMAPIFileWithoutHeader(t *testing.T) {
 	for i := range 12 {
 		b.WriteString(strings.Join(permitRow(i), ",") + "\n")
 	}
-	path := filepathJoin(e.dir, "noheader.csv")
+	path := filepath.Join(e.dir, "noheader.csv")
 	os.WriteFile(path, []byte(b.String()), 0o644)
 	f, err := OpenCSVWith(path, OpenOptions{Header: HeaderNo})
 	if err != nil {

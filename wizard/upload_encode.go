@@ -569,8 +569,6 @@ func (a *fieldArena) add(fields []string) int {
 	return len(a.rows) - 1
 }
 
-func (a *fieldArena) len() int { return len(a.rows) }
-
 // row returns row i's fields as new strings.
 func (a *fieldArena) row(i int) []string {
 	from, to := a.rows[i], len(a.ends)
@@ -634,8 +632,6 @@ func (t *lineTable) line(i int) int {
 	m := t.marks[k]
 	return m.line + (i - m.index)
 }
-
-func (t *lineTable) reset() { t.marks, t.n, t.last = t.marks[:0], 0, 0 }
 
 // groupDigits writes n with thousands separators: 12,345.
 func groupDigits(n int64) string {

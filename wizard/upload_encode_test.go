@@ -130,8 +130,8 @@ func TestFieldArena(t *testing.T) {
 				t.Fatalf("round %d: add returned %d, want %d", round, got, i)
 			}
 		}
-		if a.len() != len(tests) {
-			t.Fatalf("len = %d, want %d", a.len(), len(tests))
+		if len(a.rows) != len(tests) {
+			t.Fatalf("len = %d, want %d", len(a.rows), len(tests))
 		}
 		for i, want := range tests {
 			got := a.row(i)

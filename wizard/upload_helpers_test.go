@@ -220,7 +220,7 @@ func (l *progressLog) notes() []string {
 	return out
 }
 
-// portalKeys returns the permit ids the portal holds, sorted, and fails
+// portalRows returns the rows the portal holds by permit id, and fails
 // the test when any id is there twice.
 func (e *uploadEnv) portalRows() map[string]map[string]string {
 	e.t.Helper()
@@ -277,5 +277,3 @@ func (e *uploadEnv) writes() []socratatest.Request {
 	}
 	return out
 }
-
-func filepathJoin(elem ...string) string { return filepath.Join(elem...) }

@@ -112,7 +112,7 @@ func (u *uploader) replaceSODA() error {
 	if errors.Is(err, socrata.ErrOutcomeUnknown) || u.send.Err() != nil {
 		r.UnknownFrom, r.UnknownTo = r.FirstLine, max(lastLine, r.FirstLine)
 		return &UploadError{
-			msg: fmt.Sprintf("the replace may or may not have been applied: the whole file was sent, and then %s", describeFailure(err)),
+			msg: fmt.Sprintf("the replace may or may not have been applied: the whole file was sent, and then %s", failureText(err)),
 			hint: fmt.Sprintf("Look at the dataset at %s before you try again: if its rows are the file's, the replace worked; if not, upload again.",
 				r.Link),
 			err: err,
@@ -236,10 +236,4 @@ func rowErrorsOf(ae *socrata.APIError) []socrata.RowError {
 		out = append(out, re)
 	}
 	return out
-}
-
-// describeFailure words what went wrong with a request, from the client's
-// error, without its prefix.
-func describeFailure(err error) string {
-	return failureText(err)
 }

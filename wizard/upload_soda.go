@@ -121,12 +121,6 @@ func (u *uploader) batchSODA() error {
 	s.maxBytes = int(min(maxBytes, 1<<30))
 	del := u.job.Method == Delete
 	s.enc = newRowEncoder(u.plan, u.job.badRows() == SendBadRows, del, u.idColumn())
-	if !del {
-		s.enc.idField = -1
-		if i := u.idColumn(); i >= 0 {
-			s.enc.idField = u.plan.Columns[i].Index
-		}
-	}
 	s.keyless = u.rowID == "" && u.job.Method != Delete
 	s.rej = newRejectFile(u.rejectedPath(), u.f.Header)
 	defer s.rej.abort()

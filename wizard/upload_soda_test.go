@@ -6,6 +6,7 @@ import (
 	"errors"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"testing"
@@ -176,7 +177,7 @@ func TestUploadCancelThenResume(t *testing.T) {
 	const rows = 100
 	e := newUploadEnv(t, envOptions{})
 	path := e.permits(rows)
-	cp := filepathJoin(e.dir, "permits.job.json.checkpoint")
+	cp := filepath.Join(e.dir, "permits.job.json.checkpoint")
 	f, job := e.open(path, Upsert)
 
 	ctx, cancel := context.WithCancel(context.Background())
@@ -237,7 +238,7 @@ func TestUploadResumeRefused(t *testing.T) {
 		want   string
 	}{
 		{"no checkpoint", func(e *uploadEnv, path string, job *Job) {
-			os.Remove(filepathJoin(e.dir, "job.checkpoint"))
+			os.Remove(filepath.Join(e.dir, "job.checkpoint"))
 		}, "there is no checkpoint"},
 		{"file changed", func(e *uploadEnv, path string, job *Job) {
 			b, _ := os.ReadFile(path)
@@ -257,7 +258,7 @@ func TestUploadResumeRefused(t *testing.T) {
 		t.Run(tt.name, func(t *testing.T) {
 			e := newUploadEnv(t, envOptions{})
 			path := e.permits(30)
-			cp := filepathJoin(e.dir, "job.checkpoint")
+			cp := filepath.Join(e.dir, "job.checkpoint")
 			f, job := e.open(path, Upsert)
 			ctx, cancel := context.WithCancel(context.Background())
 			_, err := Upload(ctx, e.c, e.ds, f, job, UploadOptions{BatchRows: 10, Checkpoint: cp, Progress: func(p UploadProgress) {
@@ -454,7 +455,7 @@ func TestUploadStopsAtABrokenFile(t *testing.T) {
 	// Line 27 opens a quote that is never closed.
 	os.WriteFile(path, append(b, []byte("P-00025,\"Holder 25,1,2024-01-01,true\n")...), 0o644)
 	f, job := e.open(path, Upsert)
-	res, err := Upload(context.Background(), e.c, e.ds, f, job, UploadOptions{BatchRows: 10, Checkpoint: filepathJoin(e.dir, "cp")})
+	res, err := Upload(context.Background(), e.c, e.ds, f, job, UploadOptions{BatchRows: 10, Checkpoint: filepath.Join(e.dir, "cp")})
 	if err == nil || !strings.Contains(err.Error(), "line 27") || !strings.Contains(err.Error(), "lines 2–21 were applied; nothing after") {
 		t.Fatalf("err = %v", err)
 	}
@@ -472,7 +473,7 @@ func TestUploadStopsAtABrokenFile(t *testing.T) {
 func TestUploadRejectedRowsSurviveAResume(t *testing.T) {
 	e := newUploadEnv(t, envOptions{})
 	f, job := e.open(e.badPermits(), Upsert)
-	cp := filepathJoin(e.dir, "cp")
+	cp := filepath.Join(e.dir, "cp")
 	ctx, cancel := context.WithCancel(context.Background())
 	defer cancel()
 	// Stop after the batch holding line 5: lines 2, 3 and 6 are sent and

@@ -69,13 +69,8 @@ type dsmRun struct {
 // or converted, with what transforms. It fails when neither form can carry
 // every mapped field.
 func dsmapiPlan(job *Job, plan *Plan, d Dialect) (raw bool, exprs []string, err error) {
-	for _, c := range plan.Columns {
-		switch c.Conv.Type {
-		case socrata.Text, socrata.Number, socrata.Money, socrata.Percent, socrata.Checkbox,
-			socrata.FloatingTimestamp, socrata.FixedTimestamp, socrata.Point, socrata.URL, "":
-		default:
-			return false, nil, fmt.Errorf("field %s is a %s column, which this program sends only through SODA", c.Conv.Field, c.Conv.Type.Label())
-		}
+	if c := noCSVForm(plan); c != nil {
+		return false, nil, fmt.Errorf("field %s is a %s column, which this program sends only through SODA", c.Conv.Field, c.Conv.Type.Label())
 	}
 	raw = (d.Encoding == EncodingUTF8 || d.Encoding == "") && !d.NoQuote && len(plan.Points) == 0 &&
 		!(job.Method == Replace && job.badRows() == SkipBadRows)
@@ -124,10 +119,7 @@ func convertedExpr(t socrata.DataType) string {
 func rawExpr(c *PlanColumn) (string, bool) {
 	conv := c.Conv
 	switch conv.Type {
-	case socrata.Text, socrata.URL, "":
-		if conv.Type == socrata.URL {
-			return "", false
-		}
+	case socrata.Text, "":
 		return "%s", true
 	case socrata.Number, socrata.Money, socrata.Percent:
 		return "to_number(%s)", !conv.Clean
@@ -158,6 +150,8 @@ func rawExpr(c *PlanColumn) (string, bool) {
 		}
 		return "coalesce(" + strings.Join(parts, ", ") + ")", true
 	}
+	// URLs among them: the check reads "label (address)" and refuses an
+	// address without a scheme, which no transform does.
 	return "", false
 }
 
@@ -210,20 +204,6 @@ func (u *uploader) dsmapi() error {
 	if !raw {
 		d.enc = newRowEncoder(u.plan, u.job.badRows() == SendBadRows, false, -1)
 		d.enc.csv = true
-		d.enc.header = nil
-		for i, c := range u.plan.Columns {
-			if i > 0 {
-				d.enc.header = append(d.enc.header, ',')
-			}
-			d.enc.header = appendCSVField(d.enc.header, c.Conv.Field)
-		}
-		for i, p := range u.plan.Points {
-			if i > 0 || len(u.plan.Columns) > 0 {
-				d.enc.header = append(d.enc.header, ',')
-			}
-			d.enc.header = appendCSVField(d.enc.header, p.Field)
-		}
-		d.enc.header = append(d.enc.header, '\n')
 	}
 	err = d.run()
 	d.lastLineSent() // the line count, if one was started, ends here
@@ -802,13 +782,7 @@ func (d *dsmRun) outputColumns(in *socrata.InputSchema, out *socrata.OutputSchem
 	// The input column that holds each of the sent file's columns.
 	header := u.f.Header
 	if !d.raw {
-		header = nil
-		for _, c := range u.plan.Columns {
-			header = append(header, c.Conv.Field)
-		}
-		for _, p := range u.plan.Points {
-			header = append(header, p.Field)
-		}
+		header = planFields(u.plan)
 	}
 	cols := append([]socrata.InputColumn(nil), in.InputColumns...)
 	sort.SliceStable(cols, func(a, b int) bool { return cols[a].Position < cols[b].Position })

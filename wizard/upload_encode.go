@@ -18,8 +18,9 @@ type rowEncoder struct {
 	plan *Plan
 	// csv writes rows as SODA CSV (a header of field names, then one line
 	// a row) instead of a JSON array: bodies are smaller, and cheaper to
-	// write and for the portal to read. It is used when every mapped
-	// field has a CSV form the portal reads exactly (see csvSafe).
+	// write and for the portal to read. newRowEncoder sets it when every
+	// mapped field has a CSV form SODA reads exactly (see noCSVForm); the
+	// Data Management API's converted form always sets it.
 	csv bool
 	// header is the CSV header line.
 	header []byte
@@ -39,48 +40,49 @@ type rowEncoder struct {
 
 func newRowEncoder(plan *Plan, send, del bool, idCol int) *rowEncoder {
 	e := &rowEncoder{plan: plan, send: send, del: del, idCol: idCol, idField: -1}
-	for _, c := range plan.Columns {
-		e.keys = append(e.keys, appendKey(nil, c.Conv.Field))
+	for i, f := range planFields(plan) {
+		e.keys = append(e.keys, appendKey(nil, f))
+		if i > 0 {
+			e.header = append(e.header, ',')
+		}
+		e.header = appendCSVField(e.header, f)
 	}
-	for _, p := range plan.Points {
-		e.keys = append(e.keys, appendKey(nil, p.Field))
-	}
+	e.header = append(e.header, '\n')
 	if idCol >= 0 {
 		e.idField = plan.Columns[idCol].Index
 	}
-	if !del && csvSafe(plan) {
-		e.csv = true
-		for i, c := range plan.Columns {
-			if i > 0 {
-				e.header = append(e.header, ',')
-			}
-			e.header = appendCSVField(e.header, c.Conv.Field)
-		}
-		for i, p := range plan.Points {
-			if i > 0 || len(plan.Columns) > 0 {
-				e.header = append(e.header, ',')
-			}
-			e.header = appendCSVField(e.header, p.Field)
-		}
-		e.header = append(e.header, '\n')
-	}
+	e.csv = !del && noCSVForm(plan) == nil
 	return e
 }
 
-// csvSafe reports whether every field the plan fills has a CSV form that
-// SODA reads exactly as the JSON one. Geometries other than points
-// (GeoJSON in JSON, WKT in CSV), legacy locations and phones are sent as
-// JSON.
-func csvSafe(plan *Plan) bool {
+// planFields lists the fields the plan fills in the order rows are
+// written: plan columns, then points.
+func planFields(plan *Plan) []string {
+	out := make([]string, 0, len(plan.Columns)+len(plan.Points))
 	for _, c := range plan.Columns {
-		switch c.Conv.Type {
+		out = append(out, c.Conv.Field)
+	}
+	for _, p := range plan.Points {
+		out = append(out, p.Field)
+	}
+	return out
+}
+
+// noCSVForm returns the first plan column whose values have no CSV form
+// that the portal reads exactly as the JSON one, or nil. Geometries other
+// than points (GeoJSON in JSON, WKT in CSV), legacy locations and phones
+// have none: SODA sends them as JSON, and the Data Management API, which
+// takes only CSV here, cannot send them.
+func noCSVForm(plan *Plan) *PlanColumn {
+	for i := range plan.Columns {
+		switch plan.Columns[i].Conv.Type {
 		case socrata.Text, socrata.Number, socrata.Money, socrata.Percent, socrata.Checkbox,
 			socrata.FloatingTimestamp, socrata.FixedTimestamp, socrata.Point, socrata.URL, "":
 		default:
-			return false
+			return &plan.Columns[i]
 		}
 	}
-	return true
+	return nil
 }
 
 // format is the SODA payload format the encoder writes.

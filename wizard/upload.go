@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"io"
 	"path/filepath"
 	"strings"
 	"sync"
@@ -639,4 +640,85 @@ func failureText(err error) string {
 		return oe.Cause
 	}
 	return explainFailure(err).what
+}
+
+// rowStream is what streamRows has read and sent; its caller reads it
+// once the stream has ended.
+type rowStream struct {
+	rows     int64     // data rows read
+	sent     int64     // rows written to the body
+	lastLine int       // the last source line read
+	lines    lineTable // the source line of each row written
+}
+
+// streamRows writes the file's rows, converted by enc, to w as one body:
+// a CSV with the dataset's field names as header, or a JSON array. Rows
+// that cannot be converted (when bad rows are skipped) and rows of the
+// wrong shape go to rej instead. A replace none of whose rows can be sent
+// ends with errAllRejected, since it would empty the dataset.
+func (u *uploader) streamRows(w io.Writer, enc *rowEncoder, rej *rejectFile, st *rowStream) error {
+	rr, err := u.f.Records()
+	if err != nil {
+		return err
+	}
+	defer rr.Close()
+	ahead := readRecordsAhead(rr)
+	defer ahead.stop()
+	const flushAt = 256 << 10
+	buf := enc.begin(make([]byte, 0, flushAt+4096))
+	for {
+		if u.stopping() {
+			return errStopped
+		}
+		rec, err := ahead.Next()
+		if err == io.EOF {
+			break
+		}
+		ce := csvProblem(err)
+		if err != nil && (ce == nil || ce.Fatal()) {
+			return err
+		}
+		st.rows++
+		st.lastLine = rec.Line
+		if st.rows%progressEvery == 0 {
+			n, at := st.rows, ahead.BytesRead()
+			u.report(func(p *UploadProgress) { p.Rows, p.Bytes = n, at })
+		}
+		mark := len(buf)
+		if st.sent > 0 {
+			buf = enc.sep(buf)
+		}
+		reason := ""
+		if ce != nil {
+			reason = ce.Message
+		} else {
+			buf, reason = enc.encode(buf, rec.Fields)
+		}
+		if reason != "" {
+			buf = buf[:mark]
+			u.res.Rejected++
+			u.addProblem(RowProblem{Line: rec.Line, Message: reason})
+			if err := rej.add(rec.Line, rec.Fields, reason); err != nil {
+				return err
+			}
+			continue
+		}
+		st.lines.push(rec.Line)
+		st.sent++
+		if len(buf) >= flushAt {
+			if _, err := w.Write(buf); err != nil {
+				return err
+			}
+			buf = buf[:0]
+		}
+	}
+	if st.sent == 0 && u.job.Method == Replace {
+		return errAllRejected
+	}
+	if _, err := w.Write(enc.end(buf)); err != nil {
+		return err
+	}
+	n, at := st.rows, ahead.BytesRead()
+	u.report(func(p *UploadProgress) { p.Rows, p.Bytes = n, at })
+	return nil
 }

@@ -55,8 +55,8 @@ type dsmRun struct {
 	// is not discarded.
 	applying bool
 
-	// lines maps converted rows to source lines (converted form only).
-	lines    lineTable
+	// lastLine is the file's last line: counted by countLines for the file
+	// as it is, the last one read for the converted form.
 	lastLine int
 	// committed is set once the portal has every chunk; counted is
 	// closed once lastLine holds the file's last line (file as it is).
@@ -359,17 +359,17 @@ func (d *dsmRun) upload(plan *socrata.UploadPlan) error {
 		}()
 	} else {
 		pr, pw := io.Pipe()
-		var rows, sent int64
+		var st rowStream
 		go func() {
 			defer close(genDone)
-			genErr = u.streamConverted(pw, d.enc, d.rej, &d.lines, &rows, &sent, &d.lastLine)
+			genErr = u.streamRows(pw, d.enc, d.rej, &st)
 			pw.CloseWithError(genErr)
 		}()
 		defer func() {
 			// Unblock the converter if reading stopped early.
 			pr.CloseWithError(errRequestEnded)
 			<-genDone
-			u.res.Rows, u.res.Sent = rows, sent
+			u.res.Rows, u.res.Sent, d.lastLine = st.rows, st.sent, st.lastLine
 		}()
 		r = pr
 	}
@@ -518,10 +518,10 @@ produce:
 				hint: "Fix the file and upload again.", err: readErr}
 		}
 		return &UploadError{msg: fmt.Sprintf("cannot read %s: %s; nothing was applied and the dataset is unchanged", u.f.Path, osReason(readErr)), err: readErr}
-	case seq == 0 && d.raw:
-		return &UploadError{msg: fmt.Sprintf("%s is empty, so there is nothing to send", u.fileName()), hint: "Choose a file with rows in it."}
 	case seq == 0:
-		return &UploadError{msg: "there is nothing to send: every row was rejected", hint: "Fix the rows listed in the rejected-rows file, then upload again."}
+		// Only the file as it is can come to nothing: the converted form
+		// always has its header.
+		return &UploadError{msg: fmt.Sprintf("%s is empty, so there is nothing to send", u.fileName()), hint: "Choose a file with rows in it."}
 	}
 	d.stage("finishing the upload")
 	src, err := u.c.CommitUpload(u.send, d.src, seq-1, off)
@@ -573,73 +573,6 @@ func (d *dsmRun) lastLineSent() int {
 // (not including) to.
 func byteRange(from, to int64) string {
 	return "bytes " + groupDigits(from) + "–" + groupDigits(max(to-1, from))
-}
-
-// streamConverted writes the file's rows, converted, as CSV with the
-// dataset's field names as header; rows that cannot be converted (when
-// bad rows are skipped) and rows of the wrong shape go to the
-// rejected-rows file instead.
-func (u *uploader) streamConverted(w io.Writer, enc *rowEncoder, rej *rejectFile, lines *lineTable, rows, sent *int64, lastLine *int) error {
-	rr, err := u.f.Records()
-	if err != nil {
-		return err
-	}
-	defer rr.Close()
-	ahead := readRecordsAhead(rr)
-	defer ahead.stop()
-	buf := enc.begin(make([]byte, 0, 256<<10))
-	for {
-		if u.stopping() {
-			return errStopped
-		}
-		rec, err := ahead.Next()
-		if err == io.EOF {
-			break
-		}
-		ce := csvProblem(err)
-		if err != nil && (ce == nil || ce.Fatal()) {
-			return err
-		}
-		*rows++
-		*lastLine = rec.Line
-		if *rows%progressEvery == 0 {
-			n, at := *rows, ahead.BytesRead()
-			u.report(func(p *UploadProgress) { p.Rows, p.Bytes = n, at })
-		}
-		reason := ""
-		mark := len(buf)
-		if ce != nil {
-			reason = ce.Message
-		} else {
-			buf, reason = enc.encode(buf, rec.Fields)
-		}
-		if reason != "" {
-			buf = buf[:mark]
-			u.res.Rejected++
-			u.addProblem(RowProblem{Line: rec.Line, Message: reason})
-			if err := rej.add(rec.Line, rec.Fields, reason); err != nil {
-				return err
-			}
-			continue
-		}
-		lines.push(rec.Line)
-		*sent++
-		if len(buf) >= 256<<10 {
-			if _, err := w.Write(buf); err != nil {
-				return err
-			}
-			buf = buf[:0]
-		}
-	}
-	if *sent == 0 && u.job.Method == Replace {
-		return errAllRejected
-	}
-	if _, err := w.Write(buf); err != nil {
-		return err
-	}
-	n, at := *rows, ahead.BytesRead()
-	u.report(func(p *UploadProgress) { p.Rows, p.Bytes = n, at })
-	return nil
 }
 
 // process waits for the portal to read the file, maps its columns,

@@ -1,7 +1,6 @@
 package wizard
 
 import (
-	"bufio"
 	"errors"
 	"fmt"
 	"io"
@@ -33,22 +32,18 @@ func (u *uploader) replaceSODA() error {
 	enc := newRowEncoder(u.plan, u.job.badRows() == SendBadRows, false, -1)
 	rej := newRejectFile(u.rejectedPath(), u.f.Header)
 	defer rej.abort()
-	var lines lineTable
-
 	pr, pw := io.Pipe()
 	var (
 		bodyDone atomic.Bool
 		wg       sync.WaitGroup
 		readErr  error
-		rows     int64
-		sent     int64
-		lastLine int
+		st       rowStream
 	)
 	u.report(func(p *UploadProgress) { p.Phase = PhaseSending; p.Batch, p.Batches = 1, 1 })
 	wg.Add(1)
 	go func() {
 		defer wg.Done()
-		readErr = u.streamRows(pw, enc, rej, &lines, &rows, &sent, &lastLine)
+		readErr = u.streamRows(pw, enc, rej, &st)
 		if readErr == nil {
 			bodyDone.Store(true)
 			u.report(func(p *UploadProgress) {
@@ -61,7 +56,8 @@ func (u *uploader) replaceSODA() error {
 	// Unblock the writer if the request ended before reading the body.
 	pr.CloseWithError(errRequestEnded)
 	wg.Wait()
-	r.Rows = rows
+	r.Rows = st.rows
+	lines, lastLine := &st.lines, st.lastLine
 
 	if path, cerr := rej.commit(); cerr == nil {
 		r.RejectedFile = path
@@ -72,7 +68,7 @@ func (u *uploader) replaceSODA() error {
 
 	if err == nil {
 		r.Created, r.Updated, r.Deleted = int64(wr.Created), int64(wr.Updated), int64(wr.Deleted)
-		r.Sent = sent
+		r.Sent = st.sent
 		for _, re := range wr.RowErrors {
 			r.Rejected++
 			u.addProblem(RowProblem{Line: lines.line(re.Index), ID: re.ID, Message: re.Message})
@@ -139,72 +135,6 @@ func (u *uploader) replaceSODA() error {
 	}
 	return &UploadError{msg: fmt.Sprintf("the replace failed before the portal received it, so the dataset is unchanged: %s", failureText(err)),
 		hint: "Check the connection and upload again.", err: err}
-}
-
-// streamRows writes the file's rows as a JSON array to w, counting what
-// it sends and writing locally rejected rows to rej.
-func (u *uploader) streamRows(w io.Writer, enc *rowEncoder, rej *rejectFile, lines *lineTable, rows, sent *int64, lastLine *int) error {
-	rr, err := u.f.Records()
-	if err != nil {
-		return err
-	}
-	defer rr.Close()
-	ahead := readRecordsAhead(rr)
-	defer ahead.stop()
-	bw := bufio.NewWriterSize(w, 256<<10)
-	buf := enc.begin(make([]byte, 0, 4096))
-	bw.Write(buf)
-	for {
-		if u.stopping() {
-			return errStopped
-		}
-		rec, err := ahead.Next()
-		if err == io.EOF {
-			break
-		}
-		ce := csvProblem(err)
-		if err != nil && (ce == nil || ce.Fatal()) {
-			return err
-		}
-		*rows++
-		*lastLine = rec.Line
-		if *rows%progressEvery == 0 {
-			n, at := *rows, ahead.BytesRead()
-			u.report(func(p *UploadProgress) { p.Rows, p.Bytes = n, at })
-		}
-		reason := ""
-		if ce != nil {
-			reason = ce.Message
-		} else {
-			buf, reason = enc.encode(buf[:0], rec.Fields)
-		}
-		if reason != "" {
-			u.res.Rejected++
-			u.addProblem(RowProblem{Line: rec.Line, Message: reason})
-			if err := rej.add(rec.Line, rec.Fields, reason); err != nil {
-				return err
-			}
-			continue
-		}
-		if *sent > 0 {
-			bw.Write(enc.sep(nil))
-		}
-		if _, err := bw.Write(buf); err != nil {
-			return err
-		}
-		lines.push(rec.Line)
-		*sent++
-	}
-	if *sent == 0 {
-		return errAllRejected
-	}
-	bw.Write(enc.end(nil))
-	if err := bw.Flush(); err != nil {
-		return err
-	}
-	n, at := *rows, ahead.BytesRead()
-	u.report(func(p *UploadProgress) { p.Rows, p.Bytes = n, at })
-	return nil
 }
 
 // rowErrorsOf reads the row errors a refused write lists in its error

@@ -1,8 +1,13 @@
 package wizard
 
 import (
+	"bytes"
 	"context"
+	"encoding/csv"
+	"encoding/json"
 	"errors"
+	"fmt"
+	"path/filepath"
 	"strings"
 	"testing"
 
@@ -139,6 +144,69 @@ func TestUploadReplaceRefusesToEmptyTheDataset(t *testing.T) {
 			}
 			if res.Rejected != 2 || res.RejectedFile == "" {
 				t.Errorf("result: %+v", res)
+			}
+		})
+	}
+}
+
+// TestStreamRows checks the streamed body in both forms when rows are
+// left out, the first among them, and that each row sent keeps its line.
+func TestStreamRows(t *testing.T) {
+	e := newUploadEnv(t, envOptions{})
+	rows := [][]string{
+		{"P-00000", "Holder 0", "ten", "2024-01-01", "true"}, // line 2: bad fee
+		permitRow(1), // line 3
+		{"P-00002", "Holder\nof two lines", "12.50", "2024-01-03", "false"}, // lines 4–5
+		{"P-00003", "Holder 3", "about 13", "2024-01-04", "true"},           // line 6: bad fee
+		permitRow(4), // line 7
+	}
+	path := e.writeCSV("stream.csv", permitHeader, rows)
+	for _, csvBody := range []bool{true, false} {
+		t.Run(map[bool]string{true: "csv", false: "json"}[csvBody], func(t *testing.T) {
+			f, job := e.open(path, Replace)
+			plan, err := NewPlan(job, f.Header)
+			if err != nil {
+				t.Fatal(err)
+			}
+			u := newUploader(context.Background(), e.c, e.ds, f, job, plan, UploadOptions{})
+			defer u.close()
+			enc := newRowEncoder(plan, false, false, -1)
+			enc.csv = csvBody
+			rej := newRejectFile(filepath.Join(e.dir, "stream.rejected.csv"), f.Header)
+			defer rej.abort()
+			var body bytes.Buffer
+			var st rowStream
+			if err := u.streamRows(&body, enc, rej, &st); err != nil {
+				t.Fatal(err)
+			}
+			var ids []string
+			if csvBody {
+				recs, err := csv.NewReader(&body).ReadAll()
+				if err != nil || len(recs) == 0 || strings.Join(recs[0], ",") != strings.Join(permitHeader, ",") {
+					t.Fatalf("the body is not CSV with the fields as header (%v): %q", err, recs)
+				}
+				for _, r := range recs[1:] {
+					ids = append(ids, r[0])
+				}
+			} else {
+				var objs []map[string]any
+				if err := json.Unmarshal(body.Bytes(), &objs); err != nil {
+					t.Fatalf("the body is not a JSON array (%v): %s", err, body.Bytes())
+				}
+				for _, o := range objs {
+					ids = append(ids, fmt.Sprint(o["permit_id"]))
+				}
+			}
+			if strings.Join(ids, " ") != "P-00001 P-00002 P-00004" {
+				t.Errorf("rows sent %q, want P-00001 P-00002 P-00004", ids)
+			}
+			if st.rows != 5 || st.sent != 3 || st.lastLine != 7 || u.res.Rejected != 2 {
+				t.Errorf("read %d rows, sent %d, last line %d, rejected %d; want 5, 3, 7, 2", st.rows, st.sent, st.lastLine, u.res.Rejected)
+			}
+			for i, want := range []int{3, 4, 7} {
+				if got := st.lines.line(i); got != want {
+					t.Errorf("row %d sent is line %d, want %d", i, got, want)
+				}
 			}
 		})
 	}

@@ -122,9 +122,10 @@ func appendKey(b []byte, field string) []byte {
 	return append(b, ':')
 }
 
-// encode appends the record's JSON object to b. When a value cannot be
-// converted and bad rows are skipped, b comes back as it was, with the
-// reason (every failing column, "column: message; ...").
+// encode appends the record's row to b: a JSON object, or a CSV line
+// when e.csv. When a value cannot be converted and bad rows are skipped,
+// b comes back as it was, with the reason (every failing column,
+// "column: message; ...").
 func (e *rowEncoder) encode(b []byte, fields []string) ([]byte, string) {
 	if e.csv {
 		return e.encodeCSV(b, fields)
@@ -148,14 +149,9 @@ func (e *rowEncoder) encode(b []byte, fields []string) ([]byte, string) {
 		return append(b, `,":deleted":true}`...), ""
 	}
 	first := true
-	for i := range e.plan.Columns {
-		c := &e.plan.Columns[i]
-		s := cell(fields, c.Index)
-		v, pr := c.Conv.Convert(s)
-		if pr != OK && !e.send {
-			e.reasons = append(e.reasons, c.Source+": "+c.Conv.Message(s, pr))
-			continue
-		}
+	var v Value
+	for i := range e.keys {
+		text, ok := e.value(i, fields, &v)
 		if len(e.reasons) > 0 {
 			continue // the row is rejected; only the reasons matter now
 		}
@@ -164,40 +160,11 @@ func (e *rowEncoder) encode(b []byte, fields []string) ([]byte, string) {
 		}
 		first = false
 		b = append(b, e.keys[i]...)
-		if pr != OK {
-			b = appendJSONString(b, s)
-		} else {
+		if ok {
 			b = appendValueJSON(b, &v)
+		} else {
+			b = appendJSONString(b, text)
 		}
-	}
-	for i := range e.plan.Points {
-		p := &e.plan.Points[i]
-		lat, lon := cell(fields, p.Lat), cell(fields, p.Lon)
-		v, pr := LatLonPoint(lat, lon)
-		if pr != OK && !e.send {
-			cp := pointProblem(p, lat, lon, pr)
-			e.reasons = append(e.reasons, cp.Source+": "+cp.Message)
-			continue
-		}
-		if len(e.reasons) > 0 {
-			continue
-		}
-		if pr != OK {
-			// Sent as text, so that the portal says what it makes of it.
-			if !first {
-				b = append(b, ',')
-			}
-			first = false
-			b = append(b, e.keys[len(e.plan.Columns)+i]...)
-			b = appendJSONString(b, strings.TrimSpace(lat)+", "+strings.TrimSpace(lon))
-			continue
-		}
-		if !first {
-			b = append(b, ',')
-		}
-		first = false
-		b = append(b, e.keys[len(e.plan.Columns)+i]...)
-		b = appendValueJSON(b, &v)
 	}
 	if len(e.reasons) > 0 {
 		return b[:mark], strings.Join(e.reasons, "; ")
@@ -210,58 +177,33 @@ func (e *rowEncoder) encode(b []byte, fields []string) ([]byte, string) {
 func (e *rowEncoder) encodeCSV(b []byte, fields []string) ([]byte, string) {
 	mark := len(b)
 	e.reasons = e.reasons[:0]
-	for i := range e.plan.Columns {
-		c := &e.plan.Columns[i]
-		s := cell(fields, c.Index)
-		if len(e.reasons) == 0 {
+	var v Value
+	for i := range e.keys {
+		if i < len(e.plan.Columns) && len(e.reasons) == 0 {
 			// The common cases go straight into the body, without
 			// building a Value; the rest take the converter's path.
+			c := &e.plan.Columns[i]
 			at := len(b)
 			if i > 0 {
 				b = append(b, ',')
 			}
 			var ok bool
-			if b, ok = appendCSVFast(b, c.Conv, s); ok {
+			if b, ok = appendCSVFast(b, c.Conv, cell(fields, c.Index)); ok {
 				continue
 			}
 			b = b[:at]
 		}
-		v, pr := c.Conv.Convert(s)
-		if pr != OK && !e.send {
-			e.reasons = append(e.reasons, c.Source+": "+c.Conv.Message(s, pr))
-			continue
-		}
+		text, ok := e.value(i, fields, &v)
 		if len(e.reasons) > 0 {
 			continue
 		}
 		if i > 0 {
 			b = append(b, ',')
 		}
-		if pr != OK {
-			b = appendCSVField(b, s)
-		} else {
+		if ok {
 			b = appendValueCSV(b, &v)
-		}
-	}
-	for i := range e.plan.Points {
-		p := &e.plan.Points[i]
-		lat, lon := cell(fields, p.Lat), cell(fields, p.Lon)
-		v, pr := LatLonPoint(lat, lon)
-		if pr != OK && !e.send {
-			cp := pointProblem(p, lat, lon, pr)
-			e.reasons = append(e.reasons, cp.Source+": "+cp.Message)
-			continue
-		}
-		if len(e.reasons) > 0 {
-			continue
-		}
-		if i > 0 || len(e.plan.Columns) > 0 {
-			b = append(b, ',')
-		}
-		if pr != OK {
-			b = appendCSVField(b, strings.TrimSpace(lat)+", "+strings.TrimSpace(lon))
 		} else {
-			b = appendValueCSV(b, &v)
+			b = appendCSVField(b, text)
 		}
 	}
 	if len(e.reasons) > 0 {
@@ -273,6 +215,34 @@ func (e *rowEncoder) encodeCSV(b []byte, fields []string) ([]byte, string) {
 		b = append(b, '"', '"')
 	}
 	return append(b, '\n'), ""
+}
+
+// value converts the row's value for key i into v: plan column i, or past
+// them a point from its two columns. A value that does not convert is
+// added to e.reasons, unless bad rows are sent: then ok is false and text
+// is what to send as it is, so that the portal says what it makes of it.
+// v is the caller's, so that this large struct is not copied once more
+// per cell.
+func (e *rowEncoder) value(i int, fields []string, v *Value) (text string, ok bool) {
+	var pr Problem
+	if i < len(e.plan.Columns) {
+		c := &e.plan.Columns[i]
+		text = cell(fields, c.Index)
+		if *v, pr = c.Conv.Convert(text); pr != OK && !e.send {
+			e.reasons = append(e.reasons, c.Source+": "+c.Conv.Message(text, pr))
+		}
+		return text, pr == OK
+	}
+	p := &e.plan.Points[i-len(e.plan.Columns)]
+	lat, lon := cell(fields, p.Lat), cell(fields, p.Lon)
+	if *v, pr = LatLonPoint(lat, lon); pr == OK {
+		return "", true
+	}
+	if !e.send {
+		cp := pointProblem(p, lat, lon, pr)
+		e.reasons = append(e.reasons, cp.Source+": "+cp.Message)
+	}
+	return strings.TrimSpace(lat) + ", " + strings.TrimSpace(lon), false
 }
 
 // appendCSVFast appends s converted by conv as a SODA CSV cell, exactly as

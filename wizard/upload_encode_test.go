@@ -182,3 +182,54 @@ func TestISOValid(t *testing.T) {
 		t.Errorf("only %d of %d cases were valid timestamps", accepted, len(cases))
 	}
 }
+
+// TestEncodeRows checks a row's JSON object and CSV line, with a point
+// made from two columns, when every value converts, and when some do not
+// under each bad-row policy: skipped rows name every failing column, sent
+// ones carry the values as they are.
+func TestEncodeRows(t *testing.T) {
+	header := []string{"id", "fee", "lat", "lon"}
+	job := &Job{
+		Columns: []ColumnMap{{Source: "id", Field: "id", Type: "text"}, {Source: "fee", Field: "fee", Type: "number"}, {Source: "lat"}, {Source: "lon"}},
+		Points:  []PointSource{{Field: "location", Latitude: "lat", Longitude: "lon"}},
+	}
+	plan, err := NewPlan(job, header)
+	if err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name     string
+		row      []string
+		send     bool
+		json     string
+		csv      string
+		rejected string // part of the reason, when the row is left out
+	}{
+		{"every value converts", []string{"A-1", "12.5", "41.76", "-72.68"}, false,
+			`{"id":"A-1","fee":"12.5","location":{"type":"Point","coordinates":[-72.68,41.76]}}`, "A-1,12.5,POINT (-72.68 41.76)\n", ""},
+		{"an empty point", []string{"A-2", "", "", ""}, false,
+			`{"id":"A-2","fee":null,"location":null}`, "A-2,,\n", ""},
+		{"bad fee and point, skipped", []string{"A-3", "ten", "north", "-72.68"}, false, "", "", "fee: "},
+		{"bad fee and point, sent", []string{"A-3", "ten", " north ", "-72.68"}, true,
+			`{"id":"A-3","fee":"ten","location":"north, -72.68"}`, "A-3,ten,\"north, -72.68\"\n", ""},
+	}
+	for _, tt := range tests {
+		for _, csvBody := range []bool{false, true} {
+			enc := newRowEncoder(plan, tt.send, false, -1)
+			enc.csv = csvBody
+			got, reason := enc.encode([]byte("x"), tt.row)
+			want := tt.json
+			if csvBody {
+				want = tt.csv
+			}
+			switch {
+			case tt.rejected != "":
+				if string(got) != "x" || !strings.Contains(reason, tt.rejected) || !strings.Contains(reason, "lat + lon: ") {
+					t.Errorf("%s (csv %v): wrote %q, reason %q; want nothing and a reason naming fee and lat + lon", tt.name, csvBody, got, reason)
+				}
+			case reason != "" || string(got) != "x"+want:
+				t.Errorf("%s (csv %v): wrote %q, reason %q; want %q", tt.name, csvBody, got, reason, want)
+			}
+		}
+	}
+}

@@ -105,39 +105,25 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 	return &cp, nil
 }
 
-// write saves the checkpoint atomically: a temporary file beside it,
-// renamed over it, so that a stopped or killed program leaves the old one
-// or the new one and never half of either. sync also flushes it to the
-// disk first, which guards against a power cut too but costs a disk round
-// trip; the upload syncs every few seconds rather than after every batch,
-// and a checkpoint a power cut damaged is refused with a clear message
-// (upserts can then be sent again from the start).
+// write saves the checkpoint atomically (see atomicFile). The upload
+// asks for sync every few seconds rather than after every batch, since
+// each costs disk round trips; a checkpoint a power cut damaged is refused
+// with a clear message, and upserts can then be sent again from the start.
 func (cp *Checkpoint) write(path string, sync bool) error {
 	cp.Version = checkpointVersion
 	b, err := json.MarshalIndent(cp, "", "  ")
 	if err != nil {
 		return err
 	}
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
-	if err != nil {
-		return fileFailed("cannot write the checkpoint", path, err)
-	}
-	_, err = tmp.Write(append(b, '\n'))
-	if err == nil && sync {
-		err = tmp.Sync()
-	}
-	if cerr := tmp.Close(); err == nil {
-		err = cerr
-	}
+	f, err := createAtomic(path)
 	if err == nil {
-		err = os.Rename(tmp.Name(), path)
+		if _, err = f.Write(append(b, '\n')); err != nil {
+			f.abort()
+		} else {
+			err = f.commit(sync)
+		}
 	}
 	if err != nil {
-		os.Remove(tmp.Name())
 		return fileFailed("cannot write the checkpoint", path, err)
 	}
 	return nil

@@ -5,15 +5,14 @@ import (
 	"encoding/csv"
 	"io"
 	"os"
-	"path/filepath"
 	"strconv"
 )
 
 // rejectFile writes rejected rows as CSV: the source line, the row's
 // fields as they are in the file, and the reason, in the same layout as
 // the check's rejected-rows file. It writes to a temporary file and renames
-// it into place on commit, so a crash never leaves half a file; a resumed
-// upload continues the file an earlier run committed.
+// it into place on commit (see atomicFile), so a crash never leaves half a
+// file; a resumed upload continues the file an earlier run committed.
 type rejectFile struct {
 	path   string
 	header []string
@@ -22,7 +21,7 @@ type rejectFile struct {
 	prior    string
 	priorLen int64
 
-	tmp *os.File
+	tmp *atomicFile
 	bw  *bufio.Writer
 	cw  *csv.Writer
 	row []string
@@ -40,11 +39,7 @@ func (r *rejectFile) continueFrom(prior string, n int64) {
 }
 
 func (r *rejectFile) open() error {
-	dir, base := filepath.Split(r.path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
+	tmp, err := createAtomic(r.path)
 	if err != nil {
 		return fileFailed("cannot write the rejected rows to", r.path, err)
 	}
@@ -132,20 +127,14 @@ func (r *rejectFile) commit() (string, error) {
 		err = r.bw.Flush()
 	}
 	if err == nil {
-		err = r.tmp.Sync()
-	}
-	if cerr := r.tmp.Close(); err == nil {
-		err = cerr
-	}
-	if err == nil {
-		err = os.Rename(r.tmp.Name(), r.path)
-	}
-	if err != nil {
-		os.Remove(r.tmp.Name())
-		r.tmp = nil
-		return "", fileFailed("cannot write the rejected rows to", r.path, err)
+		err = r.tmp.commit(true)
+	} else {
+		r.tmp.abort()
 	}
 	r.tmp = nil
+	if err != nil {
+		return "", fileFailed("cannot write the rejected rows to", r.path, err)
+	}
 	r.prior, r.priorLen = r.path, -1
 	return r.path, nil
 }
@@ -153,8 +142,7 @@ func (r *rejectFile) commit() (string, error) {
 // abort removes the temporary file.
 func (r *rejectFile) abort() {
 	if r.tmp != nil {
-		r.tmp.Close()
-		os.Remove(r.tmp.Name())
+		r.tmp.abort()
 		r.tmp = nil
 	}
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"sync"
 	"testing"
+	"time"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/socrata/socratatest"
@@ -30,6 +31,12 @@ func TestUploadAppendResumeAddsEachRowOnce(t *testing.T) {
 		fault  *socratatest.Fault
 		// meddle changes the dataset between the runs.
 		meddle func(t *testing.T, e *uploadEnv)
+		// staleCount answers the resume's first count of the dataset's
+		// rows with the count it would have without the batch in doubt,
+		// as a count lagging the write would. stopWhileRecounting stops
+		// a first resume while it waits to count again.
+		staleCount          bool
+		stopWhileRecounting bool
 		// bad is a row (by index) whose fee is not a number, so that it
 		// is rejected here and never sent; -1 for none.
 		bad int
@@ -46,8 +53,12 @@ func TestUploadAppendResumeAddsEachRowOnce(t *testing.T) {
 		// line 25 left out.
 		{name: "answer lost for rows one of which was rejected here", bad: 23, fault: fault(socratatest.LoseReply()),
 			wantNote: "Lines 22–32 had been added by the earlier run, though its answer was lost, so they were not sent again."},
+		{name: "answer lost, and the first count lags the write", bad: -1, fault: fault(socratatest.LoseReply()), staleCount: true,
+			wantNote: "Lines 22–31 had been added by the earlier run, though its answer was lost, so they were not sent again."},
 		{name: "connection dropped before the portal read the rows", bad: 23, fault: fault(socratatest.DropConnection()),
 			wantNote: "Lines 22–32 had not been added by the earlier run, so they were sent again."},
+		{name: "stopped while counting again", bad: -1, fault: fault(socratatest.DropConnection()), stopWhileRecounting: true,
+			wantNote: "Lines 22–31 had not been added by the earlier run, so they were sent again."},
 		{name: "gateway timed out without passing the rows on", bad: -1, fault: fault(socratatest.ProxyTimeout()),
 			wantNote: "Lines 22–31 had not been added by the earlier run, so they were sent again."},
 		{name: "answer lost, and someone else added a row meanwhile", bad: -1, fault: fault(socratatest.LoseReply()),
@@ -105,8 +116,40 @@ func TestUploadAppendResumeAddsEachRowOnce(t *testing.T) {
 				tt.meddle(t, e)
 			}
 			before := len(e.srv.Portal.Rows(testDatasetID))
+			resume := UploadOptions{BatchRows: 10, Checkpoint: cp, Resume: true, Sleep: noSleep}
+			if tt.stopWhileRecounting {
+				stop := resume
+				stop.Sleep = func(context.Context, time.Duration) error { return context.Canceled }
+				res, err := Upload(context.Background(), e.c, e.ds, f, job, stop)
+				if !errors.Is(err, context.Canceled) || res == nil || !res.Stopped || !res.Resumable || res.UnknownFrom != 22 || !res.ResumeChecksUnknown {
+					t.Fatalf("a resume stopped while counting again: %v, %+v", err, res)
+				}
+				if n := len(e.srv.Portal.Rows(testDatasetID)); n != before {
+					t.Errorf("the stopped resume changed the dataset from %d rows to %d", before, n)
+				}
+			}
+			if tt.staleCount {
+				saved, err := ReadCheckpoint(cp)
+				if err != nil {
+					t.Fatal(err)
+				}
+				stale := *saved.DatasetRows + saved.Created
+				var mu sync.Mutex
+				counts := 0
+				e.srv.Portal.SetFault(func(r *http.Request) socratatest.Fault {
+					if r.URL.Query().Get("$select") != "count(*)" {
+						return socratatest.Fault{}
+					}
+					mu.Lock()
+					defer mu.Unlock()
+					if counts++; counts == 1 {
+						return socratatest.Fault{Status: http.StatusOK, Body: `[{"count":"` + strconv.FormatInt(stale, 10) + `"}]`}
+					}
+					return socratatest.Fault{}
+				})
+			}
 
-			res, err = Upload(context.Background(), e.c, e.ds, f, job, UploadOptions{BatchRows: 10, Checkpoint: cp, Resume: true})
+			res, err = Upload(context.Background(), e.c, e.ds, f, job, resume)
 			if tt.wantRefusal != "" {
 				if err == nil || !strings.Contains(err.Error(), tt.wantRefusal) {
 					t.Fatalf("resume: %v, want a refusal saying %q", err, tt.wantRefusal)

@@ -188,6 +188,10 @@ func (s *sodaRun) prepare() error {
 	return nil
 }
 
+// recountWait is how long settle waits before counting a dataset's rows a
+// second time.
+const recountWait = 5 * time.Second
+
 // settle decides, on a resume, whether the batch an earlier run was
 // unsure of was added to the dataset, by counting the dataset's rows:
 // with it there are DatasetRows + Created + its rows, without it
@@ -196,6 +200,11 @@ func (s *sodaRun) prepare() error {
 // one that was not is sent again. Any other count, or none, means the
 // dataset changed some other way, and the resume is refused rather than
 // risk adding rows twice.
+//
+// A count can lag a write the portal is still applying, and a stale count
+// looks exactly like a batch that was not added. So "not added" needs the
+// same count twice, a few seconds apart; a second count that has grown by
+// the batch's rows means it was added after all.
 func (s *sodaRun) settle(cp *Checkpoint) error {
 	u := s.u
 	r := u.res
@@ -221,6 +230,22 @@ func (s *sodaRun) settle(cp *Checkpoint) error {
 		return refuse("its rows cannot be counted now ("+failureText(err)+")", err)
 	}
 	without := *cp.DatasetRows + cp.Created
+	if n == without {
+		u.report(func(p *UploadProgress) {
+			p.Note = "counting the dataset's rows again in " + shortDuration(recountWait) + ", to be sure the count is up to date"
+		})
+		if err := u.sleep(u.ctx, recountWait); err != nil {
+			// The checkpoint is as the earlier run left it.
+			r.Stopped, r.Resumable, r.Checkpoint = true, true, s.cpPath
+			r.UnknownFrom, r.UnknownTo, r.ResumeChecksUnknown = b.FirstLine, b.LastLine, true
+			return &UploadError{msg: fmt.Sprintf("stopped at your request while checking whether %s were added by the earlier run; nothing was sent", lines),
+				hint: "Resume to check again and continue.", err: err}
+		}
+		if n, err = u.c.RowCount(u.send, u.ds.ID); err != nil {
+			return refuse("its rows cannot be counted now ("+failureText(err)+")", err)
+		}
+		u.report(func(p *UploadProgress) { p.Note = "" })
+	}
 	switch n {
 	case without:
 		r.Notes = append(r.Notes, fmt.Sprintf("%s had not been added by the earlier run, so they were sent again.", capitalize(lines)))

@@ -16,11 +16,11 @@ import (
 // checkpointVersion is the format written; a newer one is refused.
 const checkpointVersion = 1
 
-// Checkpoint is what a SODA upload has had confirmed so far, written
+// checkpoint is what a SODA upload has had confirmed so far, written
 // beside the job after every confirmed batch so that an interrupted upload
 // can continue where it stopped. It names the file, dataset and mapping it
 // belongs to, so that a resume against anything else is refused.
-type Checkpoint struct {
+type checkpoint struct {
 	Version int `json:"version"`
 	// Domain and Dataset are the portal and dataset written to.
 	Domain  string `json:"domain"`
@@ -63,14 +63,14 @@ type Checkpoint struct {
 	// was added (DatasetRows + Created + its rows) or not (DatasetRows +
 	// Created).
 	DatasetRows *int64       `json:"dataset_rows_before,omitempty"`
-	Unsure      *UnsureBatch `json:"unsure,omitempty"`
+	Unsure      *unsureBatch `json:"unsure,omitempty"`
 	Started     time.Time    `json:"started"`
 	Saved       time.Time    `json:"saved"`
 }
 
-// UnsureBatch is a batch the portal may or may not have applied: its
+// unsureBatch is a batch the portal may or may not have applied: its
 // request failed in a way that leaves that open.
-type UnsureBatch struct {
+type unsureBatch struct {
 	// FirstLine and LastLine are the source lines it covers, Rows the
 	// rows it sent, Records the records it covers (rows rejected here
 	// included), and Offset about how far into the file it ends.
@@ -85,9 +85,9 @@ type UnsureBatch struct {
 // lives: beside it, as "<job>.checkpoint".
 func CheckpointPath(jobPath string) string { return jobPath + ".checkpoint" }
 
-// ReadCheckpoint reads a checkpoint. A missing file is an error matching
+// readCheckpoint reads a checkpoint. A missing file is an error matching
 // os.ErrNotExist, so a caller can tell "nothing to resume" apart.
-func ReadCheckpoint(path string) (*Checkpoint, error) {
+func readCheckpoint(path string) (*checkpoint, error) {
 	b, err := os.ReadFile(path)
 	if err != nil {
 		if errors.Is(err, os.ErrNotExist) {
@@ -95,7 +95,7 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 		}
 		return nil, fileFailed("cannot read the checkpoint", path, err)
 	}
-	var cp Checkpoint
+	var cp checkpoint
 	if err := json.Unmarshal(b, &cp); err != nil {
 		return nil, fmt.Errorf("the checkpoint %s is damaged: it is not what this program writes; delete it and upload from the start", path)
 	}
@@ -109,7 +109,7 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 // asks for sync every few seconds rather than after every batch, since
 // each costs disk round trips; a checkpoint a power cut damaged is refused
 // with a clear message, and upserts can then be sent again from the start.
-func (cp *Checkpoint) write(path string, sync bool) error {
+func (cp *checkpoint) write(path string, sync bool) error {
 	cp.Version = checkpointVersion
 	b, err := json.MarshalIndent(cp, "", "  ")
 	if err != nil {
@@ -187,8 +187,8 @@ func (j *Job) badRows() BadRowPolicy {
 }
 
 // newCheckpoint starts a checkpoint for an upload of id to the file.
-func newCheckpoint(domain, dataset string, id fileIdentity, job *Job, started time.Time) *Checkpoint {
-	return &Checkpoint{
+func newCheckpoint(domain, dataset string, id fileIdentity, job *Job, started time.Time) *checkpoint {
+	return &checkpoint{
 		Domain:  domain,
 		Dataset: dataset,
 		File:    id.path,
@@ -204,7 +204,7 @@ func newCheckpoint(domain, dataset string, id fileIdentity, job *Job, started ti
 // check says why the checkpoint cannot be resumed for this upload, or nil
 // when it can. keyless is true for an append to a dataset without a row
 // identifier, which must not start again from the beginning.
-func (cp *Checkpoint) check(domain, dataset string, id fileIdentity, job *Job, keyless bool) error {
+func (cp *checkpoint) check(domain, dataset string, id fileIdentity, job *Job, keyless bool) error {
 	var why []string
 	if cp.Domain != domain || cp.Dataset != dataset {
 		why = append(why, fmt.Sprintf("it is for dataset %s on %s, not %s on %s", cp.Dataset, cp.Domain, dataset, domain))

@@ -311,9 +311,9 @@ func (n *RetryNotes) attach(f func(socrata.RetryEvent)) (detach func()) {
 	}
 }
 
-// RetryNote words a retry event for a progress line, such as "portal busy
+// retryNote words a retry event for a progress line, such as "portal busy
 // (503): retrying in 4 s (attempt 2 of 5)".
-func RetryNote(e socrata.RetryEvent) string {
+func retryNote(e socrata.RetryEvent) string {
 	why := "the request failed"
 	var ae *socrata.APIError
 	switch {
@@ -494,7 +494,7 @@ func (u *uploader) onRetry(e socrata.RetryEvent) {
 	u.retryMu.Lock()
 	u.retried = append(u.retried, e)
 	u.retryMu.Unlock()
-	note := RetryNote(e)
+	note := retryNote(e)
 	u.report(func(p *UploadProgress) { p.Note = note })
 }
 

@@ -129,7 +129,7 @@ func TestUploadAppendResumeAddsEachRowOnce(t *testing.T) {
 				}
 			}
 			if tt.staleCount {
-				saved, err := ReadCheckpoint(cp)
+				saved, err := readCheckpoint(cp)
 				if err != nil {
 					t.Fatal(err)
 				}

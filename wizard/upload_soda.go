@@ -73,7 +73,7 @@ type sodaRun struct {
 	maxRows  int
 	maxBytes int
 
-	cp     *Checkpoint // nil without a checkpoint file
+	cp     *checkpoint // nil without a checkpoint file
 	cpPath string
 	synced time.Time // when the checkpoint was last synced to disk
 	rej    *rejectFile
@@ -82,7 +82,7 @@ type sodaRun struct {
 	// batch whose request failed in a way that may or may not have
 	// applied it, kept in the checkpoint so that a resume can tell.
 	keyless bool
-	unsure  *UnsureBatch
+	unsure  *unsureBatch
 
 	free  chan *sodaBatch
 	ready chan *sodaBatch
@@ -158,7 +158,7 @@ func (s *sodaRun) prepare() error {
 		}
 		return nil
 	}
-	cp, err := ReadCheckpoint(s.cpPath)
+	cp, err := readCheckpoint(s.cpPath)
 	if err != nil {
 		return &UploadError{msg: "cannot resume: " + err.Error(), hint: "Upload from the start, without --resume.", err: err}
 	}
@@ -205,7 +205,7 @@ const recountWait = 5 * time.Second
 // looks exactly like a batch that was not added. So "not added" needs the
 // same count twice, a few seconds apart; a second count that has grown by
 // the batch's rows means it was added after all.
-func (s *sodaRun) settle(cp *Checkpoint) error {
+func (s *sodaRun) settle(cp *checkpoint) error {
 	u := s.u
 	r := u.res
 	b := cp.Unsure
@@ -660,7 +660,7 @@ func (s *sodaRun) batchFailed(b *sodaBatch, err error, retries []socrata.RetryEv
 	if !refused {
 		r.UnknownFrom, r.UnknownTo = b.first, b.last
 		if s.keyless {
-			s.unsure = &UnsureBatch{FirstLine: b.first, LastLine: b.last, Rows: int64(b.rows), Records: b.records, Offset: b.endBytes}
+			s.unsure = &unsureBatch{FirstLine: b.first, LastLine: b.last, Rows: int64(b.rows), Records: b.records, Offset: b.endBytes}
 			r.ResumeChecksUnknown = s.cp != nil && s.cp.DatasetRows != nil
 		}
 	}

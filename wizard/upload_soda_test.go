@@ -200,7 +200,7 @@ func TestUploadCancelThenResume(t *testing.T) {
 	if lines := SummaryLines(res); !containsText(lines, want) || !containsText(lines, "Resume with socrata-wizard run --resume permits.job.json to continue from line 32.") {
 		t.Errorf("summary %q does not say %q and how to resume", lines, want)
 	}
-	saved, err := ReadCheckpoint(cp)
+	saved, err := readCheckpoint(cp)
 	if err != nil {
 		t.Fatal(err)
 	}

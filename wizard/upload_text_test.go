@@ -154,8 +154,8 @@ func TestRetryNote(t *testing.T) {
 		{socrata.RetryEvent{Attempt: 2, Max: 4, Wait: 300 * time.Millisecond, Err: errors.New("reset")}, "connection failed: retrying in 0.3 s (attempt 2 of 4)"},
 	}
 	for _, tt := range tests {
-		if got := RetryNote(tt.e); got != tt.want {
-			t.Errorf("RetryNote = %q, want %q", got, tt.want)
+		if got := retryNote(tt.e); got != tt.want {
+			t.Errorf("retryNote = %q, want %q", got, tt.want)
 		}
 	}
 }

@@ -138,6 +138,7 @@ type fileIdentity struct {
 	head    string
 }
 
+// identify reads the identity of the file at path now.
 func identify(path string) (fileIdentity, error) {
 	abs, err := filepath.Abs(path)
 	if err != nil {

@@ -102,8 +102,10 @@ type UploadOptions struct {
 	// the context passed to Upload lets that request finish so that what
 	// was applied is known; Abort is for a second ctrl+c.
 	Abort <-chan struct{}
-	// Sleep waits between polls of the Data Management API; nil waits in
-	// real time. Tests make it return at once.
+	// Sleep waits between polls of the Data Management API, between
+	// attempts of a keyless append, and before a resume counts a
+	// dataset's rows again; nil waits in real time. Tests make it return
+	// at once.
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
@@ -376,10 +378,7 @@ func Upload(ctx context.Context, c *socrata.Client, ds *socrata.Dataset, f *CSVF
 	}
 	res.Duration = u.now().Sub(u.start)
 	u.report(func(p *UploadProgress) { p.Phase = PhaseDone; p.Note = "" })
-	if err != nil {
-		return res, err
-	}
-	return res, nil
+	return res, err
 }
 
 // uploader is the state one upload shares between its routes.
@@ -407,8 +406,9 @@ type uploader struct {
 	prog   UploadProgress
 	detach func()
 
-	// retried counts retries since the last reset, for the note about
-	// appends that may have run twice.
+	// retried holds the client's retries since takeRetries last took
+	// them: a batch's retries tell whether its request may have been
+	// applied twice.
 	retryMu sync.Mutex
 	retried []socrata.RetryEvent
 }

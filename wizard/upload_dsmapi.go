@@ -342,19 +342,14 @@ func (d *dsmRun) upload(plan *socrata.UploadPlan) error {
 		if err != nil {
 			return &UploadError{msg: fmt.Sprintf("cannot read %s: %s", u.f.Path, osReason(err)), err: err}
 		}
-		counting := false
-		defer func() {
-			if !counting {
-				fh.Close()
-			}
-		}()
 		defer func() {
 			// The summary needs the file's last line. Counting them
 			// takes a pass over the file, made while the portal reads it,
 			// so that the upload never waits for it; it closes fh.
 			if d.committed {
-				counting = true
 				d.countLines(fh, size)
+			} else {
+				fh.Close()
 			}
 		}()
 	} else {
@@ -645,6 +640,8 @@ func (d *dsmRun) process() error {
 	return d.apply(out.ID)
 }
 
+// firstProblemText names the first of the rows the portal cannot
+// convert, for a message that gives only their count otherwise.
 func firstProblemText(ps []RowProblem) string {
 	if len(ps) == 0 {
 		return "not known"

@@ -605,26 +605,6 @@ func (t *lineTable) line(i int) int {
 	return m.line + (i - m.index)
 }
 
-// groupDigits writes n with thousands separators: 12,345.
-func groupDigits(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := n < 0
-	if neg {
-		s = s[1:]
-	}
-	out := make([]byte, 0, len(s)+len(s)/3+1)
-	if neg {
-		out = append(out, '-')
-	}
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
-}
-
 // aheadReader reads a file's records on a second goroutine, so that
 // parsing and converting run side by side. It wraps the read-ahead the
 // check uses; the upload would rather have it exported by the CSV reader.

@@ -19,7 +19,7 @@ import (
 // to map the portal's answer back to source lines.
 type sodaBatch struct {
 	n    int    // 1-based batch number
-	body []byte // "[" row, row, ... (the closing "]" is added when sent)
+	body []byte // enc.begin, then the rows (enc.end is added when sent)
 	rows int
 	// lines has the source line of each row in body, and sent its fields
 	// as they are in the file.
@@ -121,7 +121,7 @@ func (u *uploader) batchSODA() error {
 	s.maxBytes = int(min(maxBytes, 1<<30))
 	del := u.job.Method == Delete
 	s.enc = newRowEncoder(u.plan, u.job.badRows() == SendBadRows, del, u.idColumn())
-	s.keyless = u.rowID == "" && u.job.Method != Delete
+	s.keyless = u.rowID == "" && !del
 	s.rej = newRejectFile(u.rejectedPath(), u.f.Header)
 	defer s.rej.abort()
 
@@ -482,7 +482,7 @@ func (s *sodaRun) send(b *sodaBatch) error {
 	u.report(func(p *UploadProgress) { p.Batch = b.n })
 	var wr *socrata.WriteResult
 	if b.rows > 0 {
-		u.takeRetries()
+		u.takeRetries() // those of earlier requests
 		var err error
 		body := s.enc.end(b.body)
 		if s.keyless {

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -161,7 +162,7 @@ func TestUploadDSMAPIRowErrorsHaveLines(t *testing.T) {
 					t.Errorf("line %d: %q does not name the column", p.Line, p.Message)
 				}
 			}
-			if !equalInts(lines, []int{5, 9}) || res.Rejected != 2 {
+			if !slices.Equal(lines, []int{5, 9}) || res.Rejected != 2 {
 				t.Errorf("row error lines %v, rejected %d; want [5 9]", lines, res.Rejected)
 			}
 			recs := readRejected(t, res.RejectedFile)

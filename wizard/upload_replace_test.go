@@ -8,6 +8,7 @@ import (
 	"errors"
 	"fmt"
 	"path/filepath"
+	"slices"
 	"strings"
 	"testing"
 
@@ -101,7 +102,7 @@ func TestUploadReplaceSODAIsAllOrNothing(t *testing.T) {
 				for _, p := range res.RowErrors {
 					got = append(got, p.Line)
 				}
-				if !equalInts(got, []int{5, 9}) {
+				if !slices.Equal(got, []int{5, 9}) {
 					t.Errorf("row error lines = %v, want [5 9]", got)
 				}
 			}

@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"os"
 	"path/filepath"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -48,7 +49,7 @@ func TestUploadBatchBoundaries(t *testing.T) {
 				}
 			}
 			sizes := batchRowCounts(t, e)
-			if !equalInts(sizes, tt.wantSizes) {
+			if !slices.Equal(sizes, tt.wantSizes) {
 				t.Errorf("rows per request = %v, want %v", sizes, tt.wantSizes)
 			}
 			e.wantPermits(0, tt.rows)
@@ -66,18 +67,6 @@ func batchRowCounts(t *testing.T, e *uploadEnv) []int {
 	e.mu.Lock()
 	defer e.mu.Unlock()
 	return append([]int(nil), e.rowsPerWrite...)
-}
-
-func equalInts(a, b []int) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for i := range a {
-		if a[i] != b[i] {
-			return false
-		}
-	}
-	return true
 }
 
 func TestUploadRetriesLoseAndDuplicateNothing(t *testing.T) {
@@ -337,7 +326,7 @@ func TestUploadRowErrorsHaveLines(t *testing.T) {
 					t.Errorf("line %d: message %q does not name the problem", p.Line, p.Message)
 				}
 			}
-			if !equalInts(lines, tt.wantLines) {
+			if !slices.Equal(lines, tt.wantLines) {
 				t.Errorf("row error lines = %v, want %v (%+v)", lines, tt.wantLines, res.RowErrors)
 			}
 			if res.Rejected != 2 {
@@ -364,7 +353,7 @@ func TestUploadRowErrorsHaveLines(t *testing.T) {
 					t.Errorf("rejected row %q is not line, fields, reason", r)
 				}
 			}
-			if !equalInts(fileLines, tt.wantFile) {
+			if !slices.Equal(fileLines, tt.wantFile) {
 				t.Errorf("rejected file lines = %v, want %v", fileLines, tt.wantFile)
 			}
 		})

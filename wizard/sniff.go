@@ -45,13 +45,13 @@ func (f *CSVFile) sniff(prefix []byte, whole bool, opts OpenOptions) error {
 	switch {
 	case enc != "":
 		f.Sniff.Encoding = "chosen"
-	case bytes.HasPrefix(prefix, []byte{0xEF, 0xBB, 0xBF}):
+	case bytes.HasPrefix(prefix, bomUTF8):
 		enc = EncodingUTF8
 		f.Sniff.Encoding = "UTF-8 with a byte-order mark"
-	case bytes.HasPrefix(prefix, []byte{0xFF, 0xFE}):
+	case bytes.HasPrefix(prefix, bomUTF16LE):
 		enc = EncodingUTF16LE
 		f.Sniff.Encoding = "UTF-16 (little-endian) byte-order mark"
-	case bytes.HasPrefix(prefix, []byte{0xFE, 0xFF}):
+	case bytes.HasPrefix(prefix, bomUTF16BE):
 		enc = EncodingUTF16BE
 		f.Sniff.Encoding = "UTF-16 (big-endian) byte-order mark"
 	case validUTF8Prefix(prefix, whole):
@@ -90,7 +90,7 @@ func (f *CSVFile) sniff(prefix []byte, whole bool, opts OpenOptions) error {
 
 	// Delimiter and quoting.
 	var best *sniffCandidate
-	delims := Delimiters
+	delims := delimiters
 	if opts.Delimiter != "" {
 		delims = []string{opts.Delimiter}
 	} else if strings.EqualFold(filepath.Ext(f.Path), ".tsv") || strings.EqualFold(filepath.Ext(f.Path), ".tab") {

@@ -214,7 +214,6 @@ const (
 	ProbURL
 	ProbURLNoScheme
 	ProbTextLong
-	ProbTextEncoding
 	ProbPhone
 	ProbLocation
 )
@@ -334,6 +333,7 @@ func trimSpace(s string) string {
 func (c *Converter) Convert(s string) (Value, Problem) {
 	k := c.kind
 	if k == 0 {
+		// A Converter built as a struct literal, not by NewConverter.
 		k = convKindOf(c.Type)
 	}
 	if k == convText {
@@ -527,7 +527,7 @@ func validNumber(s string) bool {
 	return i == len(s)
 }
 
-var currencySymbols = "$€£¥"
+const currencySymbols = "$€£¥"
 
 // cleanNumber removes what people add to numbers: currency symbols, a
 // percent sign, thousands separators in their proper places, and
@@ -923,6 +923,7 @@ func parsePhone(s string) (Value, Problem) {
 		for _, t := range phoneTypes {
 			if strings.EqualFold(t, typ) {
 				typ, found = t, true
+				break
 			}
 		}
 		if !found {
@@ -1012,8 +1013,6 @@ func (c *Converter) Message(s string, p Problem) string {
 		return fmt.Sprintf("%s has no http:// or https:// at the start: add it", q)
 	case ProbTextLong:
 		return fmt.Sprintf("the text is %d bytes long, more than the portal's %d: shorten it", len(s), MaxTextBytes)
-	case ProbTextEncoding:
-		return fmt.Sprintf("%s has bytes that are not text in the file's encoding", q)
 	case ProbPhone:
 		return fmt.Sprintf("%s is not a phone number: write the number, optionally followed by :Home, :Cell, :Work, :Fax or :Other", q)
 	case ProbLocation:

@@ -139,7 +139,7 @@ var problemNames = map[Problem]string{
 	ProbPoint: "not_a_point", ProbPointLatLon: "lat_lon_order", ProbPointRange: "off_the_map",
 	ProbPointSwapped: "latitude_first", ProbPointHalf: "half_a_point", ProbGeometry: "not_wkt",
 	ProbURL: "not_a_url", ProbURLNoScheme: "url_without_scheme", ProbTextLong: "text_too_long",
-	ProbTextEncoding: "encoding", ProbPhone: "not_a_phone", ProbLocation: "not_a_location",
+	ProbPhone: "not_a_phone", ProbLocation: "not_a_location",
 }
 
 // Name is the problem's stable short name, as JSON reports write it.

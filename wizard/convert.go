@@ -943,7 +943,9 @@ func parseLocation(s string) (Value, Problem) {
 			if ok {
 				lat, err1 := strconv.ParseFloat(trimSpace(a), 64)
 				lon, err2 := strconv.ParseFloat(trimSpace(b), 64)
-				if err1 != nil || err2 != nil {
+				// NaN passes the range check below, and the portal
+				// cannot store it.
+				if err1 != nil || err2 != nil || lat != lat || lon != lon {
 					return Value{}, ProbLocation
 				}
 				if lat < -90 || lat > 90 || lon < -180 || lon > 180 {

@@ -83,6 +83,7 @@ func TestConvert(t *testing.T) {
 		{"phone", socrata.Phone, ColumnMap{}, "860-555-0100:cell", `{"phone_number":"860-555-0100","phone_type":"Cell"}`, OK, ""},
 		{"phone bad type", socrata.Phone, ColumnMap{}, "860-555-0100:pager", "", ProbPhone, "not a phone number"},
 		{"location", socrata.Location, ColumnMap{}, "1 Main St (41.76, -72.68)", `{"latitude":"41.76","longitude":"-72.68","human_address":"{\"address\":\"1 Main St\"}"}`, OK, ""},
+		{"location NaN", socrata.Location, ColumnMap{}, "1 Main St (NaN, -72.68)", "", ProbLocation, "is not a location"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

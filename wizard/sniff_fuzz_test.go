@@ -264,7 +264,7 @@ func checkParseFloat(t *testing.T, s string) {
 // FuzzOtherTypes checks that the remaining parsers never panic and that
 // what they accept survives a round trip through its CSV form.
 func FuzzOtherTypes(f *testing.F) {
-	for _, s := range []string{"https://x.org", "A (http://x)", "www.x", "860-555-0100:Cell", "1 Main (41, -72)", "POLYGON ((0 0, 1 1, 0 0))", "LINESTRING (1 2, 3 4)", "true", "Y"} {
+	for _, s := range []string{"https://x.org", "A (http://x)", "www.x", "860-555-0100:Cell", "1 Main (41, -72)", "1 Main (NaN, -72)", "POLYGON ((0 0, 1 1, 0 0))", "LINESTRING (1 2, 3 4)", "true", "Y"} {
 		f.Add(s)
 	}
 	types := []socrata.DataType{socrata.URL, socrata.Phone, socrata.Location, socrata.Polygon, socrata.Line, socrata.Checkbox, socrata.MultiPolygon}
@@ -280,6 +280,9 @@ func FuzzOtherTypes(f *testing.F) {
 					t.Fatal("empty message")
 				}
 				continue
+			}
+			if math.IsNaN(v.Lat) || math.IsNaN(v.Lon) {
+				t.Fatalf("%s %q accepted with a coordinate that is not a number: %s", typ, s, v.AppendJSON(nil))
 			}
 			if v.Kind == ValueNull || typ == socrata.Polygon || typ == socrata.Line || typ == socrata.MultiPolygon {
 				continue

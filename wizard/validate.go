@@ -207,11 +207,10 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 	}
 	for n := 0; ; n++ {
 		if n%progressEvery == 0 && n > 0 {
+			progress()
 			if err := ctx.Err(); err != nil {
-				progress()
 				return finish(rep, cols), err
 			}
-			progress()
 		}
 		rec, err := it.Next()
 		if err == io.EOF {

@@ -419,7 +419,9 @@ func raggedError(line, got, want int, delim string, header bool) *CSVError {
 		Message: fmt.Sprintf("line %d has %d %s, %s %d: %s", line, got, plural(got, "field", "fields"), against, want, hint)}
 }
 
-func plural(n int, one, many string) string {
+// plural picks the word for n things. It takes an int64 as it is, so that
+// a count of rows needs no conversion that could overflow an int.
+func plural[N ~int | ~int64](n N, one, many string) string {
 	if n == 1 {
 		return one
 	}

@@ -79,11 +79,14 @@ func (v Value) Instant() time.Time {
 	return time.Unix(v.civil.wallSeconds()-int64(v.civil.offset), int64(v.civil.nsec)).UTC()
 }
 
-// AppendJSON appends the value as it goes into a SODA JSON row.
+// AppendJSON appends the value as it goes into a SODA JSON row. Strings
+// are written by appendJSONString rather than strconv.AppendQuote, whose Go
+// escapes (\v, \x00, \U0001D173) are not JSON and would spoil a whole
+// batch.
 func (v Value) AppendJSON(b []byte) []byte {
 	switch v.Kind {
 	case ValueText, ValueNumber:
-		return strconv.AppendQuote(b, v.Text)
+		return appendJSONString(b, v.Text)
 	case ValueBool:
 		return strconv.AppendBool(b, v.Bool)
 	case ValueFloating:
@@ -102,33 +105,33 @@ func (v Value) AppendJSON(b []byte) []byte {
 		return append(b, "]}"...)
 	case ValueGeometry:
 		b = append(b, `{"type":`...)
-		b = strconv.AppendQuote(b, v.Geom)
+		b = appendJSONString(b, v.Geom)
 		b = append(b, `,"coordinates":`...)
 		b = append(b, v.Text...)
 		return append(b, '}')
 	case ValueURL:
 		b = append(b, `{"url":`...)
-		b = strconv.AppendQuote(b, v.Text)
+		b = appendJSONString(b, v.Text)
 		if v.Desc != "" {
 			b = append(b, `,"description":`...)
-			b = strconv.AppendQuote(b, v.Desc)
+			b = appendJSONString(b, v.Desc)
 		}
 		return append(b, '}')
 	case ValuePhone:
 		b = append(b, `{"phone_number":`...)
-		b = strconv.AppendQuote(b, v.Text)
+		b = appendJSONString(b, v.Text)
 		if v.Desc != "" {
 			b = append(b, `,"phone_type":`...)
-			b = strconv.AppendQuote(b, v.Desc)
+			b = appendJSONString(b, v.Desc)
 		}
 		return append(b, '}')
 	case ValueLocation:
 		b = append(b, '{')
 		if v.HasCoords {
 			b = append(b, `"latitude":`...)
-			b = strconv.AppendQuote(b, strconv.FormatFloat(v.Lat, 'f', -1, 64))
+			b = appendJSONString(b, strconv.FormatFloat(v.Lat, 'f', -1, 64))
 			b = append(b, `,"longitude":`...)
-			b = strconv.AppendQuote(b, strconv.FormatFloat(v.Lon, 'f', -1, 64))
+			b = appendJSONString(b, strconv.FormatFloat(v.Lon, 'f', -1, 64))
 		}
 		if v.Text != "" {
 			if v.HasCoords {
@@ -136,7 +139,7 @@ func (v Value) AppendJSON(b []byte) []byte {
 			}
 			addr, _ := json.Marshal(map[string]string{"address": v.Text})
 			b = append(b, `"human_address":`...)
-			b = strconv.AppendQuote(b, string(addr))
+			b = appendJSONString(b, string(addr))
 		}
 		return append(b, '}')
 	}

@@ -3,6 +3,7 @@ package wizard
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"io"
 	"math"
@@ -261,13 +262,14 @@ func checkParseFloat(t *testing.T, s string) {
 	}
 }
 
-// FuzzOtherTypes checks that the remaining parsers never panic and that
-// what they accept survives a round trip through its CSV form.
+// FuzzOtherTypes checks that the remaining parsers never panic, that what
+// they accept is written as JSON, and that it survives a round trip
+// through its CSV form.
 func FuzzOtherTypes(f *testing.F) {
-	for _, s := range []string{"https://x.org", "A (http://x)", "www.x", "860-555-0100:Cell", "1 Main (41, -72)", "1 Main (NaN, -72)", "POLYGON ((0 0, 1 1, 0 0))", "LINESTRING (1 2, 3 4)", "true", "Y"} {
+	for _, s := range []string{"https://x.org", "A (http://x)", "www.x", "860-555-0100:Cell", "1 Main (41, -72)", "1 Main (NaN, -72)", "POLYGON ((0 0, 1 1, 0 0))", "LINESTRING (1 2, 3 4)", "true", "Y", "http://x.org/\v", "caf\xe9 (http://x)"} {
 		f.Add(s)
 	}
-	types := []socrata.DataType{socrata.URL, socrata.Phone, socrata.Location, socrata.Polygon, socrata.Line, socrata.Checkbox, socrata.MultiPolygon}
+	types := []socrata.DataType{socrata.Text, socrata.URL, socrata.Phone, socrata.Location, socrata.Polygon, socrata.Line, socrata.Checkbox, socrata.MultiPolygon}
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, typ := range types {
 			c, err := NewConverter("f", typ, ColumnMap{YesNo: true}, "")
@@ -280,6 +282,9 @@ func FuzzOtherTypes(f *testing.F) {
 					t.Fatal("empty message")
 				}
 				continue
+			}
+			if b := v.AppendJSON(nil); !json.Valid(b) {
+				t.Fatalf("%s %q written as %s, which is not JSON", typ, s, b)
 			}
 			if math.IsNaN(v.Lat) || math.IsNaN(v.Lon) {
 				t.Fatalf("%s %q accepted with a coordinate that is not a number: %s", typ, s, v.AppendJSON(nil))

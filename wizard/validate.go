@@ -163,24 +163,27 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 		maxEx = DefaultMaxExamples
 	}
 	rep := &Report{File: f.Path, Encoding: f.Dialect.Encoding, Delimiter: f.Dialect.Delimiter, Header: f.Dialect.Header, Size: f.Size}
-	cols := make([]*ColumnReport, 0, len(plan.Columns)+len(plan.Points))
+	// One report per mapped column, then one per point, in the plan's
+	// order, so that plan index i counts into cols[i].
+	cols := make([]ColumnReport, 0, len(plan.Columns)+len(plan.Points))
 	for _, c := range plan.Columns {
-		cr := &ColumnReport{Source: c.Source, Field: c.Conv.Field, Type: string(c.Conv.Type), Clean: c.Conv.Clean, YesNo: c.Conv.YesNo}
+		cr := ColumnReport{Source: c.Source, Field: c.Conv.Field, Type: string(c.Conv.Type), Clean: c.Conv.Clean, YesNo: c.Conv.YesNo}
 		if len(c.Conv.Formats) > 0 {
 			cr.Formats = c.Conv.Patterns()
 		}
 		cols = append(cols, cr)
 	}
 	for _, p := range plan.Points {
-		cols = append(cols, &ColumnReport{Source: p.LatSource + " + " + p.LonSource, Field: p.Field, Type: "point"})
+		cols = append(cols, ColumnReport{Source: p.LatSource + " + " + p.LonSource, Field: p.Field, Type: "point"})
 	}
+	rep.Columns = cols
 
 	rr, err := f.Records()
 	if err != nil {
 		var ce *CSVError
 		if errors.As(err, &ce) && ce.Kind != ErrRead {
 			rep.Fatal = ce.Message
-			return finish(rep, cols), nil
+			return rep, nil
 		}
 		return nil, err
 	}
@@ -209,7 +212,7 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 		if n%progressEvery == 0 && n > 0 {
 			progress()
 			if err := ctx.Err(); err != nil {
-				return finish(rep, cols), err
+				return rep, err
 			}
 		}
 		rec, err := it.Next()
@@ -220,7 +223,7 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 		if err != nil {
 			var ce *CSVError
 			if !errors.As(err, &ce) || ce.Kind == ErrRead {
-				return finish(rep, cols), err
+				return rep, err
 			}
 			if ce.Fatal() {
 				rep.Fatal = ce.Message
@@ -234,7 +237,7 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 			}
 			if rej != nil {
 				if err := rej.write(rec, []string{ce.Message}); err != nil {
-					return finish(rep, cols), err
+					return rep, err
 				}
 			}
 			continue
@@ -252,7 +255,7 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 			if _, pr := c.Conv.Convert(s); pr != OK {
 				bad = true
 				msg := ""
-				cr := cols[i]
+				cr := &cols[i]
 				if len(cr.Examples) < maxEx || rej != nil {
 					msg = c.Conv.Message(s, pr)
 				}
@@ -285,7 +288,7 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 			rep.BadRows++
 			if rej != nil {
 				if err := rej.write(rec, reasons); err != nil {
-					return finish(rep, cols), err
+					return rep, err
 				}
 			}
 		}
@@ -294,11 +297,11 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 	if rej != nil && rep.BadRows > 0 && rep.Fatal == "" {
 		path, err := rej.commit()
 		if err != nil {
-			return finish(rep, cols), err
+			return rep, err
 		}
 		rep.Rejected = path
 	}
-	return finish(rep, cols), nil
+	return rep, nil
 }
 
 func (cr *ColumnReport) record(line int, value, msg string, p Problem, maxEx int) {
@@ -328,14 +331,6 @@ func suggestFormat(v string) string {
 		return ISO8601
 	}
 	return ""
-}
-
-func finish(rep *Report, cols []*ColumnReport) *Report {
-	rep.Columns = make([]ColumnReport, len(cols))
-	for i, c := range cols {
-		rep.Columns[i] = *c
-	}
-	return rep
 }
 
 // RejectedPath is where the bad rows of the file at path are written:

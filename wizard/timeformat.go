@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+
 	// Time zones are built in so that fixed timestamps convert the same
 	// way on a Windows machine with no zone database.
 	_ "time/tzdata"

@@ -38,12 +38,7 @@ func Check(ctx context.Context, job *Job, opts CheckOptions) (*Report, error) {
 	rep := &Report{File: path, Encoding: job.CSV.Encoding, Delimiter: job.CSV.Delimiter, Header: job.CSV.Header}
 	f, err := OpenCSVWith(path, DialectOptions(job.CSV))
 	if err != nil {
-		var ce *CSVError
-		if errors.As(err, &ce) && ce.Kind != ErrRead {
-			rep.Fatal = ce.Message
-			return rep, nil
-		}
-		return nil, err
+		return fileProblem(rep, err)
 	}
 	rep.Size = f.Size
 

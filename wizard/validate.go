@@ -180,12 +180,7 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 
 	rr, err := f.Records()
 	if err != nil {
-		var ce *CSVError
-		if errors.As(err, &ce) && ce.Kind != ErrRead {
-			rep.Fatal = ce.Message
-			return rep, nil
-		}
-		return nil, err
+		return fileProblem(rep, err)
 	}
 	defer rr.Close()
 	// Reading runs on its own goroutine, a batch ahead of the checking, so
@@ -302,6 +297,18 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 		rep.Rejected = path
 	}
 	return rep, nil
+}
+
+// fileProblem reports a file that cannot be read as CSV (empty, a bad
+// header, a quote never closed) in rep.Fatal, as a finding of the check;
+// a file the system cannot open or read is an error.
+func fileProblem(rep *Report, err error) (*Report, error) {
+	var ce *CSVError
+	if errors.As(err, &ce) && ce.Kind != ErrRead {
+		rep.Fatal = ce.Message
+		return rep, nil
+	}
+	return nil, err
 }
 
 func (cr *ColumnReport) record(line int, value, msg string, p Problem, maxEx int) {

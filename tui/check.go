@@ -523,7 +523,6 @@ func plural(n int, one, many string) string {
 
 func lineCount(s string) int { return strings.Count(s, "\n") + 1 }
 
-
 // byteSize writes a size in B, KB, MB or GB.
 func byteSize(n int64) string {
 	switch {

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -133,18 +134,8 @@ var publishingRights = []string{"create_datasets", "edit_others_datasets", "edit
 // with any writing right counts, so that the wizard never turns away
 // someone the portal would let in.
 func CanPublish(u *socrata.User) bool {
-	role := strings.ToLower(u.RoleName)
-	for _, r := range publishingRoles {
-		if role == r {
-			return true
-		}
-	}
-	for _, r := range publishingRights {
-		if u.HasRight(r) {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(publishingRoles, strings.ToLower(u.RoleName)) ||
+		slices.ContainsFunc(publishingRights, u.HasRight)
 }
 
 // UserName is the name to show for u: the display name, else the screen

@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
@@ -113,10 +114,10 @@ func (j *Job) Validate() error {
 		}
 	}
 
-	if !contains(validDelimiters, j.CSV.Delimiter) {
+	if !slices.Contains(validDelimiters, j.CSV.Delimiter) {
 		add("\"csv.delimiter\" %q is not supported: want \",\", \"\\t\", \";\" or \"|\"", j.CSV.Delimiter)
 	}
-	if !contains(validEncodings, j.CSV.Encoding) {
+	if !slices.Contains(validEncodings, j.CSV.Encoding) {
 		add("\"csv.encoding\" %q is not supported: want %s", j.CSV.Encoding, strings.Join(validEncodings, ", "))
 	}
 
@@ -192,16 +193,6 @@ func (j *Job) validateColumns() []string {
 		}
 	}
 	return probs
-}
-
-// contains reports whether list holds s.
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
 }
 
 // SaveJob validates j and writes it to path atomically: a temporary file

@@ -176,14 +176,11 @@ func DeveloperSettingsURL(domain string) string {
 	return portalURL(domain) + "/profile/edit/developer_settings"
 }
 
-// portalURL is the portal's root URL. Domains are host names ("data.ct.gov")
-// except loopback test portals, whose canonical form keeps its plain-http
-// scheme ("http://127.0.0.1:8080").
+// portalURL is the portal's root URL without a trailing slash. The
+// domains here are strings, canonical or as a person typed them, so the
+// slash a typed address may end with is dropped before a path is added.
 func portalURL(domain string) string {
-	if strings.HasPrefix(domain, "http://") || strings.HasPrefix(domain, "https://") {
-		return strings.TrimSuffix(domain, "/")
-	}
-	return "https://" + domain
+	return strings.TrimSuffix(socrata.Domain(domain).BaseURL(), "/")
 }
 
 // APIKeyHelp is the account screen's text for the API key choice.

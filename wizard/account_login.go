@@ -24,10 +24,10 @@ func SaveLogin(ctx context.Context, store SecretStore, ps *Profiles, domain stri
 		return Profile{}, errors.New("cannot save a login without both an id and a secret")
 	}
 	domain = strings.ToLower(domain)
-	_, existed := ps.FindLogin(domain, c.ID)
+	// Keep the secret of a login saved before, so that a failed index save
+	// can put it back.
 	var prev Secret
-	if existed {
-		// Keep the old secret so that a failed index save can put it back.
+	if _, ok := ps.FindLogin(domain, c.ID); ok {
 		prev, _ = store.Get(ctx, domain, c.ID)
 	}
 	if err := store.Set(ctx, domain, c.ID, Secret{Value: c.Secret, AppToken: c.AppToken}); err != nil {
@@ -39,7 +39,7 @@ func SaveLogin(ctx context.Context, store SecretStore, ps *Profiles, domain stri
 	}
 	ps.Put(p)
 	if err := ps.Save(); err != nil {
-		if existed && prev.Value != "" {
+		if prev.Value != "" {
 			_ = store.Set(ctx, domain, c.ID, prev)
 		} else {
 			_ = store.Delete(ctx, domain, c.ID)

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,8 +17,9 @@ import (
 // store, and a profile (domain, login, kind, and what the portal said about
 // the user) goes into the index, which is then saved. The keyring is
 // written first, so the index never names a login whose secret could not
-// be kept; if the index cannot be saved, the new keyring item is removed
-// again (best effort) and the error is returned. The profile becomes the
+// be kept; if the index cannot be saved, the keyring item is removed again
+// or given back its earlier secret (best effort), the index in memory is
+// left as it was, and the error is returned. The profile becomes the
 // default when makeDefault is true or it is the first one.
 func SaveLogin(ctx context.Context, store SecretStore, ps *Profiles, domain string, c socrata.Credentials, u *socrata.User, makeDefault bool) (Profile, error) {
 	if c.ID == "" || c.Secret == "" {
@@ -37,6 +39,7 @@ func SaveLogin(ctx context.Context, store SecretStore, ps *Profiles, domain stri
 	if u != nil {
 		p.DisplayName, p.Role, p.UserID = UserName(u), u.RoleName, u.ID
 	}
+	before := slices.Clone(ps.items)
 	ps.Put(p)
 	if err := ps.Save(); err != nil {
 		if prev.Value != "" {
@@ -44,7 +47,10 @@ func SaveLogin(ctx context.Context, store SecretStore, ps *Profiles, domain stri
 		} else {
 			_ = store.Delete(ctx, domain, c.ID)
 		}
-		ps.Remove(domain, c.ID)
+		// The index in memory goes back to what is on disk: the login
+		// saved before (and the default) stay, so that a later Save does
+		// not drop them.
+		ps.items = before
 		return Profile{}, err
 	}
 	p, _ = ps.FindLogin(domain, c.ID)

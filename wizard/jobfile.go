@@ -132,6 +132,17 @@ func (j *Job) Validate() error {
 	return &JobError{Problems: probs}
 }
 
+// validateFile is Validate for the job file at path, which the error
+// names.
+func (j *Job) validateFile(path string) error {
+	err := j.Validate()
+	var je *JobError
+	if errors.As(err, &je) {
+		je.Path = path
+	}
+	return err
+}
+
 // validateColumns checks the column mapping and point sources.
 func (j *Job) validateColumns() []string {
 	var probs []string
@@ -202,18 +213,15 @@ func (j *Job) validateColumns() []string {
 // directory, so the pair can be moved together; otherwise it is written
 // absolute. A relative j.File is taken as relative to the working
 // directory, like a path typed on the command line (LoadJob returns File
-// absolute, so a loaded job saves back unchanged). j itself is not changed. A job holds no secret, so the file is
-// world-readable (0644) like any document.
+// absolute, so a loaded job saves back unchanged). j itself is not
+// changed. A job holds no secret, so the file is world-readable (0644)
+// like any document.
 func SaveJob(path string, j *Job) error {
 	out := *j
 	if out.Version == 0 {
 		out.Version = JobVersion
 	}
-	if err := out.Validate(); err != nil {
-		var je *JobError
-		if errors.As(err, &je) {
-			je.Path = path
-		}
+	if err := out.validateFile(path); err != nil {
 		return err
 	}
 	absJob, err := filepath.Abs(path)
@@ -302,11 +310,7 @@ func LoadJob(path string) (*Job, error) {
 	if dec.More() {
 		return nil, &JobError{Path: path, Problems: []string{"there is more after the job's closing brace; a job file holds one JSON object"}}
 	}
-	if err := j.Validate(); err != nil {
-		var je *JobError
-		if errors.As(err, &je) {
-			je.Path = path
-		}
+	if err := j.validateFile(path); err != nil {
 		return nil, err
 	}
 	j.Domain = canonicalDomain(j.Domain)

@@ -69,7 +69,11 @@ const (
 // Neither ever holds the secret or the raw Go error chain; the underlying
 // error stays reachable through Unwrap for logs and errors.Is.
 type SignInError struct {
-	Cause  Cause
+	// Cause is why the sign-in failed. Callers branch on it: after
+	// CauseNoPublishingRights the account can still update datasets
+	// shared with it, so the wizard and login go on with a warning.
+	Cause Cause
+	// Domain is the portal the sign-in was for, as given to Verify.
 	Domain string
 	// User is who the credentials signed in as, when they did
 	// (CauseNoPublishingRights).

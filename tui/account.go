@@ -94,7 +94,7 @@ func newAccountStep(deps Deps, d wizard.Draft) *accountStep {
 	if d.Domain != "" {
 		s.domain.SetValue(string(d.Domain))
 	}
-	if len(s.profiles) > 0 && deps.Preset == nil {
+	if len(s.profiles) > 0 && deps.Preset == nil && !deps.NewLogin {
 		s.state = acctPick
 		for i, p := range s.profiles {
 			if p.Default {
@@ -169,7 +169,7 @@ func (s *accountStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		case acctKeyring:
 			return s.updateKeyring(msg)
 		case acctVerifying, acctSaving:
-			if msg.Type == tea.KeyEsc {
+			if matches(msg, keyBack) {
 				// The reply will still come; it is ignored once the state
 				// has moved on.
 				s.state = acctForm
@@ -223,15 +223,15 @@ func (s *accountStep) save() tea.Cmd {
 
 func (s *accountStep) updatePick(msg tea.KeyMsg) (step, tea.Cmd) {
 	switch {
-	case msg.Type == tea.KeyEsc:
+	case matches(msg, keyBack):
 		return s, nil // the first step: there is nothing to go back to
-	case key.Matches(msg, s.keys.Up):
+	case matches(msg, s.keys.Up):
 		s.pick = max(s.pick-1, 0)
-	case key.Matches(msg, s.keys.Down):
+	case matches(msg, s.keys.Down):
 		s.pick = min(s.pick+1, len(s.profiles))
-	case key.Matches(msg, s.keys.NewAccount):
+	case matches(msg, s.keys.NewAccount):
 		return s, s.openForm()
-	case key.Matches(msg, s.keys.Choose):
+	case matches(msg, s.keys.Choose):
 		if s.pick == len(s.profiles) {
 			return s, s.openForm()
 		}
@@ -250,22 +250,22 @@ func (s *accountStep) openForm() tea.Cmd {
 
 func (s *accountStep) updateForm(msg tea.KeyMsg) (step, tea.Cmd) {
 	switch {
-	case msg.Type == tea.KeyEsc:
-		if len(s.profiles) > 0 {
+	case matches(msg, keyBack):
+		if len(s.profiles) > 0 && !s.deps.NewLogin {
 			s.err = nil
 			s.state = acctPick
 		}
 		return s, nil
-	case msg.Type == tea.KeyEnter:
+	case matches(msg, keyEnter):
 		if s.focus == fieldSubmit {
 			return s, s.submit()
 		}
 		return s, s.focusField(s.focus + 1)
-	case key.Matches(msg, s.keys.NextField):
+	case matches(msg, s.keys.NextField):
 		return s, s.focusField((s.focus + 1) % fieldCount)
-	case key.Matches(msg, s.keys.PrevField):
+	case matches(msg, s.keys.PrevField):
 		return s, s.focusField((s.focus + fieldCount - 1) % fieldCount)
-	case s.focus == fieldKind && key.Matches(msg, s.keys.Toggle):
+	case s.focus == fieldKind && matches(msg, s.keys.Toggle):
 		if s.kind == socrata.APIKey {
 			s.kind = socrata.Password
 		} else {
@@ -316,13 +316,13 @@ func (s *accountStep) submit() tea.Cmd {
 }
 
 func (s *accountStep) updateNoRights(msg tea.KeyMsg) (step, tea.Cmd) {
-	switch msg.Type {
-	case tea.KeyEsc:
+	switch {
+	case matches(msg, keyBack):
 		s.state = acctForm
 		if s.verified.fromProfile {
 			s.state = acctPick
 		}
-	case tea.KeyEnter:
+	case matches(msg, s.keys.Anyway):
 		s.err = nil
 		if s.verified.fromProfile {
 			s.done = true
@@ -335,11 +335,11 @@ func (s *accountStep) updateNoRights(msg tea.KeyMsg) (step, tea.Cmd) {
 
 func (s *accountStep) updateKeyring(msg tea.KeyMsg) (step, tea.Cmd) {
 	switch {
-	case msg.Type == tea.KeyEsc:
+	case matches(msg, keyBack):
 		s.state = acctForm
-	case key.Matches(msg, s.keys.Retry):
+	case matches(msg, s.keys.Retry):
 		return s, s.save()
-	case key.Matches(msg, s.keys.SessionOnly):
+	case matches(msg, s.keys.SessionOnly):
 		s.session = true
 		s.done = true
 	}

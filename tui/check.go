@@ -130,7 +130,7 @@ func (s *checkStep) Update(msg tea.Msg) (step, tea.Cmd) {
 	case tea.KeyMsg:
 		switch s.state {
 		case checkRunning:
-			if msg.Type == tea.KeyEsc {
+			if matches(msg, keyBack) {
 				s.cancel()
 				s.seq++
 				return s, goBack
@@ -179,27 +179,27 @@ func (s *checkStep) updateReport(msg tea.KeyMsg) (step, tea.Cmd) {
 	col, idx, ok := s.current()
 	typ := socrata.ParseDataType(col.Type)
 	switch {
-	case msg.Type == tea.KeyEsc:
+	case matches(msg, keyBack):
 		return s, goBack
-	case key.Matches(msg, s.keys.Up):
+	case matches(msg, s.keys.Up):
 		s.cursor = max(s.cursor-1, 0)
-	case key.Matches(msg, s.keys.Down):
+	case matches(msg, s.keys.Down):
 		s.cursor = min(s.cursor+1, max(len(s.badColumns())-1, 0))
-	case key.Matches(msg, s.keys.Continue) && s.report != nil && s.report.OK():
+	case matches(msg, s.keys.Continue) && s.report != nil && s.report.OK():
 		s.done = true
-	case key.Matches(msg, s.keys.Anyway) && s.canSendAnyway():
+	case matches(msg, s.keys.Anyway) && s.canSendAnyway():
 		s.anyway = true
 		s.done = true
-	case key.Matches(msg, s.keys.Recheck):
+	case matches(msg, s.keys.Recheck):
 		return s, s.start(false)
-	case key.Matches(msg, s.keys.WriteRejects) && s.report != nil && s.report.BadRows > 0:
+	case matches(msg, s.keys.WriteRejects) && s.report != nil && s.report.BadRows > 0:
 		return s, s.start(true)
-	case ok && key.Matches(msg, s.keys.Format) && isTimestamp(typ):
+	case ok && matches(msg, s.keys.Format) && isTimestamp(typ):
 		s.openFormats(idx, col)
-	case ok && key.Matches(msg, s.keys.Clean) && isNumeric(typ):
+	case ok && matches(msg, s.keys.Clean) && isNumeric(typ):
 		_ = s.mapping.SetClean(idx, !s.mapping.Columns[idx].Clean)
 		return s, s.start(false)
-	case ok && key.Matches(msg, s.keys.YesNo) && typ == socrata.Checkbox:
+	case ok && matches(msg, s.keys.YesNo) && typ == socrata.Checkbox:
 		_ = s.mapping.SetYesNo(idx, !s.mapping.Columns[idx].YesNo)
 		return s, s.start(false)
 	}
@@ -261,17 +261,17 @@ func (s *checkStep) updateFormat(msg tea.KeyMsg) (step, tea.Cmd) {
 	customRow := len(s.formats)
 	typing := s.fmtSel == customRow
 	switch {
-	case msg.Type == tea.KeyEsc:
+	case matches(msg, keyBack):
 		s.state = checkReport
 		return s, nil
-	case key.Matches(msg, s.keys.Up):
+	case matches(msg, s.keys.Up):
 		s.fmtSel = max(s.fmtSel-1, 0)
-	case key.Matches(msg, s.keys.Down):
+	case matches(msg, s.keys.Down):
 		s.fmtSel = min(s.fmtSel+1, customRow)
-	case !typing && key.Matches(msg, s.keys.Tick):
+	case !typing && matches(msg, s.keys.Tick):
 		s.toggle(s.formats[s.fmtSel])
 		return s, nil
-	case key.Matches(msg, s.keys.Choose):
+	case matches(msg, s.keys.Choose):
 		patterns := s.ticked
 		if typing && strings.TrimSpace(s.custom.Value()) != "" {
 			patterns = append(slices.Clone(s.ticked), strings.TrimSpace(s.custom.Value()))
@@ -337,9 +337,9 @@ func (s *checkStep) Summary() string {
 		return ""
 	}
 	if s.report.OK() {
-		return fmt.Sprintf("Checked %s rows: all can be sent", commas(s.report.Rows))
+		return fmt.Sprintf("Checked %s rows: all can be sent", wizard.Count(s.report.Rows))
 	}
-	return fmt.Sprintf("Checked %s rows: %s with bad values, sent anyway", commas(s.report.Rows), commas(s.report.BadRows))
+	return fmt.Sprintf("Checked %s rows: %s with bad values, sent anyway", wizard.Count(s.report.Rows), wizard.Count(s.report.BadRows))
 }
 
 // Typing is true while a custom format is being typed.
@@ -403,7 +403,7 @@ func (s *checkStep) runningView() string {
 	}
 	return s.st.Title.Render("Checking every value before anything is sent") + "\n\n" +
 		s.bar.ViewAs(frac) + "\n" +
-		s.st.Muted.Render(fmt.Sprintf("%s rows · %s of %s", commas(p.Rows), byteSize(p.Bytes), byteSize(p.Total)))
+		s.st.Muted.Render(fmt.Sprintf("%s rows · %s of %s", wizard.Count(p.Rows), byteSize(p.Bytes), byteSize(p.Total)))
 }
 
 func (s *checkStep) reportView() string {
@@ -417,11 +417,11 @@ func (s *checkStep) reportView() string {
 	case r.Fatal != "":
 		b.WriteString(s.st.Bad.Render("✗ "+wrap(capitalize(r.Fatal), s.width)) + "\n")
 	case r.OK():
-		b.WriteString(s.st.Good.Render(fmt.Sprintf("✓ All %s rows of %s can be sent.", commas(r.Rows), name)) + "\n\n")
+		b.WriteString(s.st.Good.Render(fmt.Sprintf("✓ All %s rows of %s can be sent.", wizard.Count(r.Rows), name)) + "\n\n")
 		b.WriteString(wrap("Every value was converted the way the upload will send it, and none would be rejected. Press enter to choose how to send them.", s.width))
 		return b.String()
 	default:
-		b.WriteString(s.st.Title.Render(fmt.Sprintf("%s of %s rows have values the portal would reject", commas(r.BadRows), commas(r.Rows))) + "\n")
+		b.WriteString(s.st.Title.Render(fmt.Sprintf("%s of %s rows have values the portal would reject", wizard.Count(r.BadRows), wizard.Count(r.Rows))) + "\n")
 		b.WriteString(s.st.Muted.Render(wrap("Fix them here (a date format, cleaning numbers), in the file, or send the rest and let the portal reject these.", s.width)) + "\n")
 	}
 	for _, m := range r.Mapping {
@@ -430,7 +430,7 @@ func (s *checkStep) reportView() string {
 		}
 	}
 	if r.Structure > 0 {
-		b.WriteString(s.st.Bad.Render(fmt.Sprintf("✗ %s rows are malformed:", commas(r.Structure))) + "\n")
+		b.WriteString(s.st.Bad.Render(fmt.Sprintf("✗ %s rows are malformed:", wizard.Count(r.Structure))) + "\n")
 		for _, ex := range r.StructureFirst {
 			b.WriteString("    " + truncate(fmt.Sprintf("line %d: %s", ex.Line, ex.Message), s.width-4) + "\n")
 		}
@@ -449,7 +449,7 @@ func (s *checkStep) reportView() string {
 		if c.YesNo {
 			head += ", yes/no"
 		}
-		head += fmt.Sprintf("): %s bad", commas(c.Bad))
+		head += fmt.Sprintf("): %s bad", wizard.Count(c.Bad))
 		if i == s.cursor {
 			lines = append(lines, s.st.Selected.Render(truncate("› "+head, s.width)))
 		} else {
@@ -522,18 +522,6 @@ func plural(n int, one, many string) string {
 }
 
 func lineCount(s string) int { return strings.Count(s, "\n") + 1 }
-
-// commas writes n with thousands separators: 12,345.
-func commas(n int64) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return "-" + commas(-n)
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
 
 // byteSize writes a size in B, KB, MB or GB.
 func byteSize(n int64) string {

@@ -179,37 +179,37 @@ func (s *datasetStep) updateList(msg tea.KeyMsg) (step, tea.Cmd) {
 		n = len(s.list.Visible())
 	}
 	switch {
-	case msg.Type == tea.KeyEsc:
+	case matches(msg, keyBack):
 		if s.search.Value() != "" {
 			s.search.SetValue("")
 			return s, s.startSearch()
 		}
 		return s, goBack
-	case key.Matches(msg, s.keys.Up):
+	case matches(msg, s.keys.Up):
 		s.move(-1, n)
-	case key.Matches(msg, s.keys.Down):
+	case matches(msg, s.keys.Down):
 		s.move(1, n)
-	case key.Matches(msg, s.keys.PageUp):
+	case matches(msg, s.keys.PageUp):
 		s.move(-s.listHeight(), n)
-	case key.Matches(msg, s.keys.PageDown):
+	case matches(msg, s.keys.PageDown):
 		s.move(s.listHeight(), n)
-	case key.Matches(msg, s.keys.Home):
+	case matches(msg, s.keys.Home):
 		s.move(-n, n)
-	case key.Matches(msg, s.keys.End):
+	case matches(msg, s.keys.End):
 		s.move(n, n)
-	case key.Matches(msg, s.keys.Sort):
+	case matches(msg, s.keys.Sort):
 		if s.order == wizard.SortUpdated {
 			s.order = wizard.SortName
 		} else {
 			s.order = wizard.SortUpdated
 		}
 		return s, s.startSearch()
-	case key.Matches(msg, s.keys.Retry):
+	case matches(msg, s.keys.Retry):
 		return s, s.startSearch()
-	case key.Matches(msg, s.keys.Clear):
+	case matches(msg, s.keys.Clear):
 		s.search.SetValue("")
 		return s, s.startSearch()
-	case key.Matches(msg, s.keys.Open):
+	case matches(msg, s.keys.Open):
 		if s.direct != "" {
 			return s, s.openDetail(s.direct)
 		}
@@ -247,7 +247,7 @@ func (s *datasetStep) move(delta, n int) {
 
 func (s *datasetStep) updateDetail(msg tea.KeyMsg) (step, tea.Cmd) {
 	switch {
-	case msg.Type == tea.KeyEsc:
+	case matches(msg, keyBack):
 		s.detailOpen = false
 		s.detailSeq++ // drop a reply still on its way
 		if s.direct != "" && s.list == nil {
@@ -256,11 +256,11 @@ func (s *datasetStep) updateDetail(msg tea.KeyMsg) (step, tea.Cmd) {
 			return s, s.startSearch()
 		}
 		return s, nil
-	case key.Matches(msg, s.keys.Up):
+	case matches(msg, s.keys.Up):
 		s.detailScroll = max(s.detailScroll-1, 0)
-	case key.Matches(msg, s.keys.Down):
+	case matches(msg, s.keys.Down):
 		s.detailScroll++
-	case key.Matches(msg, s.keys.Retry):
+	case matches(msg, s.keys.Retry):
 		if s.detail == nil && !s.detailLoad {
 			id := s.direct
 			if id == "" && s.list != nil && len(s.list.Visible()) > 0 {
@@ -268,7 +268,7 @@ func (s *datasetStep) updateDetail(msg tea.KeyMsg) (step, tea.Cmd) {
 			}
 			return s, s.openDetail(id)
 		}
-	case key.Matches(msg, s.keys.Pick):
+	case matches(msg, s.keys.Pick):
 		switch {
 		case s.detail == nil || !s.detail.Tabular():
 		case !s.detail.CanWrite() && !s.confirmRO:
@@ -437,7 +437,7 @@ func datasetDetailLines(st *Styles, ds *socrata.Dataset, rows []socrata.Row, cou
 	}
 	facts := fmt.Sprintf("%s · %s · updated %s", ds.ID, owner, shortDate(ds.RowsUpdatedAt))
 	if count >= 0 {
-		facts += " · " + commas(count) + " " + plural(int(min(count, 2)), "row", "rows")
+		facts += " · " + wizard.Count(count) + " " + plural(int(min(count, 2)), "row", "rows")
 	}
 	add(st.Muted.Render(truncate(facts, width)))
 	if ds.Link != "" {

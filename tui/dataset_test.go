@@ -4,6 +4,8 @@ import (
 	"strings"
 	"testing"
 
+	tea "github.com/charmbracelet/bubbletea"
+
 	"github.com/ctopendata/socrata-wizard/socrata/socratatest"
 	"github.com/ctopendata/socrata-wizard/wizard"
 )
@@ -136,5 +138,26 @@ func TestDatasetStepWarnsBeforePickingReadOnly(t *testing.T) {
 	s = press(t, s, "enter")
 	if !s.Done() {
 		t.Fatal("second enter did not pick it")
+	}
+}
+
+func TestTypedTextIsNotAKey(t *testing.T) {
+	h := newHarness(t)
+	s := newTestDatasetStep(t, h, 78, 19)
+	// tmux and pastes deliver a run of text as one message; "esc" typed
+	// must search for "esc", not go back.
+	for _, word := range []string{"esc", "enter", "tab"} {
+		var cmd tea.Cmd
+		s, cmd = s.Update(tea.KeyMsg{Type: tea.KeyRunes, Runes: []rune(word)})
+		if cmd != nil {
+			if msg := cmd(); msg != nil {
+				if _, back := msg.(goBackMsg); back {
+					t.Fatalf("typing %q went back", word)
+				}
+			}
+		}
+	}
+	if v := h.plain(s.View()); !strings.Contains(v, "Search: escentertab") {
+		t.Fatalf("typed words did not reach the search box:\n%s", v)
 	}
 }

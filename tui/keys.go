@@ -1,6 +1,9 @@
 package tui
 
-import "github.com/charmbracelet/bubbles/key"
+import (
+	"github.com/charmbracelet/bubbles/key"
+	tea "github.com/charmbracelet/bubbletea"
+)
 
 // Every key binding of the interface is defined in this file. Steps embed
 // the bindings they use in their own key maps, so the help line always
@@ -21,8 +24,21 @@ func newGlobalKeys() globalKeys {
 	}
 }
 
+// matches is key.Matches, except that typed text never matches a named
+// key. Text typed or pasted in a run arrives as one message of several
+// runes, and a run such as "esc" or "enter" has the same String() as the
+// key of that name.
+func matches(msg tea.KeyMsg, b ...key.Binding) bool {
+	if msg.Type == tea.KeyRunes && len(msg.Runes) > 1 {
+		return false
+	}
+	return key.Matches(msg, b...)
+}
+
 // Shared bindings that several steps use with the same meaning.
 var (
+	keyBack     = key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "back"))
+	keyEnter    = key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "confirm"))
 	keyUp       = key.NewBinding(key.WithKeys("up"), key.WithHelp("↑/↓", "move"))
 	keyDown     = key.NewBinding(key.WithKeys("down"))
 	keyPageUp   = key.NewBinding(key.WithKeys("pgup"), key.WithHelp("pgup/pgdn", "page"))

@@ -119,7 +119,7 @@ func (s *mappingStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		case mapFile:
 			return s.updateFile(msg)
 		case mapOpening:
-			if msg.Type == tea.KeyEsc {
+			if matches(msg, keyBack) {
 				s.state = mapFile
 			}
 			return s, nil
@@ -134,7 +134,7 @@ func (s *mappingStep) Update(msg tea.Msg) (step, tea.Cmd) {
 
 func (s *mappingStep) updateFile(msg tea.KeyMsg) (step, tea.Cmd) {
 	switch {
-	case msg.Type == tea.KeyEsc:
+	case matches(msg, keyBack):
 		if s.mapping != nil {
 			// Back to the table of the file already open.
 			s.state = mapTable
@@ -142,7 +142,7 @@ func (s *mappingStep) updateFile(msg tea.KeyMsg) (step, tea.Cmd) {
 			return s, nil
 		}
 		return s, goBack
-	case key.Matches(msg, s.keys.OpenFile):
+	case matches(msg, s.keys.OpenFile):
 		p := strings.TrimSpace(s.path.Value())
 		if s.fileSel >= 0 && s.fileSel < len(s.files) {
 			p = s.files[s.fileSel]
@@ -155,15 +155,15 @@ func (s *mappingStep) updateFile(msg tea.KeyMsg) (step, tea.Cmd) {
 		s.path.SetValue(p)
 		s.state = mapOpening
 		return s, openFile(p, s.ds)
-	case key.Matches(msg, s.keys.Up):
+	case matches(msg, s.keys.Up):
 		s.fileSel = max(s.fileSel-1, -1)
 		s.focusPath()
 		return s, nil
-	case key.Matches(msg, s.keys.Down):
+	case matches(msg, s.keys.Down):
 		s.fileSel = min(s.fileSel+1, len(s.files)-1)
 		s.focusPath()
 		return s, nil
-	case key.Matches(msg, s.keys.Complete):
+	case matches(msg, s.keys.Complete):
 		return s, completePath(s.path.Value(), s.deps.FileDir)
 	}
 	s.fileSel = -1
@@ -186,15 +186,15 @@ func (s *mappingStep) updateTable(msg tea.KeyMsg) (step, tea.Cmd) {
 	n := len(s.mapping.Columns)
 	s.notice = ""
 	switch {
-	case msg.Type == tea.KeyEsc:
+	case matches(msg, keyBack):
 		s.state = mapFile
 		s.fileSel = -1
 		return s, s.path.Focus()
-	case key.Matches(msg, s.keys.Up):
+	case matches(msg, s.keys.Up):
 		s.cursor = max(s.cursor-1, 0)
-	case key.Matches(msg, s.keys.Down):
+	case matches(msg, s.keys.Down):
 		s.cursor = min(s.cursor+1, n-1)
-	case key.Matches(msg, s.keys.Edit):
+	case matches(msg, s.keys.Edit):
 		s.state = mapPicker
 		s.pick = 0
 		if f := s.mapping.Columns[s.cursor].Field; f != "" {
@@ -204,19 +204,19 @@ func (s *mappingStep) updateTable(msg tea.KeyMsg) (step, tea.Cmd) {
 				}
 			}
 		}
-	case key.Matches(msg, s.keys.Ignore):
+	case matches(msg, s.keys.Ignore):
 		s.edit(s.mapping.Ignore(s.cursor))
-	case key.Matches(msg, s.keys.Restore):
+	case matches(msg, s.keys.Restore):
 		s.edit(s.mapping.Restore(s.cursor))
-	case key.Matches(msg, s.keys.Undo):
+	case matches(msg, s.keys.Undo):
 		if !s.mapping.Undo() {
 			s.notice = "Nothing to undo."
 		}
 		s.warned = false
-	case key.Matches(msg, s.keys.Method):
+	case matches(msg, s.keys.Method):
 		s.method = wizard.Methods[(indexOf(wizard.Methods, s.method)+1)%len(wizard.Methods)]
 		s.warned = false
-	case key.Matches(msg, s.keys.Continue):
+	case matches(msg, s.keys.Continue):
 		s.tryContinue()
 	}
 	s.scroll()
@@ -256,13 +256,13 @@ func (s *mappingStep) tryContinue() {
 
 func (s *mappingStep) updatePicker(msg tea.KeyMsg) (step, tea.Cmd) {
 	switch {
-	case key.Matches(msg, s.keys.Cancel):
+	case matches(msg, s.keys.Cancel):
 		s.state = mapTable
-	case key.Matches(msg, s.keys.Up):
+	case matches(msg, s.keys.Up):
 		s.pick = max(s.pick-1, 0)
-	case key.Matches(msg, s.keys.Down):
+	case matches(msg, s.keys.Down):
 		s.pick = min(s.pick+1, len(s.ds.Columns))
-	case key.Matches(msg, s.keys.PickTarget):
+	case matches(msg, s.keys.PickTarget):
 		var err error
 		if s.pick == 0 {
 			err = s.mapping.Ignore(s.cursor)

@@ -5,7 +5,6 @@ import (
 	"strings"
 
 	"github.com/charmbracelet/bubbles/help"
-	"github.com/charmbracelet/bubbles/key"
 	tea "github.com/charmbracelet/bubbletea"
 	"github.com/charmbracelet/lipgloss"
 
@@ -67,16 +66,16 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		m.setSize(msg.Width, msg.Height)
 		return m, nil
 	case tea.KeyMsg:
-		if key.Matches(msg, m.keys.Quit) {
+		if matches(msg, m.keys.Quit) {
 			return m.quit()
 		}
 		if m.fatal != nil {
-			if key.Matches(msg, m.keys.Back) {
+			if matches(msg, m.keys.Back) {
 				m.fatal = nil
 			}
 			return m, nil
 		}
-		if key.Matches(msg, m.keys.Help) && !m.active().Typing() {
+		if matches(msg, m.keys.Help) && !m.active().Typing() {
 			m.help.ShowAll = !m.help.ShowAll
 			m.setSize(m.width, m.height)
 			return m, nil

@@ -85,10 +85,10 @@ func (s *saveStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		return s, nil
 	case tea.KeyMsg:
 		if s.saved != nil {
-			if key.Matches(msg, s.keys.Finish) {
+			if matches(msg, s.keys.Finish) {
 				s.done = true
 			}
-			if msg.Type == tea.KeyEsc {
+			if matches(msg, keyBack) {
 				s.saved = nil // back to the form, to save elsewhere
 			}
 			return s, nil
@@ -100,25 +100,25 @@ func (s *saveStep) Update(msg tea.Msg) (step, tea.Cmd) {
 
 func (s *saveStep) updateForm(msg tea.KeyMsg) (step, tea.Cmd) {
 	switch {
-	case msg.Type == tea.KeyEsc:
+	case matches(msg, keyBack):
 		if s.confirm != "" {
 			s.confirm = ""
 			return s, nil
 		}
 		return s, goBack
-	case msg.Type == tea.KeyEnter:
+	case matches(msg, keyEnter):
 		if s.focus == saveFocusSubmit || s.focus == saveFocusPath {
 			return s, s.save()
 		}
 		s.exports[s.focus-1] = !s.exports[s.focus-1]
 		return s, nil
-	case key.Matches(msg, s.keys.NextField):
+	case matches(msg, s.keys.NextField):
 		s.setFocus((s.focus + 1) % (saveFocusSubmit + 1))
 		return s, nil
-	case key.Matches(msg, s.keys.PrevField):
+	case matches(msg, s.keys.PrevField):
 		s.setFocus((s.focus + saveFocusSubmit) % (saveFocusSubmit + 1))
 		return s, nil
-	case s.focus > saveFocusPath && s.focus < saveFocusSubmit && key.Matches(msg, s.keys.Toggle):
+	case s.focus > saveFocusPath && s.focus < saveFocusSubmit && matches(msg, s.keys.Toggle):
 		s.exports[s.focus-1] = !s.exports[s.focus-1]
 		return s, nil
 	}

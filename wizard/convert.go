@@ -398,7 +398,11 @@ func (c *Converter) Convert(s string) (Value, Problem) {
 		}
 		return Value{Kind: ValueFixed, civil: cv}, OK
 	case convPoint:
-		return parsePoint(t)
+		x, y, p := parsePoint(t)
+		if p != OK {
+			return Value{}, p
+		}
+		return Value{Kind: ValuePoint, Lon: x, Lat: y}, OK
 	case convGeometry:
 		return parseGeometry(t, c.Type)
 	case convURL:
@@ -624,38 +628,41 @@ func diagnoseNumber(s string) Problem {
 	return ProbNumber
 }
 
-// parsePoint reads WKT (POINT (lon lat)) or a GeoJSON point.
-func parsePoint(s string) (Value, Problem) {
+// parsePoint reads WKT (POINT (lon lat)) or a GeoJSON point. It returns
+// the coordinates rather than a Value so that Convert builds its result
+// once: a Value is large enough that copying it shows in a whole-file
+// check.
+func parsePoint(s string) (lon, lat float64, p Problem) {
 	if strings.HasPrefix(s, "{") {
 		var g struct {
 			Type        string    `json:"type"`
 			Coordinates []float64 `json:"coordinates"`
 		}
 		if err := json.Unmarshal([]byte(s), &g); err != nil || !strings.EqualFold(g.Type, "point") || len(g.Coordinates) != 2 {
-			return Value{}, ProbPoint
+			return 0, 0, ProbPoint
 		}
-		return pointValue(g.Coordinates[0], g.Coordinates[1])
+		return g.Coordinates[0], g.Coordinates[1], pointProblemOf(g.Coordinates[0], g.Coordinates[1])
 	}
-	if len(s) >= 5 && strings.EqualFold(s[:5], "point") {
+	if hasPointWord(s) {
 		rest := trimSpace(s[5:])
 		if len(rest) < 2 || rest[0] != '(' || rest[len(rest)-1] != ')' {
-			return Value{}, ProbPoint
+			return 0, 0, ProbPoint
 		}
 		inner := trimSpace(rest[1 : len(rest)-1])
 		sp := indexSpace(inner)
 		if sp < 0 {
-			return Value{}, ProbPoint
+			return 0, 0, ProbPoint
 		}
 		xs, ys := inner[:sp], trimSpace(inner[sp:])
 		if indexSpace(ys) >= 0 {
-			return Value{}, ProbPoint
+			return 0, 0, ProbPoint
 		}
 		x, ok1 := parseFloat(xs)
 		y, ok2 := parseFloat(ys)
 		if !ok1 || !ok2 {
-			return Value{}, ProbPoint
+			return 0, 0, ProbPoint
 		}
-		return pointValue(x, y)
+		return x, y, pointProblemOf(x, y)
 	}
 	// "(41.76, -72.68)" or "41.76, -72.68": latitude first, as people and
 	// legacy location columns write it.
@@ -663,21 +670,30 @@ func parsePoint(s string) (Value, Problem) {
 	if a, b, ok := strings.Cut(t, ","); ok {
 		if _, err := strconv.ParseFloat(trimSpace(a), 64); err == nil {
 			if _, err := strconv.ParseFloat(trimSpace(b), 64); err == nil {
-				return Value{}, ProbPointLatLon
+				return 0, 0, ProbPointLatLon
 			}
 		}
 	}
-	return Value{}, ProbPoint
+	return 0, 0, ProbPoint
 }
 
-func pointValue(lon, lat float64) (Value, Problem) {
+// hasPointWord reports whether s starts with "point" in any case, without
+// strings.EqualFold's Unicode folding, which costs more than the rest of
+// reading a point.
+func hasPointWord(s string) bool {
+	return len(s) >= 5 && s[0]|0x20 == 'p' && s[1]|0x20 == 'o' && s[2]|0x20 == 'i' && s[3]|0x20 == 'n' && s[4]|0x20 == 't'
+}
+
+// pointProblemOf says whether coordinates are on the map, and if not,
+// whether they look swapped.
+func pointProblemOf(lon, lat float64) Problem {
 	if lon != lon || lat != lat || lon < -180 || lon > 180 || lat < -90 || lat > 90 {
 		if lat >= -180 && lat <= 180 && lon >= -90 && lon <= 90 {
-			return Value{}, ProbPointSwapped
+			return ProbPointSwapped
 		}
-		return Value{}, ProbPointRange
+		return ProbPointRange
 	}
-	return Value{Kind: ValuePoint, Lon: lon, Lat: lat}, OK
+	return OK
 }
 
 func indexSpace(s string) int {

@@ -341,9 +341,20 @@ func (tf *TimeFormat) parse(s string, strict bool) (civil, timeProblem) {
 	pm, hasAMPM := false, false
 	hour12 := -1
 	i := 0
-	for _, e := range tf.elems {
+	// By index, not by value: copying each element costs more than the
+	// comparisons most of them need.
+	for k := range tf.elems {
+		e := &tf.elems[k]
 		switch e.kind {
 		case elemLiteral:
+			if len(e.lit) == 1 {
+				// Most literals are one separator, such as / or -.
+				if i >= len(s) || s[i] != e.lit[0] {
+					return c, timeNoMatch
+				}
+				i++
+				continue
+			}
 			if !strings.HasPrefix(s[i:], e.lit) {
 				return c, timeNoMatch
 			}

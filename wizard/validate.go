@@ -483,6 +483,13 @@ func (br *batchReader) read(rr *RecordReader) {
 		case <-br.quit:
 			return
 		}
+		if b.recs == nil {
+			// Full size at first use rather than grown by appending, which
+			// would copy each buffer a dozen times over.
+			b.data = make([]byte, 0, batchBytes+batchBytes/4)
+			b.recs = make([]batchRec, 0, batchRecords)
+			b.ends = make([]int, 0, batchRecords*max(rr.width, 1))
+		}
 		b.data, b.ends, b.recs, b.err = b.data[:0], b.ends[:0], b.recs[:0], nil
 		for len(b.recs) < batchRecords && len(b.data) < batchBytes {
 			_, err := rr.Next()
@@ -491,9 +498,16 @@ func (br *batchReader) read(rr *RecordReader) {
 				break
 			}
 			var soft *CSVError
-			if err != nil && !(errors.As(err, &soft) && !soft.Fatal()) {
-				b.err = err
-				break
+			if err != nil {
+				// errors.As takes the address of its target, which then
+				// lives on the heap: declared here, it costs an allocation
+				// only for records that have a problem, not for every one.
+				var ce *CSVError
+				if !errors.As(err, &ce) || ce.Fatal() {
+					b.err = err
+					break
+				}
+				soft = ce
 			}
 			p := rr.p
 			base := len(b.data)

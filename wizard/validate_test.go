@@ -335,3 +335,35 @@ func TestPlanRowJSON(t *testing.T) {
 		t.Errorf("bad row: %s %+v", b, probs)
 	}
 }
+
+// TestValidateAllocationsDoNotGrowWithRows checks that checking a file
+// allocates the same whether it has a thousand rows or twenty thousand:
+// an allocation per row (or per value) would make the check's speed depend
+// on the garbage collector, and its memory on the file.
+func TestValidateAllocationsDoNotGrowWithRows(t *testing.T) {
+	if testing.Short() {
+		t.Skip("writes two files of a few megabytes")
+	}
+	allocs := func(rows int) float64 {
+		var b strings.Builder
+		b.WriteString("permit_id,town,description,fee,issued,inspected,active,site\n")
+		for i := range rows {
+			b.WriteString("P-" + strconv.Itoa(i) + ",Hartford,\"Renovation, phase 1\",12.50,03/14/2024,2024-03-14T10:30:00,true,POINT (-72.68 41.76)\n")
+		}
+		path := filepath.Join(t.TempDir(), "rows.csv")
+		if err := os.WriteFile(path, []byte(b.String()), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		job := benchJob(path)
+		return testing.AllocsPerRun(3, func() {
+			rep, err := Check(context.Background(), job, CheckOptions{})
+			if err != nil || !rep.OK() || rep.Rows != int64(rows) {
+				t.Fatalf("check of %d rows: %v %+v", rows, err, rep)
+			}
+		})
+	}
+	small, large := allocs(1000), allocs(20000)
+	if large-small > 10 {
+		t.Errorf("checking 20,000 rows allocates %.0f times, 1,000 rows %.0f: something allocates per row", large, small)
+	}
+}

@@ -236,7 +236,7 @@ func SaveJob(path string, j *Job) error {
 	}
 	data = append(data, '\n')
 	if err := writeFileAtomic(path, data, 0o644); err != nil {
-		return fmt.Errorf("cannot save the job to %s: %w", path, err)
+		return fileFailed("cannot save the job to", path, err)
 	}
 	return nil
 }

@@ -117,7 +117,7 @@ func LoadProfiles(dir string) (*Profiles, error) {
 		return ps, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the saved logins in %s: %w", ps.path, err)
+		return nil, fileFailed("cannot read the saved logins in", ps.path, err)
 	}
 	var f profilesJSON
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -355,10 +355,10 @@ func (ps *Profiles) Save() error {
 	}
 	data = append(data, '\n')
 	if err := os.MkdirAll(filepath.Dir(ps.path), 0o700); err != nil {
-		return fmt.Errorf("cannot create the settings folder: %w", err)
+		return fileFailed("cannot create the settings folder", filepath.Dir(ps.path), err)
 	}
 	if err := writeFileAtomic(ps.path, data, 0o600); err != nil {
-		return fmt.Errorf("cannot save the logins index: %w", err)
+		return fileFailed("cannot save the list of saved logins to", ps.path, err)
 	}
 	return nil
 }

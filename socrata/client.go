@@ -169,8 +169,12 @@ type request struct {
 	query url.Values
 	// body is sent as is and can be sent again; stream is sent once with
 	// chunked transfer encoding and never retried.
-	body        []byte
-	stream      io.Reader
+	body   []byte
+	stream io.Reader
+	// open, when set, makes the body afresh for each attempt, length
+	// bytes long; the transport closes it.
+	open        func() (io.ReadCloser, error)
+	length      int64
 	contentType string
 	// accept is the Accept header; empty means application/json.
 	accept string
@@ -224,13 +228,27 @@ func (c *Client) newRequest(ctx context.Context, r *request, u *url.URL, trace *
 		body = hideType{r.stream}
 	case r.body != nil:
 		body = bytes.NewReader(r.body)
+	case r.open != nil && r.length == 0:
+		body = http.NoBody
+	case r.open != nil:
+		rc, err := r.open()
+		if err != nil {
+			return nil, err
+		}
+		body = rc
 	}
 	req, err := http.NewRequestWithContext(httptrace.WithClientTrace(ctx, trace), r.method, u.String(), body)
 	if err != nil {
+		if rc, ok := body.(io.Closer); ok {
+			rc.Close()
+		}
 		return nil, fmt.Errorf("socrata: building %s %s: %w", r.method, u.Path, err)
 	}
-	if r.stream != nil {
+	switch {
+	case r.stream != nil:
 		req.ContentLength = -1
+	case r.open != nil:
+		req.ContentLength = r.length
 	}
 	if c.creds.ID != "" || c.creds.Secret != "" {
 		req.SetBasicAuth(c.creds.ID, c.creds.Secret)

@@ -8,9 +8,11 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"os"
 	"slices"
 	"strconv"
 	"strings"
+	"syscall"
 	"time"
 )
 
@@ -562,6 +564,116 @@ func (c *Client) UploadChunk(ctx context.Context, src *Source, seq int, offset i
 	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
 	resp.Body.Close()
 	return nil
+}
+
+// UploadFileChunk is [Client.UploadChunk] for a chunk that is a section
+// of an open file: the size bytes of f that start at offset. The bytes
+// are read from the file as they are sent, never held in memory whole.
+// Each attempt opens f's file afresh by name, when that is still the same
+// file, so that chunks of one file can be sent in parallel and, where the
+// connection allows it (plain http on Linux, say), go from the file to
+// the connection without passing through this program (sendfile(2));
+// otherwise the section is read through f itself. A retry sends the same
+// bytes again. f must stay open until the call returns.
+func (c *Client) UploadFileChunk(ctx context.Context, src *Source, seq int, f *os.File, offset, size int64) error {
+	if src == nil {
+		return errors.New("socrata: uploading a chunk needs a source")
+	}
+	if f == nil {
+		return errors.New("socrata: uploading a chunk of a file needs the file")
+	}
+	if seq < 0 || offset < 0 || size < 0 {
+		return fmt.Errorf("socrata: chunk number, offset and size cannot be negative (chunk %d, offset %d, size %d)", seq, offset, size)
+	}
+	vars := map[string]string{"seq_num": strconv.Itoa(seq), "byte_offset": strconv.FormatInt(offset, 10)}
+	path := c.follow(src.links, "chunk", vars, fmt.Sprintf("%s/chunk/%d/%d", sourcePath(src.ID), seq, offset))
+	open := func() (io.ReadCloser, error) { return openSection(f, offset, size), nil }
+	resp, err := c.do(ctx, &request{method: http.MethodPost, path: path, open: open, length: size,
+		contentType: "application/octet-stream", retry: true, accept202: true})
+	if err != nil {
+		return err
+	}
+	// Reading the acknowledgement to the end lets the connection carry the
+	// next chunk.
+	_, _ = io.Copy(io.Discard, io.LimitReader(resp.Body, maxErrorBody))
+	resp.Body.Close()
+	return nil
+}
+
+// openSection returns a reader of size bytes of f from offset: through a
+// handle of its own (see fileSection) when f's name still opens the same
+// file, or else through f itself, which never moves f's offset.
+func openSection(f *os.File, offset, size int64) io.ReadCloser {
+	if own, err := os.Open(f.Name()); err == nil {
+		st1, err1 := f.Stat()
+		st2, err2 := own.Stat()
+		if err1 == nil && err2 == nil && os.SameFile(st1, st2) {
+			if _, err := own.Seek(offset, io.SeekStart); err == nil {
+				return &fileSection{f: own, end: offset + size, name: f.Name()}
+			}
+		}
+		own.Close()
+	}
+	return &sharedSection{io.NewSectionReader(f, offset, size), size, f.Name()}
+}
+
+// fileSection reads a section of a file through a handle of its own. It
+// reads at the handle's own offset, so that when net/http hands the
+// section to sendfile(2) (it unwraps the io.LimitedReader around a body
+// whose reader offers SyscallConn), the bytes the kernel sent count as
+// read; Read then finds the section's end from the offset.
+type fileSection struct {
+	f    *os.File
+	end  int64
+	name string
+}
+
+func (s *fileSection) Read(p []byte) (int, error) {
+	pos, err := s.f.Seek(0, io.SeekCurrent)
+	if err != nil {
+		return 0, err
+	}
+	if pos >= s.end {
+		return 0, io.EOF
+	}
+	if int64(len(p)) > s.end-pos {
+		p = p[:s.end-pos]
+	}
+	n, err := s.f.Read(p)
+	if err == io.EOF {
+		err = shrunk(s.name, s.end-pos)
+	}
+	return n, err
+}
+
+// SyscallConn lets net/http send the section with sendfile(2).
+func (s *fileSection) SyscallConn() (syscall.RawConn, error) { return s.f.SyscallConn() }
+
+func (s *fileSection) Close() error { return s.f.Close() }
+
+// sharedSection reads a section through the caller's handle, by offset.
+type sharedSection struct {
+	r    *io.SectionReader
+	size int64
+	name string
+}
+
+func (s *sharedSection) Read(p []byte) (int, error) {
+	n, err := s.r.Read(p)
+	if err == io.EOF {
+		if pos, _ := s.r.Seek(0, io.SeekCurrent); pos < s.size {
+			err = shrunk(s.name, s.size-pos)
+		}
+	}
+	return n, err
+}
+
+func (s *sharedSection) Close() error { return nil }
+
+// shrunk is the error for a file that ended missing bytes before the
+// chunk's end.
+func shrunk(name string, missing int64) error {
+	return fmt.Errorf("socrata: %s ended %d bytes before the chunk did; was it changed during the upload?", name, missing)
 }
 
 // CommitUpload finishes a chunked upload: lastSeq is the number of the last

@@ -94,7 +94,7 @@ func newAccountStep(deps Deps, d wizard.Draft) *accountStep {
 	if d.Domain != "" {
 		s.domain.SetValue(string(d.Domain))
 	}
-	if len(s.profiles) > 0 && deps.Preset == nil {
+	if len(s.profiles) > 0 && deps.Preset == nil && !deps.NewLogin {
 		s.state = acctPick
 		for i, p := range s.profiles {
 			if p.Default {
@@ -251,7 +251,7 @@ func (s *accountStep) openForm() tea.Cmd {
 func (s *accountStep) updateForm(msg tea.KeyMsg) (step, tea.Cmd) {
 	switch {
 	case matches(msg, keyBack):
-		if len(s.profiles) > 0 {
+		if len(s.profiles) > 0 && !s.deps.NewLogin {
 			s.err = nil
 			s.state = acctPick
 		}
@@ -525,7 +525,9 @@ func (s *accountStep) kindView() string {
 
 // fieldHelp explains the focused field.
 func (s *accountStep) fieldHelp() string {
-	dom := "your portal"
+	// The help names real addresses: the portal typed, or, until one
+	// is, the default.
+	dom := s.deps.DefaultDomain
 	if d, err := socrata.ParseDomain(s.domain.Value()); err == nil {
 		dom = string(d)
 	}

@@ -38,6 +38,9 @@ type Deps struct {
 	DefaultDomain string
 	// Preset fills in the account form, as the demo does.
 	Preset *Preset
+	// NewLogin opens the account form even when logins are saved: the
+	// login command is for adding one.
+	NewLogin bool
 	// Demo marks the session as a demo in the header.
 	Demo bool
 

@@ -38,7 +38,7 @@ func Check(ctx context.Context, job *Job, opts CheckOptions) (*Report, error) {
 	rep := &Report{File: path, Encoding: job.CSV.Encoding, Delimiter: job.CSV.Delimiter, Header: job.CSV.Header}
 	f, err := OpenCSVWith(path, DialectOptions(job.CSV))
 	if err != nil {
-		return fileProblem(rep, err)
+		return reportUnreadable(rep, err)
 	}
 	rep.Size = f.Size
 

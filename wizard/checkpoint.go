@@ -52,11 +52,33 @@ type Checkpoint struct {
 	// runs they go to RejectedTemp, which is renamed to RejectedFile when
 	// it ends; RejectedBytes is how much of RejectedTemp matches this
 	// checkpoint, so that a resume after a crash continues from it.
-	RejectedFile  string    `json:"rejected_file,omitempty"`
-	RejectedTemp  string    `json:"rejected_temp,omitempty"`
-	RejectedBytes int64     `json:"rejected_bytes,omitempty"`
-	Started       time.Time `json:"started"`
-	Saved         time.Time `json:"saved"`
+	RejectedFile  string `json:"rejected_file,omitempty"`
+	RejectedTemp  string `json:"rejected_temp,omitempty"`
+	RejectedBytes int64  `json:"rejected_bytes,omitempty"`
+	// DatasetRows is how many rows the dataset had before the upload
+	// began, and Unsure the batch after LastLine whose fate is unknown.
+	// Both are kept for appends to a dataset without a row identifier,
+	// where sending a batch again would add its rows twice: a resume
+	// counts the dataset's rows, and the count tells whether that batch
+	// was added (DatasetRows + Created + its rows) or not (DatasetRows +
+	// Created).
+	DatasetRows *int64       `json:"dataset_rows_before,omitempty"`
+	Unsure      *UnsureBatch `json:"unsure,omitempty"`
+	Started     time.Time    `json:"started"`
+	Saved       time.Time    `json:"saved"`
+}
+
+// UnsureBatch is a batch the portal may or may not have applied: its
+// request failed in a way that leaves that open.
+type UnsureBatch struct {
+	// FirstLine and LastLine are the source lines it covers, Rows the
+	// rows it sent, Records the records it covers (rows rejected here
+	// included), and Offset about how far into the file it ends.
+	FirstLine int   `json:"first_line"`
+	LastLine  int   `json:"last_line"`
+	Rows      int64 `json:"rows"`
+	Records   int64 `json:"records"`
+	Offset    int64 `json:"offset"`
 }
 
 // CheckpointPath is where the checkpoint of the job saved at jobPath
@@ -71,11 +93,11 @@ func ReadCheckpoint(path string) (*Checkpoint, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("there is no checkpoint at %s, so there is nothing to resume: %w", path, os.ErrNotExist)
 		}
-		return nil, fmt.Errorf("cannot read the checkpoint %s: %w", path, err)
+		return nil, fileFailed("cannot read the checkpoint", path, err)
 	}
 	var cp Checkpoint
 	if err := json.Unmarshal(b, &cp); err != nil {
-		return nil, fmt.Errorf("the checkpoint %s is damaged (%v); delete it and upload from the start", path, err)
+		return nil, fmt.Errorf("the checkpoint %s is damaged: it is not what this program writes; delete it and upload from the start", path)
 	}
 	if cp.Version > checkpointVersion {
 		return nil, fmt.Errorf("the checkpoint %s was written by a newer version of this program; resume with that version", path)
@@ -102,7 +124,7 @@ func (cp *Checkpoint) write(path string, sync bool) error {
 	}
 	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("cannot write the checkpoint beside %s: %w", path, err)
+		return fileFailed("cannot write the checkpoint", path, err)
 	}
 	_, err = tmp.Write(append(b, '\n'))
 	if err == nil && sync {
@@ -116,7 +138,7 @@ func (cp *Checkpoint) write(path string, sync bool) error {
 	}
 	if err != nil {
 		os.Remove(tmp.Name())
-		return fmt.Errorf("cannot write the checkpoint %s: %w", path, err)
+		return fileFailed("cannot write the checkpoint", path, err)
 	}
 	return nil
 }
@@ -194,8 +216,9 @@ func newCheckpoint(domain, dataset string, id fileIdentity, job *Job, started ti
 }
 
 // check says why the checkpoint cannot be resumed for this upload, or nil
-// when it can.
-func (cp *Checkpoint) check(domain, dataset string, id fileIdentity, job *Job) error {
+// when it can. keyless is true for an append to a dataset without a row
+// identifier, which must not start again from the beginning.
+func (cp *Checkpoint) check(domain, dataset string, id fileIdentity, job *Job, keyless bool) error {
 	var why []string
 	if cp.Domain != domain || cp.Dataset != dataset {
 		why = append(why, fmt.Sprintf("it is for dataset %s on %s, not %s on %s", cp.Dataset, cp.Domain, dataset, domain))
@@ -215,10 +238,15 @@ func (cp *Checkpoint) check(domain, dataset string, id fileIdentity, job *Job) e
 	if len(why) == 0 {
 		return nil
 	}
-	return &UploadError{
-		msg:  "cannot resume from the checkpoint: " + strings.Join(why, "; "),
-		hint: "Upload from the start without --resume (upserts are safe to send again), or restore the file and job as they were.",
+	hint := "Restore the file and job as they were and resume, or upload from the start without --resume: sending the applied rows again is safe, as the portal matches rows by their row identifier."
+	if keyless {
+		applied := "no line was applied"
+		if cp.LastLine > 0 {
+			applied = "lines up to " + groupDigits(int64(cp.LastLine)) + " were applied"
+		}
+		hint = "Restore the file and job as they were and resume. The dataset has no row identifier, so uploading from the start would add the applied rows twice (" + applied + ")."
 	}
+	return &UploadError{msg: "cannot resume from the checkpoint: " + strings.Join(why, "; "), hint: hint}
 }
 
 // withArticle puts "a" or "an" before a method's name.

@@ -114,6 +114,9 @@ type UploadOptions struct {
 // UploadProgress is how far an upload has got.
 type UploadProgress struct {
 	Phase UploadPhase
+	// Route is the route the upload takes: SODA sends batches of rows,
+	// the Data Management API chunks of the file.
+	Route Route
 	// Rows is the data rows read so far, including those a resumed upload
 	// skipped; Sent and Rejected count rows sent and rows rejected.
 	Rows     int64
@@ -133,7 +136,7 @@ type UploadProgress struct {
 	// Stage says what the portal is doing in PhaseProcessing, such as
 	// "the portal is reading the file".
 	Stage string
-	// Note is a passing remark, such as "portal busy (503): retrying in 4s
+	// Note is a passing remark, such as "portal busy (503): retrying in 4 s
 	// (attempt 2 of 5)"; it is cleared when the next request succeeds.
 	Note string
 }
@@ -201,8 +204,12 @@ type UploadResult struct {
 	ResumedFrom int
 	// UnknownFrom and UnknownTo are lines whose fate is unknown: the
 	// request carrying them failed in a way that may or may not have
-	// applied them.
+	// applied them. ResumeChecksUnknown is true when a resume will count
+	// the dataset's rows to tell, before sending them again (an append to
+	// a dataset without a row identifier, where sending them twice would
+	// add them twice).
 	UnknownFrom, UnknownTo int
+	ResumeChecksUnknown    bool
 	// Revision is the Data Management API revision number, or 0.
 	Revision int
 	// AwaitingApproval is true when the portal sent the revision to its
@@ -213,9 +220,9 @@ type UploadResult struct {
 }
 
 // UploadError is an upload that failed or stopped, explained for a
-// person: Error says what happened and what was applied, Hint what to do.
-// It wraps the cause, so errors.Is finds context.Canceled,
-// socrata.ErrOutcomeUnknown and the like.
+// person: Error says what happened and what was applied, Hint what to do
+// ([Explain] and [Hint] show them). It wraps the cause, so errors.Is finds
+// context.Canceled, socrata.ErrOutcomeUnknown and the like.
 type UploadError struct {
 	msg  string
 	hint string
@@ -230,23 +237,6 @@ func (e *UploadError) Hint() string { return e.hint }
 
 // Unwrap returns the cause.
 func (e *UploadError) Unwrap() error { return e.err }
-
-// Explain is the whole message for a person: what happened, as a
-// sentence, then what to do. wizard.Explain should use it before looking
-// at the cause, which would lose what was applied.
-func (e *UploadError) Explain() string {
-	msg := e.msg
-	if msg != "" {
-		msg = strings.ToUpper(msg[:1]) + msg[1:]
-		if !strings.HasSuffix(msg, ".") {
-			msg += "."
-		}
-	}
-	if e.hint != "" {
-		msg += " " + e.hint
-	}
-	return msg
-}
 
 // ResolveRoute is the route an upload takes: r itself unless it is
 // [RouteAuto], in which case a replace and any file over [LargeFile] go
@@ -321,7 +311,7 @@ func (n *RetryNotes) attach(f func(socrata.RetryEvent)) (detach func()) {
 }
 
 // RetryNote words a retry event for a progress line, such as "portal busy
-// (503): retrying in 4s (attempt 2 of 5)".
+// (503): retrying in 4 s (attempt 2 of 5)".
 func RetryNote(e socrata.RetryEvent) string {
 	why := "the request failed"
 	var ae *socrata.APIError
@@ -368,6 +358,7 @@ func Upload(ctx context.Context, c *socrata.Client, ds *socrata.Dataset, f *CSVF
 	if res.Route == RouteDSMAPI && job.Route == RouteAuto {
 		if why := u.sodaInstead(); why != "" {
 			res.Route = RouteSODA
+			u.prog.Route = RouteSODA
 			res.Notes = append(res.Notes, "Sent through SODA rather than the Data Management API: "+why+".")
 		}
 	}
@@ -456,7 +447,7 @@ func newUploader(ctx context.Context, c *socrata.Client, ds *socrata.Dataset, f 
 	if f.Dialect.Header {
 		u.res.FirstLine = 2
 	}
-	u.prog = UploadProgress{Phase: PhasePreparing, TotalBytes: f.Size}
+	u.prog = UploadProgress{Phase: PhasePreparing, Route: u.res.Route, TotalBytes: f.Size}
 	u.detach = opts.Retries.attach(u.onRetry)
 	return u
 }
@@ -532,7 +523,7 @@ func (u *uploader) checkMethod() error {
 				hint: "Map the column that holds the ids of the rows to delete to " + u.rowID + "."}
 		}
 	default:
-		return &UploadError{msg: fmt.Sprintf("the job's method %v is not one this program knows", u.job.Method), hint: "Choose upsert, replace, append or delete."}
+		return &UploadError{msg: "the job asks for a method this program does not know", hint: "Choose upsert, replace, append or delete."}
 	}
 	if (u.job.Method == Replace || u.res.Route == RouteDSMAPI) && u.opts.Resume {
 		what := "a replace"
@@ -621,8 +612,31 @@ func lineRange(from, to int) string {
 	return "lines " + groupDigits(int64(from)) + "–" + groupDigits(int64(to))
 }
 
-// portalMessage is an error from the client without its "socrata: "
-// prefix, for quoting inside a sentence.
-func portalMessage(err error) string {
-	return strings.TrimPrefix(err.Error(), "socrata: ")
+// fileProblem is a file that could not be read or written, worded for a
+// person ("cannot write the checkpoint /x/p.job.json.checkpoint:
+// permission denied"), wrapping the system's error.
+type fileProblem struct {
+	msg string
+	err error
+}
+
+func (e *fileProblem) Error() string { return e.msg }
+func (e *fileProblem) Unwrap() error { return e.err }
+
+// fileFailed words err, from doing what (such as "cannot write the
+// rejected rows to") with the file at path.
+func fileFailed(what, path string, err error) error {
+	return &fileProblem{msg: what + " " + path + ": " + osReason(err), err: err}
+}
+
+// failureText words a failure from the client for the middle of a
+// sentence, as Explain would but without its advice (an UploadError's
+// hint gives that): "the portal had a problem (500 Internal Server
+// Error)", "the connection was cut off after the request was sent".
+func failureText(err error) string {
+	var oe *socrata.OutcomeError
+	if errors.As(err, &oe) && oe.Cause != "" {
+		return oe.Cause
+	}
+	return explainFailure(err).what
 }

@@ -58,7 +58,11 @@ type dsmRun struct {
 	// lines maps converted rows to source lines (converted form only).
 	lines    lineTable
 	lastLine int
-	rej      *rejectFile
+	// committed is set once the portal has every chunk; counted is
+	// closed once lastLine holds the file's last line (file as it is).
+	committed bool
+	counted   chan struct{}
+	rej       *rejectFile
 }
 
 // dsmapiPlan decides how a job goes through the Data Management API: raw
@@ -295,6 +299,7 @@ func (u *uploader) dsmapi() error {
 		d.enc.header = append(d.enc.header, '\n')
 	}
 	err = d.run()
+	d.lastLineSent() // the line count, if one was started, ends here
 	if !d.applying && d.rev != nil {
 		d.discard()
 	}
@@ -314,7 +319,7 @@ func (d *dsmRun) discard() {
 	if err := d.u.c.DiscardRevision(ctx, d.rev.Dataset, d.rev.Seq); err != nil {
 		d.u.res.Notes = append(d.u.res.Notes, fmt.Sprintf(
 			"Revision %d could not be discarded (%s); it changes nothing unless applied, and you can discard it on the dataset's page.",
-			d.rev.Seq, portalMessage(err)))
+			d.rev.Seq, failureText(err)))
 	}
 }
 
@@ -332,11 +337,14 @@ func (d *dsmRun) stopped() error {
 // failed wraps a failure before the apply: nothing changed.
 func (d *dsmRun) failed(what string, err error) error {
 	var ae *socrata.APIError
-	hint := "Try again later; if it keeps failing, the portal's message above says why."
+	hint := explainFailure(err).todo
 	if errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != 429 {
 		hint = refusalHint(ae)
 	}
-	return &UploadError{msg: fmt.Sprintf("%s failed, so nothing was applied and the dataset is unchanged: %s", what, portalMessage(err)), hint: hint, err: err}
+	if hint == "" {
+		hint = "Upload again in a few minutes."
+	}
+	return &UploadError{msg: fmt.Sprintf("%s failed, so nothing was applied and the dataset is unchanged: %s", what, failureText(err)), hint: hint, err: err}
 }
 
 func (d *dsmRun) run() error {
@@ -387,7 +395,10 @@ func (d *dsmRun) run() error {
 }
 
 // upload sends the file (or its converted form) in chunks of the same
-// size, several at a time, and commits them.
+// size, several at a time, and commits them. The file as it is goes up in
+// sections read straight from the disk as they are sent (see
+// socrata.Client.UploadFileChunk); the converted form is written into
+// chunk buffers that are used over and over.
 func (d *dsmRun) upload(plan *socrata.UploadPlan) error {
 	u := d.u
 	chunk := min(plan.PreferredChunkSize, 8<<20)
@@ -397,21 +408,48 @@ func (d *dsmRun) upload(plan *socrata.UploadPlan) error {
 	} else {
 		par = min(par, 4)
 	}
-	// Bound the buffers to about 32 MB however large the portal's chunks.
-	par = max(1, min(par, int((32<<20)/chunk)))
+	if !d.raw {
+		// Bound the buffers to about 32 MB however large the portal's
+		// chunks.
+		par = min(par, int((32<<20)/chunk))
+	}
+	par = max(par, 1)
 
 	var (
-		r       io.Reader
+		fh      *os.File // the file, sent as it is
+		size    int64
+		r       io.Reader // the converted form
 		genDone = make(chan struct{})
 		genErr  error
 	)
 	if d.raw {
-		fh, err := os.Open(u.f.Path)
+		var err error
+		if fh, err = os.Open(u.f.Path); err == nil {
+			var st os.FileInfo
+			if st, err = fh.Stat(); err == nil {
+				size = st.Size()
+			} else {
+				fh.Close()
+			}
+		}
 		if err != nil {
 			return &UploadError{msg: fmt.Sprintf("cannot read %s: %s", u.f.Path, osReason(err)), err: err}
 		}
-		defer fh.Close()
-		r = fh
+		counting := false
+		defer func() {
+			if !counting {
+				fh.Close()
+			}
+		}()
+		defer func() {
+			// The summary needs the file's last line. Counting them
+			// takes a pass over the file, made while the portal reads it,
+			// so that the upload never waits for it; it closes fh.
+			if d.committed {
+				counting = true
+				d.countLines(fh, size)
+			}
+		}()
 	} else {
 		pr, pw := io.Pipe()
 		var rows, sent int64
@@ -431,7 +469,7 @@ func (d *dsmRun) upload(plan *socrata.UploadPlan) error {
 
 	batches := 0
 	if d.raw {
-		batches = int((u.f.Size + chunk - 1) / chunk)
+		batches = int((size + chunk - 1) / chunk)
 	}
 	u.report(func(p *UploadProgress) {
 		p.Phase, p.Stage, p.Batches, p.Bytes = PhaseSending, "", batches, 0
@@ -440,26 +478,30 @@ func (d *dsmRun) upload(plan *socrata.UploadPlan) error {
 	type job struct {
 		seq int
 		off int64
-		buf []byte
+		n   int64
+		buf []byte // the converted form's bytes; nil for a file section
 	}
 	jobs := make(chan job)
 	free := make(chan []byte, par+1)
-	for range par + 1 {
-		free <- make([]byte, chunk)
+	if !d.raw {
+		for range par + 1 {
+			free <- make([]byte, chunk)
+		}
 	}
 	var (
-		wg       sync.WaitGroup
-		failMu   sync.Mutex
-		failure  error
-		failed   = make(chan struct{})
-		sentB    atomic.Int64
-		acked    atomic.Int64
-		newlines atomic.Int64
+		wg      sync.WaitGroup
+		failMu  sync.Mutex
+		failure error
+		// failedChunk names the chunk that failed, for the message.
+		failedChunk string
+		failed      = make(chan struct{})
+		sentB       atomic.Int64
+		acked       atomic.Int64
 	)
-	fail := func(err error) {
+	fail := func(chunk string, err error) {
 		failMu.Lock()
 		if failure == nil {
-			failure = err
+			failure, failedChunk = err, chunk
 			close(failed)
 		}
 		failMu.Unlock()
@@ -469,25 +511,36 @@ func (d *dsmRun) upload(plan *socrata.UploadPlan) error {
 		go func() {
 			defer wg.Done()
 			for j := range jobs {
+				var err error
 				select {
 				case <-failed:
-					free <- j.buf[:cap(j.buf)]
-					continue
+					err = errRequestEnded
 				default:
-				}
-				if err := u.c.UploadChunk(u.send, d.src, j.seq, j.off, j.buf); err != nil {
-					fail(fmt.Errorf("chunk %d (bytes %d to %d): %w", j.seq, j.off, j.off+int64(len(j.buf)), err))
-				} else {
-					done, n := sentB.Add(int64(len(j.buf))), acked.Add(1)
-					if d.raw {
-						lines := newlines.Add(int64(bytes.Count(j.buf, []byte{'\n'})))
-						rows := max(lines-int64(boolInt(u.f.Dialect.Header)), 0)
-						u.report(func(p *UploadProgress) { p.Bytes, p.Batch, p.Rows, p.Note = done, int(n), rows, "" })
+					if j.buf == nil {
+						err = u.c.UploadFileChunk(u.send, d.src, j.seq, fh, j.off, j.n)
 					} else {
-						u.report(func(p *UploadProgress) { p.Batch, p.Note = int(n), "" })
+						err = u.c.UploadChunk(u.send, d.src, j.seq, j.off, j.buf)
+					}
+					if err != nil {
+						of := ""
+						if batches > 0 {
+							of = " of " + groupDigits(int64(batches))
+						}
+						fail(fmt.Sprintf("chunk %s%s (%s)", groupDigits(int64(j.seq+1)), of, byteRange(j.off, j.off+j.n)), err)
 					}
 				}
-				free <- j.buf[:cap(j.buf)]
+				if j.buf != nil {
+					free <- j.buf[:cap(j.buf)]
+				}
+				if err != nil {
+					continue
+				}
+				done, n := sentB.Add(j.n), acked.Add(1)
+				if d.raw {
+					u.report(func(p *UploadProgress) { p.Bytes, p.Batch, p.Note = done, int(n), "" })
+				} else {
+					u.report(func(p *UploadProgress) { p.Batch, p.Note = int(n), "" })
+				}
 			}
 		}()
 	}
@@ -495,46 +548,48 @@ func (d *dsmRun) upload(plan *socrata.UploadPlan) error {
 		off     int64
 		seq     int
 		readErr error
-		last    byte
 	)
 produce:
 	for {
 		if u.stopping() {
 			break
 		}
-		var buf []byte
-		select {
-		case buf = <-free:
-		case <-failed:
-			break produce
-		}
-		n, err := io.ReadFull(r, buf[:chunk])
-		if n > 0 {
-			last = buf[n-1]
+		j := job{seq: seq, off: off}
+		if d.raw {
+			if off >= size {
+				break
+			}
+			j.n = min(chunk, size-off)
+		} else {
 			select {
-			case jobs <- job{seq, off, buf[:n]}:
+			case j.buf = <-free:
 			case <-failed:
 				break produce
 			}
-			seq++
-			off += int64(n)
+			n, err := io.ReadFull(r, j.buf[:chunk])
+			j.buf, j.n = j.buf[:n], int64(n)
+			if err != nil && err != io.EOF && err != io.ErrUnexpectedEOF {
+				readErr = err
+				break
+			}
+			if n == 0 {
+				break
+			}
 		}
-		if err == io.EOF || err == io.ErrUnexpectedEOF {
-			break
+		select {
+		case jobs <- j:
+		case <-failed:
+			break produce
 		}
-		if err != nil {
-			readErr = err
-			break
+		seq++
+		off += j.n
+		if !d.raw && j.n < chunk {
+			break // the converted form has ended
 		}
 	}
 	close(jobs)
 	wg.Wait()
-	if d.raw {
-		d.lastLine = int(newlines.Load())
-		if last != '\n' && off > 0 {
-			d.lastLine++
-		}
-	} else if readErr == nil && failure == nil && !u.stopping() {
+	if !d.raw && readErr == nil && failure == nil && !u.stopping() {
 		<-genDone
 		readErr = genErr
 	}
@@ -545,7 +600,7 @@ produce:
 		if u.send.Err() != nil {
 			return &UploadError{msg: "abandoned the upload while chunks were in flight; nothing was applied and the dataset is unchanged", err: errors.Join(context.Canceled, failure)}
 		}
-		return d.failed("uploading the file", failure)
+		return d.failed("uploading "+failedChunk, failure)
 	case errors.Is(readErr, errAllRejected):
 		return &UploadError{msg: errAllRejected.Error() + ", and the dataset is unchanged",
 			hint: "Fix the rows listed in the rejected-rows file, then upload again.", err: readErr}
@@ -555,7 +610,9 @@ produce:
 			return &UploadError{msg: ce.Message + "; the upload was abandoned, so nothing was applied and the dataset is unchanged",
 				hint: "Fix the file and upload again.", err: readErr}
 		}
-		return &UploadError{msg: fmt.Sprintf("cannot read %s: %v; nothing was applied and the dataset is unchanged", u.f.Path, readErr), err: readErr}
+		return &UploadError{msg: fmt.Sprintf("cannot read %s: %s; nothing was applied and the dataset is unchanged", u.f.Path, osReason(readErr)), err: readErr}
+	case seq == 0 && d.raw:
+		return &UploadError{msg: fmt.Sprintf("%s is empty, so there is nothing to send", u.fileName()), hint: "Choose a file with rows in it."}
 	case seq == 0:
 		return &UploadError{msg: "there is nothing to send: every row was rejected", hint: "Fix the rows listed in the rejected-rows file, then upload again."}
 	}
@@ -565,14 +622,50 @@ produce:
 		return d.failed("finishing the upload", err)
 	}
 	d.src = src
+	d.committed = true
 	return nil
 }
 
-func boolInt(b bool) int {
-	if b {
-		return 1
+// countLines counts the lines of the first size bytes of fh on a
+// goroutine of its own and closes fh; lastLineSent waits for the count.
+func (d *dsmRun) countLines(fh *os.File, size int64) {
+	d.counted = make(chan struct{})
+	go func() {
+		defer close(d.counted)
+		defer fh.Close()
+		buf := make([]byte, 256<<10)
+		lines, last := 0, byte('\n')
+		for off := int64(0); off < size; {
+			n, err := fh.ReadAt(buf[:min(int64(len(buf)), size-off)], off)
+			lines += bytes.Count(buf[:n], []byte{'\n'})
+			if n > 0 {
+				last = buf[n-1]
+			}
+			off += int64(n)
+			if err != nil {
+				break
+			}
+		}
+		if last != '\n' {
+			lines++ // a last line without a line break
+		}
+		d.lastLine = lines
+	}()
+}
+
+// lastLineSent is the file's last line, once countLines has counted it
+// (or, for the converted form, as it was written).
+func (d *dsmRun) lastLineSent() int {
+	if d.counted != nil {
+		<-d.counted
 	}
-	return 0
+	return d.lastLine
+}
+
+// byteRange writes "bytes 4,194,304–8,388,607" for the bytes from up to
+// (not including) to.
+func byteRange(from, to int64) string {
+	return "bytes " + groupDigits(from) + "–" + groupDigits(max(to-1, from))
 }
 
 // streamConverted writes the file's rows, converted, as CSV with the
@@ -596,8 +689,8 @@ func (u *uploader) streamConverted(w io.Writer, enc *rowEncoder, rej *rejectFile
 		if err == io.EOF {
 			break
 		}
-		var ce *CSVError
-		if err != nil && (!errors.As(err, &ce) || ce.Fatal()) {
+		ce := csvProblem(err)
+		if err != nil && (ce == nil || ce.Fatal()) {
 			return err
 		}
 		*rows++
@@ -681,7 +774,7 @@ func (d *dsmRun) process() error {
 		for _, c := range bad {
 			names = append(names, fmt.Sprintf("%s (%s)", c.FieldName, c.Transform.FailureMessage))
 		}
-		return &UploadError{msg: "the portal could not convert column " + strings.Join(names, ", ") + "; nothing was applied and the dataset is unchanged",
+		return &UploadError{msg: "the portal could not convert " + plural(len(names), "column", "columns") + " " + strings.Join(names, ", ") + "; nothing was applied and the dataset is unchanged",
 			hint: "Check the column's type and format in the mapping, then upload again."}
 	}
 	if u.stopping() {
@@ -810,7 +903,7 @@ func (d *dsmRun) outputColumns(in *socrata.InputSchema, out *socrata.OutputSchem
 				return c.FieldName, nil
 			}
 		}
-		return "", fmt.Errorf("the portal did not find the column %q in the file it was sent", h)
+		return "", fmt.Errorf("the portal did not find the column \"%s\" in the file it was sent", h)
 	}
 	exprFor := map[string]string{}
 	for i, c := range u.plan.Columns {
@@ -939,8 +1032,8 @@ func (d *dsmRun) collectErrors(in *socrata.InputSchema, out *socrata.OutputSchem
 		if err == io.EOF {
 			break
 		}
-		var ce *CSVError
-		if err != nil && (!errors.As(err, &ce) || ce.Fatal()) {
+		ce := csvProblem(err)
+		if err != nil && (ce == nil || ce.Fatal()) {
 			break
 		}
 		if ce != nil {
@@ -1031,8 +1124,8 @@ func (d *dsmRun) apply(outputID int) error {
 		rev, gerr := u.c.GetRevision(u.send, d.rev.Dataset, d.rev.Seq)
 		if gerr != nil {
 			d.applying = true
-			r.UnknownFrom, r.UnknownTo = r.FirstLine, max(d.lastLine, r.FirstLine)
-			return &UploadError{msg: "the apply may or may not have started: " + portalMessage(err),
+			r.UnknownFrom, r.UnknownTo = r.FirstLine, max(d.lastLineSent(), r.FirstLine)
+			return &UploadError{msg: "the apply may or may not have started: " + failureText(err),
 				hint: fmt.Sprintf("Look at the dataset at %s before you try again.", r.Link), err: err}
 		}
 		if _, started := rev.LatestTaskSet(); !started {
@@ -1043,8 +1136,8 @@ func (d *dsmRun) apply(outputID int) error {
 	for n := 0; ; n++ {
 		rev, err := u.c.GetRevision(u.send, d.rev.Dataset, d.rev.Seq)
 		if err != nil {
-			r.UnknownFrom, r.UnknownTo = r.FirstLine, max(d.lastLine, r.FirstLine)
-			return &UploadError{msg: "the apply started, but its progress could not be read: " + portalMessage(err),
+			r.UnknownFrom, r.UnknownTo = r.FirstLine, max(d.lastLineSent(), r.FirstLine)
+			return &UploadError{msg: "the apply started, but its progress could not be read: " + failureText(err),
 				hint: fmt.Sprintf("Look at the dataset at %s to see whether the change was applied.", r.Link), err: err}
 		}
 		ts, ok := rev.LatestTaskSet()
@@ -1062,7 +1155,7 @@ func (d *dsmRun) apply(outputID int) error {
 		}
 		u.report(func(p *UploadProgress) { p.Phase, p.Stage = phase, stage })
 		if err := d.poll(u.send, n); err != nil {
-			r.UnknownFrom, r.UnknownTo = r.FirstLine, max(d.lastLine, r.FirstLine)
+			r.UnknownFrom, r.UnknownTo = r.FirstLine, max(d.lastLineSent(), r.FirstLine)
 			return &UploadError{msg: "stopped waiting for the apply, which the portal may still finish",
 				hint: fmt.Sprintf("Look at the dataset at %s in a few minutes.", r.Link), err: errors.Join(context.Canceled, err)}
 		}
@@ -1108,6 +1201,6 @@ func (d *dsmRun) finish(ts socrata.TaskSet) error {
 		r.Notes = append(r.Notes, fmt.Sprintf("%s %s to delete %s not in the dataset.", groupDigits(nf), plural(int(min(nf, 2)), "row", "rows"), plural(int(min(nf, 2)), "was", "were")))
 	}
 	r.Complete = true
-	r.AppliedThrough = d.lastLine
+	r.AppliedThrough = d.lastLineSent()
 	return nil
 }

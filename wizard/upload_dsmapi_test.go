@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -201,6 +202,11 @@ func TestUploadDSMAPIReplaceIsAllOrNothing(t *testing.T) {
 			p.FailNext(1, matchChunk, socratatest.DropConnection())
 		}},
 		{name: "stopped during the upload", cancelAt: 2, wantErr: "stopped at your request before the change was applied", discard: true},
+		{name: "a chunk refused", discard: true,
+			wantErr: "uploading chunk 1 of 10 (bytes 0–255) failed, so nothing was applied and the dataset is unchanged: the portal refused the request: Bad Request",
+			fault: func(p *socratatest.Portal) {
+				p.FailNext(1, matchChunk, socratatest.Fault{Status: http.StatusBadRequest})
+			}},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -366,5 +372,58 @@ func TestUploadDSMAPIFileWithoutHeader(t *testing.T) {
 	e.wantPermits(0, 12)
 	if res.FirstLine != 1 || res.AppliedThrough != 12 {
 		t.Errorf("lines %d–%d", res.FirstLine, res.AppliedThrough)
+	}
+}
+
+// TestUploadDSMAPILastLine checks, for the file sent as it is, that the
+// result names the file's last line however the file ends (the lines are
+// counted while the portal reads the file), and that progress reports
+// every byte and every chunk sent.
+func TestUploadDSMAPILastLine(t *testing.T) {
+	tests := []struct {
+		name string
+		eol  string
+		tail string // what follows the last row
+		want int
+	}{
+		{"line break at the end", "\n", "\n", 31},
+		{"no line break at the end", "\n", "", 31},
+		{"CRLF", "\r\n", "\r\n", 31},
+		{"a blank line at the end", "\n", "\n\n", 32},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			e := dsmEnv(t, envOptions{})
+			var lines []string
+			lines = append(lines, strings.Join(permitHeader, ","))
+			for i := range 30 {
+				lines = append(lines, strings.Join(permitRow(i), ","))
+			}
+			path := filepath.Join(e.dir, "permits.csv")
+			if err := os.WriteFile(path, []byte(strings.Join(lines, tt.eol)+tt.tail), 0o600); err != nil {
+				t.Fatal(err)
+			}
+			f, job := e.open(path, Upsert)
+			job.Route = RouteDSMAPI
+			var log progressLog
+			opts := dsmOpts()
+			opts.Progress = log.add
+			res, err := Upload(context.Background(), e.c, e.ds, f, job, opts)
+			if err != nil {
+				t.Fatalf("Upload: %v", err)
+			}
+			if res.AppliedThrough != tt.want || res.Created != 30 {
+				t.Errorf("applied through line %d with %d rows created, want line %d and 30", res.AppliedThrough, res.Created, tt.want)
+			}
+			var last UploadProgress
+			for _, p := range log.list {
+				if p.Phase == PhaseSending {
+					last = p
+				}
+			}
+			if last.Bytes != f.Size || last.Batch != last.Batches || last.Batches != int((f.Size+255)/256) {
+				t.Errorf("last progress while sending: %d of %d bytes, chunk %d of %d", last.Bytes, last.TotalBytes, last.Batch, last.Batches)
+			}
+		})
 	}
 }

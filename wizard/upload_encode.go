@@ -1,12 +1,14 @@
 package wizard
 
 import (
+	"errors"
 	"sort"
-
-	"github.com/ctopendata/socrata-wizard/socrata"
 	"strconv"
 	"strings"
 	"unicode/utf8"
+	"unsafe"
+
+	"github.com/ctopendata/socrata-wizard/socrata"
 )
 
 // rowEncoder turns records into SODA JSON row objects with the plan's
@@ -209,16 +211,18 @@ func (e *rowEncoder) encodeCSV(b []byte, fields []string) ([]byte, string) {
 	for i := range e.plan.Columns {
 		c := &e.plan.Columns[i]
 		s := cell(fields, c.Index)
-		if c.Conv.Type == socrata.Text && len(s) <= MaxTextBytes {
-			// Text goes as it is: the common case, without building a
-			// Value.
-			if len(e.reasons) == 0 {
-				if i > 0 {
-					b = append(b, ',')
-				}
-				b = appendCSVField(b, s)
+		if len(e.reasons) == 0 {
+			// The common cases go straight into the body, without
+			// building a Value; the rest take the converter's path.
+			at := len(b)
+			if i > 0 {
+				b = append(b, ',')
 			}
-			continue
+			var ok bool
+			if b, ok = appendCSVFast(b, c.Conv, s); ok {
+				continue
+			}
+			b = b[:at]
 		}
 		v, pr := c.Conv.Convert(s)
 		if pr != OK && !e.send {
@@ -269,6 +273,91 @@ func (e *rowEncoder) encodeCSV(b []byte, fields []string) ([]byte, string) {
 	return append(b, '\n'), ""
 }
 
+// appendCSVFast appends s converted by conv as a SODA CSV cell, exactly as
+// Convert and appendValueCSV would, for the values most files are made
+// of: text, valid numbers, true/false and floating timestamps. It
+// reports false, having appended nothing, for everything else (null
+// included for timestamps), which then takes the converter's path;
+// TestAppendCSVFast holds the two paths to the same output.
+func appendCSVFast(b []byte, conv *Converter, s string) ([]byte, bool) {
+	k := conv.kind
+	if k == 0 {
+		k = convKindOf(conv.Type)
+	}
+	switch k {
+	case convText:
+		if len(s) <= MaxTextBytes {
+			return appendCSVField(b, s), true
+		}
+	case convNumber:
+		t := trimSpace(s)
+		if t == "" {
+			return b, true
+		}
+		if validNumber(t) {
+			// Signs, digits, a point and an exponent never need quotes.
+			return append(b, t...), true
+		}
+	case convCheckbox:
+		t := trimSpace(s)
+		switch {
+		case t == "":
+			return b, true
+		case strings.EqualFold(t, "true"):
+			return append(b, "true"...), true
+		case strings.EqualFold(t, "false"):
+			return append(b, "false"...), true
+		}
+	case convFloating:
+		t := trimSpace(s)
+		if t == "" {
+			break
+		}
+		if len(conv.Formats) == 0 || conv.Formats[0].iso {
+			// Most files write ISO 8601. A value ISO reads is sent from
+			// here; one it does not goes to Convert, which tries the
+			// column's other formats.
+			if isoValid(t) {
+				// Already 2024-03-14T10:30:00, digit for digit what
+				// appendFloating would write.
+				return append(b, t...), true
+			}
+			cv, p := isoFormat.parse(t, false)
+			if p == timeOK && !cv.hasZone {
+				return cv.appendFloating(b), true
+			}
+			break
+		}
+		if cv, p := conv.readTime(t); p == timeOK && !cv.hasZone {
+			return cv.appendFloating(b), true
+		}
+	}
+	return b, false
+}
+
+// isoValid reports whether t is a floating timestamp written exactly as
+// SODA writes them, 2024-03-14T10:30:00, that ISO 8601 reads without a
+// problem. It is parseISO for that one shape, without building the
+// value: most timestamp columns hold nothing else, and this is the
+// costliest cell of a typical row.
+func isoValid(t string) bool {
+	if len(t) != 19 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' {
+		return false
+	}
+	var d [19]int
+	for _, i := range [...]int{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18} {
+		if t[i] < '0' || t[i] > '9' {
+			return false
+		}
+		d[i] = int(t[i] - '0')
+	}
+	c := civil{
+		year: d[0]*1000 + d[1]*100 + d[2]*10 + d[3], month: d[5]*10 + d[6], day: d[8]*10 + d[9],
+		hour: d[11]*10 + d[12], minute: d[14]*10 + d[15], sec: d[17]*10 + d[18],
+	}
+	return c.check() == timeOK
+}
+
 // appendValueCSV appends a converted value as a SODA CSV cell.
 func appendValueCSV(b []byte, v *Value) []byte {
 	switch v.Kind {
@@ -305,6 +394,39 @@ const (
 	csvHigh
 )
 
+// Masks for csvScan: a byte of ones, and each byte's top bit.
+const (
+	ones = 0x0101010101010101
+	tops = 0x8080808080808080
+)
+
+// csvScan ors together the csvByte classes of s's bytes. Most cells are
+// plain ASCII, so it looks at eight bytes at a time: a word holds one of
+// the four bytes that need quotes when xor-ing it with that byte leaves a
+// zero byte, and a byte past ASCII when any top bit is set.
+func csvScan(s string) byte {
+	var seen byte
+	i := 0
+	for ; i+8 <= len(s); i += 8 {
+		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
+			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
+		if w&tops != 0 {
+			seen |= csvHigh
+		}
+		if hasZeroByte(w^(ones*',')) || hasZeroByte(w^(ones*'"')) || hasZeroByte(w^(ones*'\n')) || hasZeroByte(w^(ones*'\r')) {
+			seen |= csvQuote
+		}
+	}
+	for ; i < len(s); i++ {
+		seen |= csvByte[s[i]]
+	}
+	return seen
+}
+
+// hasZeroByte reports whether any byte of w is zero (exactly: a borrow
+// can misplace which byte, never whether there is one).
+func hasZeroByte(w uint64) bool { return (w-ones)&^w&tops != 0 }
+
 // appendCSVField appends s as a CSV field, quoted when it holds a comma,
 // a quote or a line break or starts with a space, as encoding/csv reads
 // it back. Bytes that are not UTF-8 become U+FFFD.
@@ -313,10 +435,7 @@ func appendCSVField(b []byte, s string) []byte {
 		return b
 	}
 	quote := s[0] == ' ' || s[0] == '\t' || s == `\.`
-	var seen byte
-	for i := 0; i < len(s); i++ {
-		seen |= csvByte[s[i]]
-	}
+	seen := csvScan(s)
 	quote = quote || seen&csvQuote != 0
 	if seen&csvHigh != 0 && !utf8.ValidString(s) {
 		s = strings.ToValidUTF8(s, "\ufffd")
@@ -417,11 +536,35 @@ func (a *fieldArena) reset() {
 	a.data, a.ends, a.rows = a.data[:0], a.ends[:0], a.rows[:0]
 }
 
+// add keeps a row's fields and returns its index. Every row sent is kept,
+// so add is on the upload's hot path: the read-ahead hands out fields that
+// lie end to end in one buffer, and then their bytes are copied in one
+// move rather than one per field.
 func (a *fieldArena) add(fields []string) int {
 	a.rows = append(a.rows, len(a.ends))
+	base, n := len(a.data), 0
+	var first *byte
+	var next uintptr // where the next field starts if they lie end to end
+	adjacent := true
+	for _, f := range fields {
+		if len(f) > 0 {
+			p := unsafe.StringData(f)
+			if first == nil {
+				first = p
+			} else if uintptr(unsafe.Pointer(p)) != next {
+				adjacent = false
+			}
+			next = uintptr(unsafe.Pointer(p)) + uintptr(len(f))
+		}
+		n += len(f)
+		a.ends = append(a.ends, base+n)
+	}
+	if adjacent && first != nil {
+		a.data = append(a.data, unsafe.String(first, n)...)
+		return len(a.rows) - 1
+	}
 	for _, f := range fields {
 		a.data = append(a.data, f...)
-		a.ends = append(a.ends, len(a.data))
 	}
 	return len(a.rows) - 1
 }
@@ -529,3 +672,18 @@ func (a aheadReader) BytesRead() int64 { return a.br.bytes }
 
 // stop ends the reading goroutine.
 func (a aheadReader) stop() { a.br.stop() }
+
+// csvProblem returns err as a *CSVError, or nil. Row loops call it rather
+// than declaring the errors.As target themselves: a target whose address
+// is taken escapes to the heap, one allocation per row even when there is
+// no error.
+func csvProblem(err error) *CSVError {
+	if err == nil {
+		return nil
+	}
+	var ce *CSVError
+	if errors.As(err, &ce) {
+		return ce
+	}
+	return nil
+}

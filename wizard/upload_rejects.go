@@ -3,7 +3,6 @@ package wizard
 import (
 	"bufio"
 	"encoding/csv"
-	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -47,7 +46,7 @@ func (r *rejectFile) open() error {
 	}
 	tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
 	if err != nil {
-		return fmt.Errorf("cannot write the rejected rows to %s: %w", r.path, err)
+		return fileFailed("cannot write the rejected rows to", r.path, err)
 	}
 	r.tmp = tmp
 	r.bw = bufio.NewWriterSize(tmp, 64<<10)
@@ -61,7 +60,7 @@ func (r *rejectFile) open() error {
 			_, err = io.Copy(r.bw, src)
 			old.Close()
 			if err != nil {
-				return fmt.Errorf("cannot copy the earlier rejected rows from %s: %w", r.prior, err)
+				return fileFailed("cannot copy the earlier rejected rows from", r.prior, err)
 			}
 			return nil
 		}
@@ -144,7 +143,7 @@ func (r *rejectFile) commit() (string, error) {
 	if err != nil {
 		os.Remove(r.tmp.Name())
 		r.tmp = nil
-		return "", fmt.Errorf("cannot write the rejected rows to %s: %w", r.path, err)
+		return "", fileFailed("cannot write the rejected rows to", r.path, err)
 	}
 	r.tmp = nil
 	r.prior, r.priorLen = r.path, -1

@@ -103,7 +103,7 @@ func (u *uploader) replaceSODA() error {
 				return &UploadError{msg: ce.Message + "; the replace was abandoned before the file was sent whole, so the dataset is unchanged",
 					hint: "Fix the file and upload again.", err: readErr}
 			}
-			return &UploadError{msg: fmt.Sprintf("the replace was abandoned because %v; the file was not sent whole, so the dataset is unchanged", readErr), err: readErr}
+			return &UploadError{msg: fmt.Sprintf("the replace was abandoned because %s could not be read (%s); the file was not sent whole, so the dataset is unchanged", u.fileName(), osReason(readErr)), err: readErr}
 		case u.send.Err() != nil:
 			return &UploadError{msg: "the replace was abandoned before the whole file was sent, so the dataset is unchanged",
 				hint: "Upload again to replace the dataset.", err: errors.Join(u.send.Err(), err)}
@@ -134,10 +134,10 @@ func (u *uploader) replaceSODA() error {
 				err:  err,
 			}
 		}
-		return &UploadError{msg: fmt.Sprintf("the portal refused the replace of %s, so the dataset is unchanged: %s", whole, portalMessage(err)),
+		return &UploadError{msg: fmt.Sprintf("the portal refused the replace of %s, so the dataset is unchanged: %s", whole, failureText(err)),
 			hint: refusalHint(ae), err: err}
 	}
-	return &UploadError{msg: fmt.Sprintf("the replace failed before the portal received it, so the dataset is unchanged: %s", portalMessage(err)),
+	return &UploadError{msg: fmt.Sprintf("the replace failed before the portal received it, so the dataset is unchanged: %s", failureText(err)),
 		hint: "Check the connection and upload again.", err: err}
 }
 
@@ -162,8 +162,8 @@ func (u *uploader) streamRows(w io.Writer, enc *rowEncoder, rej *rejectFile, lin
 		if err == io.EOF {
 			break
 		}
-		var ce *CSVError
-		if err != nil && (!errors.As(err, &ce) || ce.Fatal()) {
+		ce := csvProblem(err)
+		if err != nil && (ce == nil || ce.Fatal()) {
 			return err
 		}
 		*rows++
@@ -241,5 +241,5 @@ func rowErrorsOf(ae *socrata.APIError) []socrata.RowError {
 // describeFailure words what went wrong with a request, from the client's
 // error, without its prefix.
 func describeFailure(err error) string {
-	return portalMessage(err)
+	return failureText(err)
 }

@@ -83,7 +83,7 @@ func TestUploadReplaceSODAIsAllOrNothing(t *testing.T) {
 			lines := SummaryLines(res)
 			switch {
 			case tt.unknown:
-				if !containsText(lines, "may or may not have been applied: check the dataset") || res.UnknownFrom != 2 {
+				if !containsText(lines, "may or may not have been applied: look at the dataset") || res.UnknownFrom != 2 {
 					t.Errorf("summary %q (unknown from %d) does not warn that the outcome is unknown", lines, res.UnknownFrom)
 				}
 			case !tt.replaced:

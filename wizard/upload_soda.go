@@ -9,6 +9,7 @@ import (
 	"net/http"
 	"os"
 	"slices"
+	"strings"
 	"time"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
@@ -77,8 +78,11 @@ type sodaRun struct {
 	synced time.Time // when the checkpoint was last synced to disk
 	rej    *rejectFile
 	// keyless is true for appends to a dataset without a row identifier,
-	// where a batch sent twice adds its rows twice.
+	// where a batch sent twice adds its rows twice. unsure is then the
+	// batch whose request failed in a way that may or may not have
+	// applied it, kept in the checkpoint so that a resume can tell.
 	keyless bool
+	unsure  *UnsureBatch
 
 	free  chan *sodaBatch
 	ready chan *sodaBatch
@@ -149,13 +153,22 @@ func (s *sodaRun) prepare() error {
 	domain := u.c.Domain().String()
 	if !u.opts.Resume {
 		s.cp = newCheckpoint(domain, string(u.ds.ID), id, u.job, u.now())
+		if s.keyless {
+			// Should a batch's answer be lost, a resume compares the
+			// dataset's rows with this count to tell whether it was
+			// added. Without it such a resume is refused, so a failure
+			// here is no reason to stop.
+			if n, err := u.c.RowCount(u.send, u.ds.ID); err == nil {
+				s.cp.DatasetRows = &n
+			}
+		}
 		return nil
 	}
 	cp, err := ReadCheckpoint(s.cpPath)
 	if err != nil {
 		return &UploadError{msg: "cannot resume: " + err.Error(), hint: "Upload from the start, without --resume.", err: err}
 	}
-	if err := cp.check(domain, string(u.ds.ID), id, u.job); err != nil {
+	if err := cp.check(domain, string(u.ds.ID), id, u.job, s.keyless); err != nil {
 		return err
 	}
 	s.cp = cp
@@ -175,7 +188,109 @@ func (s *sodaRun) prepare() error {
 	case cp.RejectedFile != "" && fileAtLeast(cp.RejectedFile, 1):
 		s.rej.continueFrom(cp.RejectedFile, -1)
 	}
+	if cp.Unsure != nil {
+		return s.settle(cp)
+	}
 	return nil
+}
+
+// settle decides, on a resume, whether the batch an earlier run was
+// unsure of was added to the dataset, by counting the dataset's rows:
+// with it there are DatasetRows + Created + its rows, without it
+// DatasetRows + Created. An added batch counts as applied (its rows
+// rejected here go to the rejected-rows file now) and is not sent again;
+// one that was not is sent again. Any other count, or none, means the
+// dataset changed some other way, and the resume is refused rather than
+// risk adding rows twice.
+func (s *sodaRun) settle(cp *Checkpoint) error {
+	u := s.u
+	r := u.res
+	b := cp.Unsure
+	lines := lineRange(b.FirstLine, b.LastLine)
+	refuse := func(why string, err error) error {
+		applied := "no line was applied"
+		if cp.LastLine >= r.FirstLine {
+			applied = lineRange(r.FirstLine, cp.LastLine) + " " + plural(cp.LastLine-r.FirstLine+1, "is", "are") + " in it"
+		}
+		return &UploadError{
+			msg: fmt.Sprintf("cannot tell whether %s were added to the dataset by the earlier run: %s", lines, why),
+			hint: fmt.Sprintf("The dataset has no row identifier, so sending them again could add them twice. Look at the dataset at %s to see whether it holds %s (%s), then upload the lines after those it holds as a new append.",
+				r.Link, lines, applied),
+			err: err,
+		}
+	}
+	if cp.DatasetRows == nil {
+		return refuse("the dataset's rows were not counted when the upload began", nil)
+	}
+	n, err := u.c.RowCount(u.send, u.ds.ID)
+	if err != nil {
+		return refuse("its rows cannot be counted now ("+failureText(err)+")", err)
+	}
+	without := *cp.DatasetRows + cp.Created
+	switch n {
+	case without:
+		r.Notes = append(r.Notes, fmt.Sprintf("%s had not been added by the earlier run, so they were sent again.", capitalize(lines)))
+		return nil
+	case without + b.Rows:
+	default:
+		return refuse(fmt.Sprintf("it has %s %s, and would have %s without them or %s with them, so it has changed some other way since",
+			groupDigits(n), plural(int(min(n, 2)), "row", "rows"), groupDigits(without), groupDigits(without+b.Rows)), nil)
+	}
+	// The batch was added: write the rows it left out to the
+	// rejected-rows file, as its confirmation would have, and go on after
+	// it.
+	rr, err := u.f.Records()
+	if err != nil {
+		return s.fileError(err, cp.LastLine)
+	}
+	defer rr.Close()
+	var scratch []byte
+	for {
+		rec, err := rr.Next()
+		if err == io.EOF {
+			break
+		}
+		ce := csvProblem(err)
+		if err != nil && (ce == nil || ce.Fatal()) {
+			return s.fileError(err, cp.LastLine)
+		}
+		if rec.Line <= cp.LastLine {
+			continue
+		}
+		if rec.Line > b.LastLine {
+			break
+		}
+		reason := ""
+		if ce != nil {
+			reason = ce.Message
+		} else {
+			scratch, reason = s.enc.encode(scratch[:0], rec.Fields)
+		}
+		if reason == "" {
+			continue
+		}
+		r.Rejected++
+		u.addProblem(RowProblem{Line: rec.Line, Message: reason})
+		if err := s.rej.add(rec.Line, rec.Fields, reason); err != nil {
+			return &UploadError{msg: err.Error(), hint: "Make room or fix the folder's permissions, then resume.", err: err}
+		}
+	}
+	s.lastLine, s.records, s.offset = b.LastLine, s.records+b.Records, b.Offset
+	s.batches++
+	r.Created += b.Rows
+	r.Sent += b.Rows
+	r.AppliedThrough, r.ResumedFrom = b.LastLine, b.LastLine
+	r.Notes = append(r.Notes, fmt.Sprintf("%s had been added by the earlier run, though its answer was lost, so they were not sent again.", capitalize(lines)))
+	return s.saveCheckpoint(true)
+}
+
+// capitalize puts a capital at the start of s, for a sentence that
+// starts with a phrase such as "lines 2–31".
+func capitalize(s string) string {
+	if s == "" {
+		return s
+	}
+	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func fileAtLeast(path string, n int64) bool {
@@ -254,8 +369,8 @@ loop:
 			eof = true
 			break
 		}
-		var ce *CSVError
-		if err != nil && (!errors.As(err, &ce) || ce.Fatal()) {
+		ce := csvProblem(err)
+		if err != nil && (ce == nil || ce.Fatal()) {
 			readErr = err
 			break
 		}
@@ -495,9 +610,11 @@ func (s *sodaRun) saveCheckpoint(final bool) error {
 	cp.LastLine, cp.Records, cp.Offset, cp.Batches = s.lastLine, s.records, s.offset, s.batches
 	cp.Created, cp.Updated, cp.Deleted, cp.Rejected, cp.Sent = r.Created, r.Updated, r.Deleted, r.Rejected, r.Sent
 	cp.RejectedFile = s.rej.path
+	cp.Unsure = s.unsure
 	name, n, err := s.rej.flush()
 	if err != nil {
-		return &UploadError{msg: fmt.Sprintf("cannot write the rejected rows to %s: %v", s.rej.path, err), err: err}
+		return &UploadError{msg: fileFailed("cannot write the rejected rows to", s.rej.path, err).Error(),
+			hint: "Make room or fix the folder's permissions, then resume; the rows sent so far were applied.", err: err}
 	}
 	if name != "" {
 		cp.RejectedTemp, cp.RejectedBytes = name, n
@@ -523,31 +640,43 @@ func (s *sodaRun) batchFailed(b *sodaBatch, err error, retries []socrata.RetryEv
 		ae.Status != http.StatusTooManyRequests && ae.Status != http.StatusRequestTimeout && !mayHaveRunTwice(retries)
 	if !refused {
 		r.UnknownFrom, r.UnknownTo = b.first, b.last
+		if s.keyless {
+			s.unsure = &UnsureBatch{FirstLine: b.first, LastLine: b.last, Rows: int64(b.rows), Records: b.records, Offset: b.endBytes}
+			r.ResumeChecksUnknown = s.cp != nil && s.cp.DatasetRows != nil
+		}
 	}
 	switch {
 	case u.send.Err() != nil:
 		return &UploadError{msg: fmt.Sprintf("abandoned the request carrying %s while it was in flight, so the portal may or may not have applied them", lines),
-			hint: "Resume to send them again; for an upsert that is safe.", err: errors.Join(context.Canceled, err)}
+			hint: s.unknownHint(), err: errors.Join(context.Canceled, err)}
 	case refused:
-		return &UploadError{msg: fmt.Sprintf("the portal refused the batch carrying %s, so none of them were applied: %s", lines, portalMessage(err)),
+		return &UploadError{msg: fmt.Sprintf("the portal refused the batch carrying %s, so none of them were applied: %s", lines, failureText(err)),
 			hint: refusalHint(ae), err: err}
 	}
-	hint := "Resume when the portal is reachable; sending those lines again is safe for an upsert."
-	if s.keyless {
-		hint = fmt.Sprintf("The dataset has no row identifier, so look at it (%s) to see whether those lines were added before you resume, or they may be added twice.", r.Link)
+	return &UploadError{msg: fmt.Sprintf("the request carrying %s failed, and the portal may or may not have applied those lines: %s", lines, failureText(err)),
+		hint: s.unknownHint(), err: err}
+}
+
+// resumable reports whether a stopped or failed run keeps its checkpoint:
+// when a batch was confirmed, or one is in doubt that a resume must
+// settle.
+func (s *sodaRun) resumable() bool {
+	return s.cp != nil && (s.batches > 0 || s.unsure != nil)
+}
+
+// unknownHint says what to do about lines the portal may or may not have
+// applied.
+func (s *sodaRun) unknownHint() string {
+	r := s.u.res
+	switch {
+	case s.keyless && r.ResumeChecksUnknown:
+		return "Resume when the portal is reachable: it first counts the dataset's rows to tell whether those lines were added, and sends them only if they were not."
+	case s.keyless:
+		return fmt.Sprintf("The dataset has no row identifier, so look at it (%s) to see whether those lines were added before you send them again, or they may be added twice.", r.Link)
+	case s.resumable():
+		return fmt.Sprintf("Resume when the portal is reachable. Sending those lines again is safe: the portal matches rows by their row identifier (%s).", s.u.rowID)
 	}
-	cause := portalMessage(err)
-	var ne interface{ Unwrap() []error }
-	if errors.Is(err, socrata.ErrOutcomeUnknown) && errors.As(err, &ne) {
-		// The client's message repeats the doubt; its cause is enough.
-		for _, e := range ne.Unwrap() {
-			if e != socrata.ErrOutcomeUnknown {
-				cause = portalMessage(e)
-			}
-		}
-	}
-	return &UploadError{msg: fmt.Sprintf("the request carrying %s failed, and the portal may or may not have applied those lines: %s", lines, cause),
-		hint: hint, err: err}
+	return fmt.Sprintf("Upload again when the portal is reachable. Sending those lines again is safe: the portal matches rows by their row identifier (%s).", s.u.rowID)
 }
 
 // refusalHint says what to do about a request the portal refused.
@@ -586,7 +715,7 @@ func (s *sodaRun) finish(eof bool, readErr error) error {
 		r.AppliedThrough = s.lastLine
 		if s.cpPath != "" {
 			if err := os.Remove(s.cpPath); err != nil && !errors.Is(err, os.ErrNotExist) {
-				r.Notes = append(r.Notes, fmt.Sprintf("The checkpoint %s could not be removed (%v); delete it, or a later --resume will find it.", s.cpPath, err))
+				r.Notes = append(r.Notes, fmt.Sprintf("The checkpoint %s could not be removed (%s); delete it, or a later --resume will find it.", s.cpPath, osReason(err)))
 			}
 		}
 		if cerr != nil {
@@ -594,8 +723,9 @@ func (s *sodaRun) finish(eof bool, readErr error) error {
 		}
 		return nil
 	}
-	// Stopped or failed: keep the checkpoint if anything was confirmed.
-	if s.cp != nil && s.batches > 0 {
+	// Stopped or failed: keep the checkpoint if anything was confirmed,
+	// or is in doubt.
+	if s.resumable() {
 		if err := s.saveCheckpoint(true); err == nil {
 			r.Resumable = true
 			r.Checkpoint = s.cpPath
@@ -611,7 +741,7 @@ func (s *sodaRun) finish(eof bool, readErr error) error {
 		r.Stopped = true
 		err = &UploadError{msg: "stopped at your request " + s.appliedText(), hint: s.resumeText(), err: u.ctx.Err()}
 	default:
-		err = &UploadError{msg: "the upload ended early " + s.appliedText()}
+		err = &UploadError{msg: "the upload ended early " + s.appliedText(), hint: s.resumeText()}
 	}
 	if cerr != nil {
 		err = errors.Join(err, cerr)
@@ -641,13 +771,20 @@ func (s *sodaRun) resumeText() string {
 func (s *sodaRun) fileError(err error, applied int) error {
 	r := s.u.res
 	what := "no row was applied"
-	if applied > 0 {
-		what = lineRange(r.FirstLine, applied) + " were applied; nothing after"
+	hint := "Fix the file and upload it again."
+	if applied >= r.FirstLine {
+		lines := lineRange(r.FirstLine, applied)
+		what = lines + " " + plural(applied-r.FirstLine+1, "was", "were") + " applied; nothing after"
+		if s.keyless {
+			hint = fmt.Sprintf("Fix the file, then upload the lines after %s as a new append: the dataset has no row identifier, so sending %s again would add them twice.",
+				groupDigits(int64(applied)), lines)
+		} else {
+			hint = fmt.Sprintf("Fix the file and upload it again: sending %s again is safe, as the portal matches rows by their row identifier (%s).", lines, s.u.rowID)
+		}
 	}
 	var ce *CSVError
 	if errors.As(err, &ce) {
-		return &UploadError{msg: fmt.Sprintf("%s stopped the upload (%s)", ce.Message, what),
-			hint: "Fix the file and upload again; an upsert can safely send the applied lines again.", err: err}
+		return &UploadError{msg: fmt.Sprintf("%s stopped the upload (%s)", ce.Message, what), hint: hint, err: err}
 	}
-	return &UploadError{msg: fmt.Sprintf("cannot read %s: %v (%s)", s.u.f.Path, err, what), err: err}
+	return &UploadError{msg: fmt.Sprintf("cannot read %s: %s (%s)", s.u.f.Path, osReason(err), what), hint: hint, err: err}
 }

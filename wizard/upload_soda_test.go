@@ -92,7 +92,7 @@ func TestUploadRetriesLoseAndDuplicateNothing(t *testing.T) {
 		// first batch (lines 2–11) applied and the second in doubt.
 		wantErr string
 	}{
-		{name: "rate limited", fault: socratatest.RateLimited(2), times: 3, note: "slow down (429): retrying in 2s"},
+		{name: "rate limited", fault: socratatest.RateLimited(2), times: 3, note: "slow down (429): retrying in 2 s"},
 		{name: "unavailable", fault: socratatest.Unavailable(), times: 2, note: "portal busy (503)"},
 		{name: "gateway timeout page", fault: socratatest.ProxyTimeout(), times: 1, note: "gateway timed out (504)"},
 		{name: "connection dropped on arrival", fault: socratatest.DropConnection(), times: 2, note: "connection failed"},
@@ -457,6 +457,10 @@ func TestUploadStopsAtABrokenFile(t *testing.T) {
 	res, err := Upload(context.Background(), e.c, e.ds, f, job, UploadOptions{BatchRows: 10, Checkpoint: filepathJoin(e.dir, "cp")})
 	if err == nil || !strings.Contains(err.Error(), "line 27") || !strings.Contains(err.Error(), "lines 2–21 were applied; nothing after") {
 		t.Fatalf("err = %v", err)
+	}
+	var ue *UploadError
+	if !errors.As(err, &ue) || !strings.Contains(ue.Hint(), "sending lines 2–21 again is safe, as the portal matches rows by their row identifier (permit_id)") {
+		t.Errorf("advice %q does not say that sending the applied lines again is safe", ue.Hint())
 	}
 	// The batch cut short by the broken line (lines 22–26) is never sent.
 	e.wantPermits(0, 20)

@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"fmt"
+	"strconv"
 	"strings"
 	"time"
 )
@@ -27,13 +28,17 @@ func DescribeProgress(p UploadProgress, elapsed time.Duration) string {
 		parts = append(parts, "done")
 	}
 	if p.Phase == PhaseSending || p.Phase == PhaseStopping {
+		unit := "batch"
+		if p.Route == RouteDSMAPI {
+			unit = "chunk"
+		}
 		switch {
 		case p.Batch > 0 && p.Batches >= p.Batch:
-			parts = append(parts, fmt.Sprintf("batch %s of %s", groupDigits(int64(p.Batch)), groupDigits(int64(p.Batches))))
-		case p.Batch > 0 && p.Batches > 0:
-			parts = append(parts, fmt.Sprintf("batch %s of about %s", groupDigits(int64(p.Batch)), groupDigits(int64(p.Batch))))
+			parts = append(parts, fmt.Sprintf("%s %s of %s", unit, groupDigits(int64(p.Batch)), groupDigits(int64(p.Batches))))
 		case p.Batch > 0:
-			parts = append(parts, "batch "+groupDigits(int64(p.Batch)))
+			// The estimate of the batches was too low, or there is none
+			// yet: the number alone.
+			parts = append(parts, unit+" "+groupDigits(int64(p.Batch)))
 		}
 	}
 	if p.Rows > 0 {
@@ -100,8 +105,17 @@ func stopLines(r *UploadResult) []string {
 		out = append(out, verb+" before any row was applied: the dataset is unchanged.")
 	}
 	if r.UnknownFrom > 0 {
-		s := lineRange(r.UnknownFrom, r.UnknownTo)
-		out = append(out, strings.ToUpper(s[:1])+s[1:]+" may or may not have been applied: check the dataset before sending them again.")
+		s := capitalize(lineRange(r.UnknownFrom, r.UnknownTo))
+		switch {
+		case r.Resumable && r.ResumeChecksUnknown:
+			out = append(out, s+" may or may not have been added. The dataset has no row identifier, so a resume first counts its rows to tell, and sends them only if they were not.")
+		case r.Method == Replace || r.Route == RouteDSMAPI:
+			out = append(out, s+" may or may not have been applied: look at the dataset before you send them again.")
+		case r.Resumable:
+			out = append(out, s+" may or may not have been applied; a resume sends them again, which is safe for rows the portal matches by their row identifier.")
+		default:
+			out = append(out, s+" may or may not have been applied: look at the dataset before you send them again.")
+		}
 	}
 	if r.Resumable {
 		next := groupDigits(int64(r.AppliedThrough + 1))
@@ -153,24 +167,53 @@ func clock(d time.Duration) string {
 	return fmt.Sprintf("%d:%02d", s/60, s%60)
 }
 
-// shortDuration writes a wait such as "4s", "1m30s" or "0.5s".
+// shortDuration writes a wait for a progress line: "4 s", "1 min 30 s",
+// "0.5 s".
 func shortDuration(d time.Duration) string {
 	if d < time.Second {
-		return fmt.Sprintf("%.1fs", d.Seconds())
+		return strconv.FormatFloat(float64(d.Round(100*time.Millisecond))/float64(time.Second), 'f', -1, 64) + " s"
 	}
-	return d.Round(time.Second).String()
+	secs := int64(d.Round(time.Second) / time.Second)
+	if secs < 60 {
+		return fmt.Sprintf("%d s", secs)
+	}
+	if secs%60 == 0 {
+		return fmt.Sprintf("%d min", secs/60)
+	}
+	return fmt.Sprintf("%d min %d s", secs/60, secs%60)
 }
 
-// longDuration writes how long something took: "3.2 s", "4 min 12 s",
-// "1 h 4 min".
+// longDuration writes how long something took, for a sentence: "less
+// than a second", "3.2 seconds", "4 minutes 12 seconds", "1 hour 4
+// minutes".
 func longDuration(d time.Duration) string {
+	unit := func(n int64, one, many string) string {
+		return groupDigits(n) + " " + plural(int(min(n, 2)), one, many)
+	}
 	switch {
+	case d < time.Second:
+		return "less than a second"
+	case d < 10*time.Second:
+		tenths := d.Round(100 * time.Millisecond)
+		if tenths%time.Second == 0 {
+			return unit(int64(tenths/time.Second), "second", "seconds")
+		}
+		return strconv.FormatFloat(tenths.Seconds(), 'f', 1, 64) + " seconds"
 	case d < time.Minute:
-		return fmt.Sprintf("%.1f s", d.Seconds())
+		return unit(int64(d.Round(time.Second)/time.Second), "second", "seconds")
 	case d < time.Hour:
 		s := int64(d.Round(time.Second) / time.Second)
-		return fmt.Sprintf("%d min %d s", s/60, s%60)
+		if s == 3600 {
+			return "1 hour"
+		}
+		if s%60 == 0 {
+			return unit(s/60, "minute", "minutes")
+		}
+		return unit(s/60, "minute", "minutes") + " " + unit(s%60, "second", "seconds")
 	}
 	m := int64(d.Round(time.Minute) / time.Minute)
-	return fmt.Sprintf("%d h %d min", m/60, m%60)
+	if m%60 == 0 {
+		return unit(m/60, "hour", "hours")
+	}
+	return unit(m/60, "hour", "hours") + " " + unit(m%60, "minute", "minutes")
 }

@@ -180,7 +180,7 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 
 	rr, err := f.Records()
 	if err != nil {
-		return fileProblem(rep, err)
+		return reportUnreadable(rep, err)
 	}
 	defer rr.Close()
 	// Reading runs on its own goroutine, a batch ahead of the checking, so
@@ -299,10 +299,10 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 	return rep, nil
 }
 
-// fileProblem reports a file that cannot be read as CSV (empty, a bad
+// reportUnreadable reports a file that cannot be read as CSV (empty, a bad
 // header, a quote never closed) in rep.Fatal, as a finding of the check;
 // a file the system cannot open or read is an error.
-func fileProblem(rep *Report, err error) (*Report, error) {
+func reportUnreadable(rep *Report, err error) (*Report, error) {
 	var ce *CSVError
 	if errors.As(err, &ce) && ce.Kind != ErrRead {
 		rep.Fatal = ce.Message

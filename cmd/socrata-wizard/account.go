@@ -32,7 +32,7 @@ func runLogin(ctx context.Context, e *env, args []string) int {
 		if *domain != "" {
 			deps.DefaultDomain = *domain
 		}
-		deps.Start, deps.Single = wizard.StepAccount, true
+		deps.Start, deps.Single, deps.NewLogin = wizard.StepAccount, true, true
 		return runTUI(ctx, e, deps)
 	}
 	switch {

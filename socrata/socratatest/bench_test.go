@@ -95,17 +95,12 @@ func BenchmarkSODAUploadDiscard(b *testing.B) {
 			b.SetBytes(size)
 			stop := peakHeap()
 			for b.Loop() {
-				req, _ := http.NewRequest("POST", s.URL+"/resource/bnch-0001.json", newCSVStream(size))
-				req.SetBasicAuth(c.name, c.secret)
-				req.Header.Set("Content-Type", "text/csv")
-				resp, err := s.Client().Do(req)
+				r, err := send(s, "POST", "/resource/bnch-0001.json", c, "text/csv", newCSVStream(size))
 				if err != nil {
 					b.Fatal(err)
 				}
-				body, _ := io.ReadAll(resp.Body)
-				resp.Body.Close()
-				if resp.StatusCode != 200 || !strings.Contains(string(body), `"errors":[]`) {
-					b.Fatalf("%d %s", resp.StatusCode, body)
+				if r.status != 200 || !strings.Contains(string(r.body), `"errors":[]`) {
+					b.Fatalf("%d %s", r.status, r.body)
 				}
 			}
 			b.ReportMetric(stop(), "peak-heap-MB")
@@ -138,12 +133,12 @@ func dsmBenchRun(b *testing.B, s *Server, c *who, size int64) {
 // API in 4 MB chunks, four at a time, and applies it.
 func dsmBenchUpload(b *testing.B, s *Server, c *who, id string, stream io.Reader) {
 	call := func(method, path, body string, v any) {
-		st, out, err := rawDo(s, method, path, c, jsonType, strings.NewReader(body))
-		if err != nil || st >= 300 {
-			b.Fatalf("%s %s: %d %v %s", method, path, st, err, out)
+		r, err := send(s, method, path, c, jsonType, strings.NewReader(body))
+		if err != nil || r.status >= 300 {
+			b.Fatalf("%s %s: %d %v %s", method, path, r.status, err, r.body)
 		}
 		if v != nil {
-			if err := json.Unmarshal([]byte(out), v); err != nil {
+			if err := json.Unmarshal(r.body, v); err != nil {
 				b.Fatalf("%s %s: %v", method, path, err)
 			}
 		}
@@ -188,10 +183,10 @@ func dsmBenchUpload(b *testing.B, s *Server, c *who, id string, stream io.Reader
 		go func(seq int, off int64, data []byte) {
 			defer wg.Done()
 			defer func() { free <- data[:cap(data)] }()
-			st, out, err := rawDo(s, "POST", fmt.Sprintf("%s/chunk/%d/%d", base, seq, off), c, "application/octet-stream", bytes.NewReader(data))
-			if err != nil || st != 200 {
+			r, err := send(s, "POST", fmt.Sprintf("%s/chunk/%d/%d", base, seq, off), c, "application/octet-stream", bytes.NewReader(data))
+			if err != nil || r.status != 200 {
 				mu.Lock()
-				failure = fmt.Errorf("chunk %d: %d %v %s", seq, st, err, out)
+				failure = fmt.Errorf("chunk %d: %d %v %s", seq, r.status, err, r.body)
 				mu.Unlock()
 			}
 		}(seq, offset, buf[:n])
@@ -227,22 +222,6 @@ func dsmBenchUpload(b *testing.B, s *Server, c *who, id string, stream io.Reader
 		time.Sleep(20 * time.Millisecond)
 		call("GET", fmt.Sprintf("%s/apply/%d", revPath, task.Resource.ID), "", &task)
 	}
-}
-
-func rawDo(s *Server, method, path string, c *who, ctype string, body io.Reader) (int, string, error) {
-	req, err := http.NewRequest(method, s.URL+path, body)
-	if err != nil {
-		return 0, "", err
-	}
-	req.SetBasicAuth(c.name, c.secret)
-	req.Header.Set("Content-Type", ctype)
-	resp, err := s.Client().Do(req)
-	if err != nil {
-		return 0, "", err
-	}
-	defer resp.Body.Close()
-	out, err := io.ReadAll(resp.Body)
-	return resp.StatusCode, string(out), err
 }
 
 // repeatBody is a body of size bytes made of a block of whole rows
@@ -400,9 +379,9 @@ func BenchmarkCount(b *testing.B) {
 		b.Run("filter="+strings.TrimPrefix(q, "&"), func(b *testing.B) {
 			b.ReportAllocs()
 			for b.Loop() {
-				status, body, err := rawDo(s, http.MethodGet, "/resource/bnch-cnt1.json?$select=count(*)"+q, c, "", nil)
-				if err != nil || status != 200 || !strings.Contains(body, `"count":"`) {
-					b.Fatalf("%d %s %v", status, body, err)
+				r, err := send(s, http.MethodGet, "/resource/bnch-cnt1.json?$select=count(*)"+q, c, "", nil)
+				if err != nil || r.status != 200 || !strings.Contains(string(r.body), `"count":"`) {
+					b.Fatalf("%d %s %v", r.status, r.body, err)
 				}
 			}
 		})

@@ -5,6 +5,7 @@ import (
 	"hash/fnv"
 	"net"
 	"net/http"
+	"slices"
 	"sort"
 	"strconv"
 	"strings"
@@ -288,7 +289,7 @@ type scored struct {
 // match applies the filters (ANDed; values of one filter ORed) and the
 // visibility rules, and scores the asset for relevance.
 func (f *catalogFilter) match(a asset) (int, bool) {
-	if a.private && !(f.user != nil && (f.user == a.owner || a.shared[f.user.id()] || f.user.admin())) {
+	if a.private && !f.user.canEdit(a.owner, a.shared) {
 		return 0, false
 	}
 	if f.onlyPublic && a.private || f.onlyPrivate && !a.private {
@@ -319,10 +320,10 @@ func (f *catalogFilter) match(a asset) (int, bool) {
 			return 0, false
 		}
 	}
-	if len(f.attribution) > 0 && !contains(f.attribution, a.attribution) {
+	if len(f.attribution) > 0 && !slices.Contains(f.attribution, a.attribution) {
 		return 0, false
 	}
-	if len(f.forUser) > 0 && !contains(f.forUser, a.owner.id()) {
+	if len(f.forUser) > 0 && !slices.Contains(f.forUser, a.owner.id()) {
 		return 0, false
 	}
 	if len(f.sharedTo) > 0 {
@@ -374,17 +375,8 @@ func anyIn(want map[string]bool, have []string) bool {
 	return false
 }
 
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
-}
-
 func sortAssets(m []scored, o catalogOrder, byID bool) {
-	less := func(a, b scored) int {
+	compare := func(a, b scored) int {
 		switch o.field {
 		case "name":
 			return strings.Compare(strings.ToLower(a.a.name), strings.ToLower(b.a.name))
@@ -412,7 +404,7 @@ func sortAssets(m []scored, o catalogOrder, byID bool) {
 		if byID {
 			return m[i].a.id < m[j].a.id
 		}
-		c := less(m[i], m[j])
+		c := compare(m[i], m[j])
 		if c == 0 {
 			return m[i].a.id < m[j].a.id
 		}
@@ -479,12 +471,13 @@ func (p *Portal) catalogResult(a asset, base string) map[string]any {
 	if typ == "story" {
 		link = base + "/stories/s/" + a.id
 	}
-	ts := func(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
+	// The catalog writes milliseconds, where DSMAPI's ts writes microseconds.
+	stamp := func(t time.Time) string { return t.UTC().Format("2006-01-02T15:04:05.000Z") }
 	return map[string]any{
 		"resource": map[string]any{
 			"id": a.id, "name": a.name, "description": a.description, "attribution": a.attribution,
-			"type": typ, "updatedAt": ts(a.updatedAt), "createdAt": ts(a.createdAt),
-			"metadata_updated_at": ts(a.updatedAt), "data_updated_at": ts(a.updatedAt),
+			"type": typ, "updatedAt": stamp(a.updatedAt), "createdAt": stamp(a.createdAt),
+			"metadata_updated_at": stamp(a.updatedAt), "data_updated_at": stamp(a.updatedAt),
 			"page_views": map[string]int{
 				"page_views_last_week":  pageViews(a.id, "page_views_last_week"),
 				"page_views_last_month": pageViews(a.id, "page_views_last_month"),
@@ -502,7 +495,7 @@ func (p *Portal) catalogResult(a asset, base string) map[string]any {
 		},
 		"classification": map[string]any{
 			"categories": []string{}, "tags": []string{},
-			"domain_category": a.category, "domain_tags": tagsOrEmpty(a.tags), "domain_metadata": []any{},
+			"domain_category": a.category, "domain_tags": nonNil(a.tags), "domain_metadata": []any{},
 		},
 		"metadata":       map[string]any{"domain": p.domain, "license": "Public Domain"},
 		"permalink":      base + "/d/" + a.id,
@@ -513,6 +506,8 @@ func (p *Portal) catalogResult(a asset, base string) map[string]any {
 	}
 }
 
+// nonNil makes a missing list an empty one, which JSON writes as [] rather
+// than null, as the portal does.
 func nonNil(s []string) []string {
 	if s == nil {
 		return []string{}

@@ -2,6 +2,7 @@ package socratatest
 
 import (
 	"crypto/rand"
+	"encoding/binary"
 	"fmt"
 	"regexp"
 	"strings"
@@ -11,7 +12,9 @@ import (
 // DatasetSpec describes an asset to add with [Portal.AddDataset].
 type DatasetSpec struct {
 	// ID is the asset's 4x4; one is generated when empty.
-	ID          string
+	ID string
+	// Name, Description, Category, Attribution and Tags are the metadata
+	// the catalog searches and /api/views reports.
 	Name        string
 	Description string
 	Category    string
@@ -66,7 +69,8 @@ type DatasetSpec struct {
 
 // ColumnSpec describes one column of a [DatasetSpec].
 type ColumnSpec struct {
-	// FieldName is the API field name; Name is the display name.
+	// FieldName is the API field name; Name is the display name (the
+	// field name when empty); Description is shown with the column.
 	FieldName   string
 	Name        string
 	Description string
@@ -74,7 +78,9 @@ type ColumnSpec struct {
 	// money, percent, checkbox, calendar_date or floating_timestamp, date
 	// or fixed_timestamp, point, url, phone, location, multipoint, line,
 	// multiline, polygon, multipolygon, photo, document.
-	Type   string
+	Type string
+	// Format is the column's display format, such as {"noCommas":
+	// "true"}, reported as it is and never applied.
 	Format map[string]string
 	// ComputedFrom makes this a computed region column fed by the named
 	// point column: it reports a computationStrategy, takes no writes,
@@ -351,12 +357,7 @@ func canSee(u *user, d *dataset) bool {
 
 // canWrite reports whether u may change d: its owner, a user it is shared
 // to, or an administrator.
-func canWrite(u *user, d *dataset) bool {
-	if u == nil {
-		return false
-	}
-	return u == d.owner || d.shared[u.id()] || u.admin()
-}
+func canWrite(u *user, d *dataset) bool { return u.canEdit(d.owner, d.shared) }
 
 // viewRights are the caller's rights on a view, as /api/views reports
 // them.
@@ -390,17 +391,24 @@ func computeRegion(point string) string {
 
 // randomFourByFour makes a random asset or user id.
 func randomFourByFour() string {
-	const alphabet = "abcdefghijkmnpqrstuvwxyz23456789" // 32 letters: no bias
-	r := make([]byte, 8)
-	if _, err := rand.Read(r); err != nil {
-		panic("socratatest: crypto/rand failed: " + err.Error())
-	}
+	var b [8]byte
+	rand.Read(b[:]) // never fails, as of Go 1.24
+	return fourByFour(binary.LittleEndian.Uint64(b[:]))
+}
+
+// idAlphabet is what 4x4 ids are made of: 32 letters and digits, none
+// that reads as another (no l, o, 0 or 1).
+const idAlphabet = "abcdefghijkmnpqrstuvwxyz23456789"
+
+// fourByFour spells the low 40 bits of x as a 4x4 such as abcd-2345.
+func fourByFour(x uint64) string {
 	b := make([]byte, 0, 9)
-	for i, x := range r {
-		if i == 4 {
+	for j := 0; j < 8; j++ {
+		if j == 4 {
 			b = append(b, '-')
 		}
-		b = append(b, alphabet[int(x)%len(alphabet)])
+		b = append(b, idAlphabet[x%32])
+		x /= 32
 	}
 	return string(b)
 }

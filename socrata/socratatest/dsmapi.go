@@ -120,9 +120,24 @@ func (src *source) closeFile() {
 // maybeRemoveFile drops the spooled file once the revision is over and no
 // job reads it. The caller holds dsm.mu.
 func (src *source) maybeRemoveFile() {
-	if src.busy == 0 && src.rev != nil && (!src.rev.closedAt.IsZero()) {
+	if src.busy == 0 && src.rev != nil && !src.rev.closedAt.IsZero() {
 		src.closeFile()
 	}
+}
+
+// release ends a job's use of the source's file, which src.busy++
+// began, and removes the file if it was the last use after the
+// revision closed. The caller holds dsm.mu.
+func (src *source) release() {
+	src.busy--
+	src.maybeRemoveFile()
+}
+
+// release is [source.release] for a caller that does not hold dsm.mu.
+func (s *dsmState) release(src *source) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	src.release()
 }
 
 type inputSchema struct {
@@ -204,6 +219,17 @@ func writeDSMError(w http.ResponseWriter, status int, key, message string) {
 	writeJSON(w, status, map[string]any{"key": key, "message": message, "params": map[string]any{}})
 }
 
+// decodeDSMBody reads an optional JSON body into v, leaving v as it is
+// when the body is empty. When the body is not JSON it answers 400 itself
+// and returns false.
+func decodeDSMBody(w http.ResponseWriter, r *http.Request, v any) bool {
+	if err := json.NewDecoder(r.Body).Decode(v); err != nil && err != io.EOF {
+		writeDSMError(w, http.StatusBadRequest, "invalid_body", "The body is not a JSON object: "+err.Error()+".")
+		return false
+	}
+	return true
+}
+
 func wrap(resource any, links map[string]any) map[string]any {
 	return map[string]any{"resource": resource, "links": links}
 }
@@ -264,14 +290,10 @@ func revisionJSON(rv *revision) map[string]any {
 	for _, t := range rv.taskSets {
 		tasks = append(tasks, taskSetJSON(t))
 	}
-	meta := any(nil)
-	if rv.metadata != nil {
-		meta = rv.metadata
-	}
 	return map[string]any{
 		"id": rv.id, "fourfour": rv.ds.spec.ID, "revision_seq": rv.seq,
 		"action":           map[string]any{"type": rv.action, "permission": rv.permission},
-		"metadata":         meta,
+		"metadata":         rv.metadata, // null until set
 		"task_sets":        tasks,
 		"output_schema_id": nullID(rv.outputSchemaID),
 		"blob_id":          nil,
@@ -310,8 +332,7 @@ func (p *Portal) dsmCreateRevision(w http.ResponseWriter, r *http.Request) {
 		Metadata map[string]any `json:"metadata"`
 		Config   string         `json:"config"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil && err != io.EOF {
-		writeDSMError(w, http.StatusBadRequest, "invalid_body", "The body is not a JSON object: "+err.Error()+".")
+	if !decodeDSMBody(w, r, &body) {
 		return
 	}
 	if body.Config != "" {
@@ -414,8 +435,7 @@ func (p *Portal) dsmUpdateRevision(w http.ResponseWriter, r *http.Request) {
 		Metadata       map[string]any `json:"metadata"`
 		OutputSchemaID *int           `json:"output_schema_id"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil && err != io.EOF {
-		writeDSMError(w, http.StatusBadRequest, "invalid_body", "The body is not a JSON object: "+err.Error()+".")
+	if !decodeDSMBody(w, r, &body) {
 		return
 	}
 	rv := p.findRevision(w, r)

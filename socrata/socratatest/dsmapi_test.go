@@ -144,7 +144,8 @@ func (c dsmClient) sendChunks(links map[string]any, content string) {
 		go func() {
 			defer wg.Done()
 			path := link(links, "chunk", "seq_num", i, "byte_offset", i*plan.Size)
-			statuses[i], _ = tryDo(c.s, "POST", path, c.who, "application/octet-stream", chunks[i])
+			r, _ := send(c.s, "POST", path, c.who, "application/octet-stream", strings.NewReader(chunks[i]))
+			statuses[i] = r.status
 		}()
 	}
 	wg.Wait()
@@ -732,15 +733,15 @@ func TestDSMAPIChunkRetryAfterLostReply(t *testing.T) {
 	for seq := 0; seq <= last; seq++ {
 		body := f.Content[seq*32 : min(seq*32+32, len(f.Content))]
 		path := link(sl, "chunk", "seq_num", seq, "byte_offset", seq*32)
-		st, err := tryDo(s, "POST", path, c.who, "application/octet-stream", body)
+		r, err := send(s, "POST", path, c.who, "application/octet-stream", strings.NewReader(body))
 		if seq == 1 {
 			if err == nil {
-				t.Fatalf("chunk 1 got a reply (%d) despite the lost-reply fault", st)
+				t.Fatalf("chunk 1 got a reply (%d) despite the lost-reply fault", r.status)
 			}
-			st, err = tryDo(s, "POST", path, c.who, "application/octet-stream", body) // resend, as a client should
+			r, err = send(s, "POST", path, c.who, "application/octet-stream", strings.NewReader(body)) // resend, as a client should
 		}
-		if st != 200 {
-			t.Fatalf("chunk %d: %d %v", seq, st, err)
+		if r.status != 200 {
+			t.Fatalf("chunk %d: %d %v", seq, r.status, err)
 		}
 	}
 	c.wrapped(c.call("POST", link(sl, "commit", "seq_num", last, "byte_offset", len(f.Content)), nil), 200)
@@ -754,5 +755,68 @@ func TestDSMAPIChunkRetryAfterLostReply(t *testing.T) {
 	out := c.waitOutput(u, "latest")
 	if num(out["total_rows"]) != 6 || num(out["error_count"]) != 0 {
 		t.Errorf("after a resent chunk: rows %v errors %v", out["total_rows"], out["error_count"])
+	}
+}
+
+// TestDSMAPIRowErrorsAndFailedSources covers files the portal cannot use
+// whole, on a dataset that spools uploads and on a sink: a row with the
+// wrong number of cells is a row error that the input schema's
+// row_errors CSV lists with its line, and a file without the header its
+// parse options name fails the source with a sentence saying why.
+func TestDSMAPIRowErrorsAndFailedSources(t *testing.T) {
+	s := newServer(t, WithSamples())
+	addSink(t, s, "sink-0005")
+	c := dsmClient{t, s, demoKey(s.Portal)}
+	const ragged = "record_id,visitors\r\nP01-2024-01,5\r\nP01-2024-02\r\nP01-2024-03,7,extra\r\n"
+	for _, tt := range []struct {
+		name, dataset, content string
+		options                map[string]any
+		failure                string // "" when the source parses
+		rows, rowErrors        int
+		errorsCSV              string // the input schema's row_errors
+	}{
+		{"ragged rows", ParkVisitsID, ragged, nil, "", 3, 2,
+			"record_id,visitors,error\n" +
+				"P01-2024-02,line 3 has 1 cells but the header has 2\n" +
+				"P01-2024-03,7,extra,line 4 has 3 cells but the header has 2\n"},
+		{"empty file", ParkVisitsID, "", nil, "The file is empty: it has no header row and no data.", 0, 0, ""},
+		{"header row past the header rows", ParkVisitsID, "a,b\r\n1,2\r\n", map[string]any{"header_count": 1, "column_header": 2},
+			"column_header is 2, but the file has only 1 header rows.", 0, 0, ""},
+		{"sink: ragged rows are not looked at", "sink-0005", ragged, nil, "", 3, 0, "record_id,visitors,error\n"},
+		{"sink: empty file", "sink-0005", "", nil, "The file is empty: it has no header row and no data.", 0, 0, ""},
+		{"sink: header row past the header rows", "sink-0005", "a,b\r\n1,2\r\n", map[string]any{"header_count": 1, "column_header": 2},
+			"column_header is 2, but the file has only 1 header rows.", 0, 0, ""},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			_, revLinks := c.open(tt.dataset, "update")
+			body := map[string]any{"source_type": map[string]any{"type": "upload", "filename": "bad.csv"}}
+			if tt.options != nil {
+				body["parse_options"] = tt.options
+			}
+			_, srcLinks := c.wrapped(c.call("POST", link(revLinks, "create_source"), body), 201)
+			c.wrapped(c.call("POST", link(srcLinks, "bytes"), tt.content), 200)
+			var src map[string]any
+			waitFor(t, "the source to be parsed", func() bool {
+				src, _ = c.wrapped(c.call("GET", link(srcLinks, "show"), nil), 200)
+				return len(src["schemas"].([]any)) > 0 || src["failed_at"] != nil
+			})
+			if tt.failure != "" {
+				details, _ := src["failure_details"].(map[string]any)
+				if src["failed_at"] == nil || details["message"] != tt.failure {
+					t.Fatalf("source %v, want the failure %q", src, tt.failure)
+				}
+				return
+			}
+			in := src["schemas"].([]any)[0].(map[string]any)
+			path := link(srcLinks, "input_schema_links.show", "input_schema_id", num(in["id"]))
+			shown, _ := c.wrapped(c.call("GET", path, nil), 200)
+			if num(shown["total_rows"]) != tt.rows || num(shown["num_row_errors"]) != tt.rowErrors {
+				t.Errorf("input schema %v, want %d rows and %d row errors", shown, tt.rows, tt.rowErrors)
+			}
+			errs := get(t, s, link(srcLinks, "input_schema_links.row_errors", "input_schema_id", num(in["id"])), c.who)
+			if errs.status != 200 || string(errs.body) != tt.errorsCSV {
+				t.Errorf("row errors %d %q, want %q", errs.status, errs.body, tt.errorsCSV)
+			}
+		})
 	}
 }

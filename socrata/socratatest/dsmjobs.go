@@ -8,6 +8,7 @@ import (
 	"fmt"
 	"io"
 	"net/http"
+	"slices"
 	"strings"
 	"time"
 	"unicode"
@@ -78,16 +79,10 @@ func (p *Portal) scanInput(src *source, in *inputSchema, fn func(line int, rec [
 }
 
 // parseSource reads an upload's header and rows into an input schema,
-// then makes the default output schema: each input column that names a
-// dataset field fills that field with the conversion its type needs, and
-// any other keeps the type guessed for it.
+// guessing each column's type from its first guessRows rows, and adds
+// it to the source with its default output schema.
 func (p *Portal) parseSource(src *source) {
-	defer func() {
-		p.dsm.mu.Lock()
-		src.busy--
-		src.maybeRemoveFile()
-		p.dsm.mu.Unlock()
-	}()
+	defer p.dsm.release(src)
 	fail := func(msg string) {
 		p.dsm.mu.Lock()
 		src.failedAt, src.failure = time.Now(), msg
@@ -97,31 +92,22 @@ func (p *Portal) parseSource(src *source) {
 	opts, f, size := src.parseOptions, src.file, src.size
 	p.dsm.mu.Unlock()
 
-	header, err := readHeader(io.NewSectionReader(f, 0, size), opts)
-	if err != nil {
-		fail(err.Error())
+	header, failure := readHeader(io.NewSectionReader(f, 0, size), opts)
+	if failure != "" {
+		fail(failure)
 		return
 	}
-	in := &inputSchema{src: src, header: header, byField: map[string]int{}}
-	for i, h := range header {
-		name := fieldNameFor(h, i)
-		for base, n := name, 2; ; n++ {
-			if _, dup := in.byField[name]; !dup {
-				break
-			}
-			name = fmt.Sprintf("%s_%d", base, n)
-		}
-		in.byField[name] = i
-		in.columns = append(in.columns, inputColumn{fieldName: name, displayName: strings.TrimSpace(h)})
-	}
+	in := newInputSchema(src, header)
+	// The kinds a column may be guessed as, most particular first: the
+	// first that every sampled value fits wins.
 	kinds := []kind{kNumber, kCheckbox, kFloating, kFixed, kPoint}
-	fits := make([][]bool, len(header))
-	seen := make([]bool, len(header))
+	fits := make([][]bool, len(header)) // fits[i][k]: column i's values all fit kinds[k]
+	seen := make([]bool, len(header))   // column i has a value that is not empty
 	for i := range fits {
-		fits[i] = []bool{true, true, true, true, true}
+		fits[i] = slices.Repeat([]bool{true}, len(kinds))
 	}
 	sampled := 0
-	err = p.scanInput(src, in, func(_ int, rec []string, ragged bool) error {
+	err := p.scanInput(src, in, func(_ int, rec []string, ragged bool) error {
 		in.totalRows++
 		if ragged {
 			in.numRowErrors++
@@ -150,12 +136,10 @@ func (p *Portal) parseSource(src *source) {
 		fail("The file is not readable CSV: " + err.Error() + ".")
 		return
 	}
-	names := []string{"number", "checkbox", "floating_timestamp", "fixed_timestamp", "point"}
 	for i := range in.columns {
-		in.columns[i].guessed = "text"
-		for k := range kinds {
+		for k, kd := range kinds {
 			if seen[i] && fits[i][k] {
-				in.columns[i].guessed = names[k]
+				in.columns[i].guessed = soqlTypeOf(kd)
 				break
 			}
 		}
@@ -163,16 +147,43 @@ func (p *Portal) parseSource(src *source) {
 
 	p.dsm.mu.Lock()
 	defer p.dsm.mu.Unlock()
-	d := src.rev.ds
-	in.id, in.createdAt = p.dsm.id(), time.Now()
-	for i := range in.columns {
-		in.columns[i].id = p.dsm.id()
+	p.addInputSchema(in, time.Now())
+}
+
+// newInputSchema names an upload's columns after its header cells, as
+// the platform does, numbering a name that repeats (name, name_2, ...).
+// Every column is guessed to be text until its values say otherwise.
+func newInputSchema(src *source, header []string) *inputSchema {
+	in := &inputSchema{src: src, header: header, byField: map[string]int{}}
+	for i, h := range header {
+		name := fieldNameFor(h, i)
+		for base, n := name, 2; ; n++ {
+			if _, dup := in.byField[name]; !dup {
+				break
+			}
+			name = fmt.Sprintf("%s_%d", base, n)
+		}
+		in.byField[name] = i
+		in.columns = append(in.columns, inputColumn{fieldName: name, displayName: strings.TrimSpace(h), guessed: "text"})
 	}
-	var cols []*outputColumn
-	for i, c := range in.columns {
+	return in
+}
+
+// addInputSchema gives a parsed input schema and its columns their ids,
+// adds it to its source, and makes its default output schema: an input
+// column that names a dataset field fills that field with the conversion
+// the field's type needs, and any other keeps the type guessed for it.
+// The caller holds dsm.mu.
+func (p *Portal) addInputSchema(in *inputSchema, now time.Time) {
+	d := in.src.rev.ds
+	in.id, in.createdAt = p.dsm.id(), now
+	cols := make([]*outputColumn, 0, len(in.columns))
+	for i := range in.columns {
+		c := &in.columns[i]
+		c.id = p.dsm.id()
 		oc := &outputColumn{fieldName: c.fieldName, displayName: c.displayName, position: i}
 		typ := c.guessed
-		if j, ok := d.byField[c.fieldName]; ok && d.cols[j].computedFrom < 0 {
+		if j, err := d.writableField(c.fieldName); err == nil {
 			dc := d.cols[j]
 			oc.displayName, oc.description, oc.primaryKey = dc.spec.Name, dc.spec.Description, j == d.keyCol
 			typ = soqlTypeOf(dc.kind)
@@ -180,49 +191,49 @@ func (p *Portal) parseSource(src *source) {
 		oc.exprText = conversionFor(typ, c.fieldName)
 		cols = append(cols, oc)
 	}
-	src.schemas = append(src.schemas, in)
+	in.src.schemas = append(in.src.schemas, in)
 	p.newOutputSchema(in, cols)
 }
 
 // readHeader returns the names of an upload's columns: the column_header
 // row among the header_count header rows, or column_1, column_2, ... when
-// there is no header.
-func readHeader(r io.Reader, opts map[string]any) ([]string, error) {
+// there is no header. When it cannot, it says why in a sentence, which
+// becomes the source's failure_details as it is.
+func readHeader(r io.Reader, opts map[string]any) (names []string, failure string) {
 	cr := csvReader(r, opts)
 	cr.ReuseRecord = false
 	headers, which := intOption(opts, "header_count"), intOption(opts, "column_header")
 	if which < 1 {
 		which = 1
 	}
-	var names []string
 	for n := 0; n < max(headers, 1); n++ {
 		rec, err := cr.Read()
 		if err == io.EOF {
 			if n == 0 {
-				return nil, errors.New("The file is empty: it has no header row and no data.")
+				return nil, "The file is empty: it has no header row and no data."
 			}
 			break
 		}
 		if err != nil {
-			return nil, fmt.Errorf("The file is not readable CSV: %v.", err)
+			return nil, fmt.Sprintf("The file is not readable CSV: %v.", err)
 		}
 		if headers == 0 {
 			for i := range rec {
 				names = append(names, fmt.Sprintf("column_%d", i+1))
 			}
-			return names, nil
+			return names, ""
 		}
 		if n == which-1 {
 			names = rec
 		}
 	}
 	if names == nil {
-		return nil, fmt.Errorf("column_header is %d, but the file has only %d header rows.", which, headers)
+		return nil, fmt.Sprintf("column_header is %d, but the file has only %d header rows.", which, headers)
 	}
 	if len(names) > 0 {
 		names[0] = strings.TrimPrefix(names[0], "\ufeff")
 	}
-	return names, nil
+	return names, ""
 }
 
 // fieldNameFor turns a header into a field name as the platform does:
@@ -353,8 +364,7 @@ func (p *Portal) evaluateOutputSchema(sch *outputSchema) {
 	}
 	sch.totalRows, sch.errorCount, sch.finishedAt = rows, bad, now
 	close(sch.done)
-	src.busy--
-	src.maybeRemoveFile()
+	src.release()
 }
 
 // --- Apply --------------------------------------------------------------------
@@ -450,12 +460,7 @@ func (p *Portal) runApply(rv *revision, t *taskSet, sch *outputSchema) {
 	var src *source
 	if sch != nil {
 		src = sch.in.src
-		defer func() {
-			p.dsm.mu.Lock()
-			src.busy--
-			src.maybeRemoveFile()
-			p.dsm.mu.Unlock()
-		}()
+		defer p.dsm.release(src)
 		<-sch.done
 	}
 	d := rv.ds
@@ -507,7 +512,7 @@ func (p *Portal) runApply(rv *revision, t *taskSet, sch *outputSchema) {
 	p.mu.Unlock()
 	notFound := 0
 	for _, e := range counts.errs {
-		if strings.HasPrefix(e.msg, "no record is found") {
+		if e.notFound {
 			notFound++
 		}
 	}
@@ -550,7 +555,7 @@ func (p *Portal) applyRows(rv *revision, sch *outputSchema) (counts writeResult,
 		}
 		op.del = rv.action == "delete"
 		if d.spec.DiscardRows {
-			counts.countOnly(d, op)
+			counts.countOnly(op)
 			return nil
 		}
 		ops = append(ops, op)

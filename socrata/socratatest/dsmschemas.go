@@ -143,7 +143,7 @@ func (p *Portal) newOutputSchema(in *inputSchema, cols []*outputColumn) *outputS
 	for _, c := range cols {
 		c.id, c.transformID = p.dsm.id(), p.dsm.id()
 		c.datasetCol = -1
-		if i, ok := d.byField[c.fieldName]; ok && d.cols[i].computedFrom < 0 {
+		if i, err := d.writableField(c.fieldName); err == nil {
 			c.datasetCol = i
 			if c.initialID == 0 {
 				c.initialID = d.cols[i].id
@@ -180,36 +180,15 @@ func (p *Portal) dsmSchemaErrors(w http.ResponseWriter, r *http.Request) {
 		writeDSMError(w, http.StatusBadRequest, "not_finished", "The output schema is still being worked out; fetch its errors once finished_at is set.")
 		return
 	}
-	src := sch.in.src
-	if src.sink && src.rev.closedAt.IsZero() {
-		p.dsm.mu.Unlock()
-		writeSinkErrors(w, sch.in)
-		return
-	}
-	if src.file == nil {
-		p.dsm.mu.Unlock()
-		writeDSMError(w, http.StatusGone, "gone", "The uploaded file is no longer kept, because its revision is closed.")
-		return
-	}
-	src.busy++
-	p.dsm.mu.Unlock()
-	defer func() {
-		p.dsm.mu.Lock()
-		src.busy--
-		src.maybeRemoveFile()
-		p.dsm.mu.Unlock()
-	}()
-	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
-	cw := newCSVOut(w)
-	cw.write(append(append([]string{}, sch.in.header...), "error"))
-	_ = p.scanOutput(sch, func(raw []string, _ []string, problems []string) error {
-		msgs := nonEmpty(problems)
-		if len(msgs) == 0 {
-			return nil
-		}
-		return cw.write(append(append([]string{}, raw...), strings.Join(msgs, "; ")))
+	p.writeErrorRows(w, sch.in, func(cw *csvOut) {
+		_ = p.scanOutput(sch, func(raw []string, _ []string, problems []string) error {
+			msgs := nonEmpty(problems)
+			if len(msgs) == 0 {
+				return nil
+			}
+			return cw.write(append(append([]string{}, raw...), strings.Join(msgs, "; ")))
+		})
 	})
-	cw.flush()
 }
 
 func (p *Portal) dsmInputRowErrors(w http.ResponseWriter, r *http.Request) {
@@ -217,6 +196,21 @@ func (p *Portal) dsmInputRowErrors(w http.ResponseWriter, r *http.Request) {
 	if in == nil {
 		return
 	}
+	p.writeErrorRows(w, in, func(cw *csvOut) {
+		_ = p.scanInput(in.src, in, func(line int, rec []string, ragged bool) error {
+			if !ragged {
+				return nil
+			}
+			return cw.write(append(append([]string{}, rec...), fmt.Sprintf("line %d has %d cells but the header has %d", line, len(rec), len(in.header))))
+		})
+	})
+}
+
+// writeErrorRows answers with an error rows CSV: the upload's header with
+// an "error" column, then the rows that rows writes. A sink keeps no rows,
+// so its CSV is the header alone. It is called with dsm.mu held and lets
+// go of it before reading the file, which it keeps until it is done.
+func (p *Portal) writeErrorRows(w http.ResponseWriter, in *inputSchema, rows func(*csvOut)) {
 	src := in.src
 	if src.sink && src.rev.closedAt.IsZero() {
 		p.dsm.mu.Unlock()
@@ -230,20 +224,10 @@ func (p *Portal) dsmInputRowErrors(w http.ResponseWriter, r *http.Request) {
 	}
 	src.busy++
 	p.dsm.mu.Unlock()
-	defer func() {
-		p.dsm.mu.Lock()
-		src.busy--
-		src.maybeRemoveFile()
-		p.dsm.mu.Unlock()
-	}()
+	defer p.dsm.release(src)
 	w.Header().Set("Content-Type", "text/csv; charset=utf-8")
 	cw := newCSVOut(w)
 	cw.write(append(append([]string{}, in.header...), "error"))
-	_ = p.scanInput(src, in, func(line int, rec []string, ragged bool) error {
-		if !ragged {
-			return nil
-		}
-		return cw.write(append(append([]string{}, rec...), fmt.Sprintf("line %d has %d cells but the header has %d", line, len(rec), len(in.header))))
-	})
+	rows(cw)
 	cw.flush()
 }

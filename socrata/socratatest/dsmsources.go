@@ -152,8 +152,7 @@ func (p *Portal) dsmCreateSource(w http.ResponseWriter, r *http.Request) {
 		} `json:"source_type"`
 		ParseOptions map[string]any `json:"parse_options"`
 	}
-	if err := json.NewDecoder(r.Body).Decode(&body); err != nil && err != io.EOF {
-		writeDSMError(w, http.StatusBadRequest, "invalid_body", "The body is not a JSON object: "+err.Error()+".")
+	if !decodeDSMBody(w, r, &body) {
 		return
 	}
 	rv := p.findRevision(w, r)
@@ -265,6 +264,28 @@ func (p *Portal) openUpload(src *source) (int, string, string) {
 	return 0, "", ""
 }
 
+// receive streams one request body into a source at byte offset off:
+// into its spooled file or, for a sink, into a count. It is called with
+// dsm.mu held and lets go of it while the bytes arrive, so that chunks
+// stream in parallel; it returns with dsm.mu held again.
+func (p *Portal) receive(src *source, off int64, body io.Reader) (int64, sinkPiece, error) {
+	f := src.file
+	src.busy++
+	p.dsm.mu.Unlock()
+	defer func() {
+		p.dsm.mu.Lock()
+		// Not src.release: the handler still uses the file after this
+		// returns, even when the revision was discarded meanwhile.
+		src.busy--
+	}()
+	if src.sink {
+		piece, err := sinkChunk(off, body)
+		return piece.size, piece, err
+	}
+	n, err := io.Copy(io.NewOffsetWriter(f, off), body)
+	return n, sinkPiece{}, err
+}
+
 func (p *Portal) dsmUploadBytes(w http.ResponseWriter, r *http.Request) {
 	src := p.findSource(w, r)
 	if src == nil {
@@ -280,29 +301,16 @@ func (p *Portal) dsmUploadBytes(w http.ResponseWriter, r *http.Request) {
 		writeDSMError(w, http.StatusBadRequest, "chunked_upload", "A chunked upload was started on this source: send chunks and commit them instead.")
 		return
 	}
-	f := src.file
-	src.busy++
-	p.dsm.mu.Unlock()
-	var (
-		n     int64
-		err   error
-		piece sinkPiece
-	)
-	if src.sink {
-		piece, err = sinkChunk(0, r.Body)
-		n = piece.size
-	} else {
-		// Stream straight to disk: the body is never held in memory.
-		n, err = io.Copy(io.NewOffsetWriter(f, 0), r.Body)
-		if err == nil {
-			err = f.Truncate(n)
-		}
-	}
-	p.dsm.mu.Lock()
+	n, piece, err := p.receive(src, 0, r.Body)
 	defer p.dsm.mu.Unlock()
-	src.busy--
-	if src.sink && err == nil {
-		src.keep(0, piece)
+	if err == nil {
+		if src.sink {
+			src.keep(0, piece)
+		} else {
+			// An upload sent again after one that broke off must not keep
+			// the longer first attempt's tail.
+			err = src.file.Truncate(n)
+		}
 	}
 	if err != nil {
 		writeDSMError(w, http.StatusBadRequest, "upload_failed", "The upload stopped before the whole file arrived: "+err.Error()+". Upload it again.")
@@ -356,26 +364,10 @@ func (p *Portal) dsmChunk(w http.ResponseWriter, r *http.Request) {
 		writeDSMError(w, http.StatusBadRequest, "upload_finished", "This upload was already committed.")
 		return
 	}
-	f := src.file
-	src.busy++
-	p.dsm.mu.Unlock()
 	// Chunks may arrive in parallel and out of order; each is written at
 	// its own offset as it streams in (or, for a sink, counted).
-	var (
-		n     int64
-		err   error
-		piece sinkPiece
-	)
-	body := io.LimitReader(r.Body, p.chunkSize+1)
-	if src.sink {
-		piece, err = sinkChunk(off, body)
-		n = piece.size
-	} else {
-		n, err = io.Copy(io.NewOffsetWriter(f, off), body)
-	}
-	p.dsm.mu.Lock()
+	n, piece, err := p.receive(src, off, io.LimitReader(r.Body, p.chunkSize+1))
 	defer p.dsm.mu.Unlock()
-	src.busy--
 	switch {
 	case err != nil:
 		writeDSMError(w, http.StatusBadRequest, "upload_failed", fmt.Sprintf("Chunk %d stopped before it all arrived: %v. Send it again.", seq, err))
@@ -418,11 +410,13 @@ func (p *Portal) dsmCommit(w http.ResponseWriter, r *http.Request) {
 		writeDSMError(w, http.StatusBadRequest, "chunks_in_flight", "Some chunks are still arriving; commit once every chunk has been acknowledged.")
 		return
 	}
-	if src.sink {
-		// Nothing was spooled.
-	} else if err := src.file.Truncate(total); err != nil {
-		writeDSMError(w, http.StatusInternalServerError, "internal_error", "socratatest cannot finish the upload: "+err.Error())
-		return
+	if !src.sink { // a sink spooled nothing
+		// A chunk sent again shorter than before must not leave the first
+		// attempt's tail past the end of the file.
+		if err := src.file.Truncate(total); err != nil {
+			writeDSMError(w, http.StatusInternalServerError, "internal_error", "socratatest cannot finish the upload: "+err.Error())
+			return
+		}
 	}
 	p.finishUpload(src, total)
 	writeJSON(w, http.StatusOK, wrap(sourceJSON(src), sourceLinks(src)))

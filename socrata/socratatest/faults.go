@@ -166,6 +166,8 @@ func (p *Portal) pickFault(r *http.Request) Fault {
 // Request is one request as the portal saw it, for assertions. It holds
 // no credentials.
 type Request struct {
+	// Method, Path, Query (still encoded) and ContentType are as the
+	// request arrived.
 	Method      string
 	Path        string
 	Query       string

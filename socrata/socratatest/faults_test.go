@@ -83,28 +83,6 @@ func TestFaults(t *testing.T) {
 	}
 }
 
-// tryDo is a request for goroutines other than the test's own, which
-// must not call t.Fatal.
-func tryDo(s *Server, method, path string, c *who, ctype, body string) (int, error) {
-	req, err := http.NewRequest(method, s.URL+path, strings.NewReader(body))
-	if err != nil {
-		return 0, err
-	}
-	if c != nil {
-		req.SetBasicAuth(c.name, c.secret)
-	}
-	if ctype != "" {
-		req.Header.Set("Content-Type", ctype)
-	}
-	resp, err := s.Client().Do(req)
-	if err != nil {
-		return 0, err
-	}
-	_, err = io.Copy(io.Discard, resp.Body)
-	resp.Body.Close()
-	return resp.StatusCode, err
-}
-
 func readAll(t *testing.T, resp *http.Response) string {
 	t.Helper()
 	defer resp.Body.Close()
@@ -185,8 +163,8 @@ func TestConcurrentUse(t *testing.T) {
 			defer wg.Done()
 			for i := 0; i < perWriter; i++ {
 				body := fmt.Sprintf(`[{"record_id": "W%d-%d", "visitors": "%d"}]`, w, i, i)
-				if st, err := tryDo(s, "POST", "/resource/"+ParkVisitsID+".json", demo, jsonType, body); st != 200 {
-					errs <- fmt.Sprintf("upsert %d %v", st, err)
+				if r, err := send(s, "POST", "/resource/"+ParkVisitsID+".json", demo, jsonType, strings.NewReader(body)); r.status != 200 {
+					errs <- fmt.Sprintf("upsert %d %v", r.status, err)
 				}
 			}
 		}()
@@ -195,8 +173,8 @@ func TestConcurrentUse(t *testing.T) {
 			for i := 0; i < perWriter; i++ {
 				for _, path := range []string{"/resource/" + ParkVisitsID + ".json", "/api/views/" + ParkVisitsID + ".json",
 					"/api/catalog/v1?q=sample&limit=50&offset=" + fmt.Sprint(i*7)} {
-					if st, err := tryDo(s, "GET", path, demo, "", ""); st != 200 {
-						errs <- fmt.Sprintf("GET %s %d %v", path, st, err)
+					if r, err := send(s, "GET", path, demo, "", nil); r.status != 200 {
+						errs <- fmt.Sprintf("GET %s %d %v", path, r.status, err)
 					}
 				}
 			}
@@ -204,8 +182,8 @@ func TestConcurrentUse(t *testing.T) {
 		go func() { // appends, and touches of generated datasets
 			defer wg.Done()
 			for i := 0; i < perWriter; i++ {
-				if st, err := tryDo(s, "POST", "/resource/"+SaltDeliveriesID+".json", demo, "text/csv", "garage,tons\nX,1\n"); st != 200 {
-					errs <- fmt.Sprintf("append %d %v", st, err)
+				if r, err := send(s, "POST", "/resource/"+SaltDeliveriesID+".json", demo, "text/csv", strings.NewReader("garage,tons\nX,1\n")); r.status != 200 {
+					errs <- fmt.Sprintf("append %d %v", r.status, err)
 				}
 				_ = p.Rows(ParkVisitsID)
 				_ = p.Requests()
@@ -217,8 +195,8 @@ func TestConcurrentUse(t *testing.T) {
 		wg.Add(1)
 		go func() {
 			defer wg.Done()
-			if st, err := tryDo(s, "GET", "/resource/"+id+".json", nil, "", ""); st != 200 {
-				errs <- fmt.Sprintf("GET generated %s: %d %v", id, st, err)
+			if r, err := send(s, "GET", "/resource/"+id+".json", nil, "", nil); r.status != 200 {
+				errs <- fmt.Sprintf("GET generated %s: %d %v", id, r.status, err)
 			}
 		}()
 	}

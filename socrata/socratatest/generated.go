@@ -21,21 +21,11 @@ const sampleGeneratedCount = 28
 
 func newGenerator(n int, owners []*user, taken map[string]*dataset) *generator {
 	g := &generator{owners: owners, ids: make([]string, n), index: make(map[string]int, n)}
-	const alphabet = "abcdefghijkmnpqrstuvwxyz23456789"
 	x := uint64(0x243F6A8885A308D3)
 	for i := 0; i < n; i++ {
 		for {
 			x = splitmix(x)
-			b := make([]byte, 0, 9)
-			y := x
-			for j := 0; j < 8; j++ {
-				if j == 4 {
-					b = append(b, '-')
-				}
-				b = append(b, alphabet[y%32])
-				y /= 32
-			}
-			id := string(b)
+			id := fourByFour(x)
 			if _, dup := g.index[id]; dup {
 				continue
 			}

@@ -64,13 +64,14 @@ func (p *Portal) middleware(next http.Handler) http.Handler {
 		}
 		rec := &statusRecorder{ResponseWriter: w, onStatus: logAs}
 		fault := p.pickFault(r)
-		defer logAs(0) // a handler that never replied
+		// A handler that never replied, and a connection dropped on
+		// purpose (a panic runs this too), are logged with status 0.
+		defer logAs(0)
 		rec.Header().Set("X-Socrata-RequestId", randomHex(16))
 
 		if fault.active() {
 			entry.Fault = true
 			if fault.Drop == DropOnArrival {
-				logAs(0)
 				panic(http.ErrAbortHandler)
 			}
 			if fault.Status != 0 {
@@ -93,13 +94,13 @@ func (p *Portal) middleware(next http.Handler) http.Handler {
 			// Run the request to completion, changes and all, then lose
 			// the reply: the case a client must not blindly retry.
 			next.ServeHTTP(&discardWriter{h: http.Header{}}, r)
-			logAs(0)
 			panic(http.ErrAbortHandler)
 		}
 		next.ServeHTTP(rec, r)
 	})
 }
 
+// countingReader counts the body bytes a handler read, for Request.Size.
 type countingReader struct {
 	r io.ReadCloser
 	n int64
@@ -113,6 +114,8 @@ func (c *countingReader) Read(b []byte) (int, error) {
 
 func (c *countingReader) Close() error { return c.r.Close() }
 
+// statusRecorder tells the middleware the status as it is written, so the
+// request is logged before the client can see the reply.
 type statusRecorder struct {
 	http.ResponseWriter
 	onStatus func(int)
@@ -137,6 +140,7 @@ func (s *statusRecorder) Write(b []byte) (int, error) {
 // Unwrap lets http.ResponseController reach the underlying writer.
 func (s *statusRecorder) Unwrap() http.ResponseWriter { return s.ResponseWriter }
 
+// discardWriter takes the reply of a request whose reply is to be lost.
 type discardWriter struct{ h http.Header }
 
 func (d *discardWriter) Header() http.Header         { return d.h }

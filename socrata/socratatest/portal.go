@@ -46,11 +46,11 @@ type Portal struct {
 // Option configures a [Portal] made by [NewPortal] or [NewServer].
 type Option func(*Portal)
 
-// WithSamples seeds the sample world: three publishers' worth of users,
+// WithSamples seeds the sample world: two publishers and a viewer,
 // the key sample datasets (park visits, bridge inspections, road salt
-// deliveries), a synced new-backend copy, a story, a private dataset of
-// another user, a dataset shared to the demo user, and a few dozen
-// generated agency datasets. See [Portal.Demo] for the demo account and
+// deliveries), a synced new-backend copy, a story and a map, a private
+// dataset of another user, a dataset shared to the demo user, and a few
+// dozen generated agency datasets. See [Portal.Demo] for the demo account and
 // the ...ID constants for the dataset ids.
 func WithSamples() Option { return func(p *Portal) { p.samples = true } }
 
@@ -207,9 +207,7 @@ func (p *Portal) tempDir() (string, error) {
 // and request ids.
 func randomHex(n int) string {
 	b := make([]byte, n)
-	if _, err := rand.Read(b); err != nil {
-		panic("socratatest: crypto/rand failed: " + err.Error())
-	}
+	rand.Read(b) // never fails, as of Go 1.24
 	return hex.EncodeToString(b)
 }
 

@@ -58,7 +58,7 @@ func (f SampleFile) WriteTo(w io.Writer) (int64, error) {
 //     M/d/yyyy alone it is an error with its line, and accepting yyyy-MM-dd
 //     as a second format for the column fixes it.
 //   - park_visits_history.csv (ParkVisitsID, upsert): 105,845 rows, about
-//     7.5 MB, generated from a fixed seed as it is written: monthly visits
+//     7.4 MB, generated from a fixed seed as it is written: monthly visits
 //     from January 2000 to June 2024 at 360 more parks (P101 to P460),
 //     then revised June 2024 figures for the five sample parks. Only
 //     those five last rows name rows the dataset has, so an upsert
@@ -103,7 +103,7 @@ func SampleFiles() []SampleFile {
 		},
 		{
 			Name: historyName, Dataset: ParkVisitsID, Method: "upsert",
-			About: "Monthly visits 2000 to mid-2024 at 360 more parks, about 7.5 MB: long enough to watch the progress bar, stop with ctrl+c and resume. " +
+			About: "Monthly visits 2000 to mid-2024 at 360 more parks, about 7.4 MB: long enough to watch the progress bar, stop with ctrl+c and resume. " +
 				"Headers and dates as in the July file (\"Visitor Count\", M/d/yyyy); only its last five rows, June 2024 revisions, update existing rows.",
 			Rows: historyRows(), Existing: len(parks), generate: writeHistory,
 		},

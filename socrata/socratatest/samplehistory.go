@@ -9,7 +9,7 @@ import (
 
 // The park visits history sample: monthly visits at many more parks over
 // many years, generated row by row so that neither this package nor the
-// file's reader ever holds it whole. Its size (about 7.5 MB) is chosen to
+// file's reader ever holds it whole. Its size (about 7.4 MB) is chosen to
 // stay under the wizard's 10 MiB threshold for sending a file through the
 // Data Management API, so the automatic route stays on SODA and an upload
 // takes long enough to watch its progress, stop it and resume it.

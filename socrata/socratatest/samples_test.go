@@ -199,7 +199,7 @@ func TestSampleFilesFitTheirDatasets(t *testing.T) {
 				sendBody.CloseWithError(c.err)
 				done <- c
 			}()
-			status, reply, err := rawDo(s, http.MethodPost, "/resource/"+f.Dataset+".json", demoKey(s.Portal), "text/csv", body)
+			r, err := send(s, http.MethodPost, "/resource/"+f.Dataset+".json", demoKey(s.Portal), "text/csv", body)
 			body.Close()
 			c := <-done
 			if err != nil || c.err != nil {
@@ -216,14 +216,9 @@ func TestSampleFilesFitTheirDatasets(t *testing.T) {
 					t.Errorf("%d headers needed display-name mapping, want 1 (Visitor Count)", c.renamed)
 				}
 			}
-			var res struct {
-				Created int   `json:"rows_created"`
-				Updated int   `json:"rows_updated"`
-				Deleted int   `json:"rows_deleted"`
-				Errors  []any `json:"errors"`
-			}
-			if status != 200 || json.Unmarshal([]byte(reply), &res) != nil || len(res.Errors) != 0 {
-				t.Fatalf("upload of all %d rows: %d %.500s", c.rows, status, reply)
+			var res snakeResult
+			if r.status != 200 || json.Unmarshal(r.body, &res) != nil || len(res.Errors) != 0 {
+				t.Fatalf("upload of all %d rows: %d %.500s", c.rows, r.status, r.body)
 			}
 			want := struct{ created, updated, deleted int }{f.Rows - f.Existing, f.Existing, 0}
 			switch f.Method {

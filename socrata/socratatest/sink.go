@@ -5,10 +5,9 @@ import (
 	"bytes"
 	"fmt"
 	"io"
+	"maps"
 	"net/http"
 	"slices"
-	"strconv"
-	"strings"
 	"sync"
 	"time"
 )
@@ -163,20 +162,15 @@ func (p *Portal) sinkParse(src *source) {
 			return
 		}
 	}
-	header, err := readHeader(bytes.NewReader(kept), src.parseOptions)
-	if err != nil {
-		fail(err.Error())
+	header, failure := readHeader(bytes.NewReader(kept), src.parseOptions)
+	if failure != "" {
+		fail(failure)
 		return
 	}
 	// The chunks in file order; checkChunks made sure they are all there.
-	seqs := make([]int, 0, len(src.chunks))
-	for seq := range src.chunks {
-		seqs = append(seqs, seq)
-	}
-	slices.Sort(seqs)
 	var records int64
 	q, has := uint8(0), false
-	for _, seq := range seqs {
+	for _, seq := range slices.Sorted(maps.Keys(src.chunks)) {
 		c := src.chunks[seq]
 		var n int64
 		n, q, has = c.tally.resolve(q, has)
@@ -185,34 +179,17 @@ func (p *Portal) sinkParse(src *source) {
 	if has {
 		records++
 	}
+	in := newInputSchema(src, header)
+	in.totalRows = int(max(records-int64(headers), 0))
+	// Nothing is sampled: a column keeps the type of the dataset field it
+	// names, and any other is text.
 	d := src.rev.ds
-	in := &inputSchema{src: src, header: header, byField: map[string]int{}, totalRows: int(max(records-int64(headers), 0))}
-	in.id, in.createdAt = p.dsm.id(), now
-	var cols []*outputColumn
-	for i, h := range header {
-		name := fieldNameFor(h, i)
-		for base, n := name, 2; ; n++ {
-			if _, dup := in.byField[name]; !dup {
-				break
-			}
-			name = base + "_" + strconv.Itoa(n)
+	for i, c := range in.columns {
+		if j, err := d.writableField(c.fieldName); err == nil {
+			in.columns[i].guessed = soqlTypeOf(d.cols[j].kind)
 		}
-		in.byField[name] = i
-		// Nothing is sampled: a column keeps the type of the dataset
-		// field it names, and any other is text.
-		typ, display := "text", strings.TrimSpace(h)
-		oc := &outputColumn{fieldName: name, displayName: display, position: i}
-		if j, ok := d.byField[name]; ok && d.cols[j].computedFrom < 0 {
-			dc := d.cols[j]
-			typ = soqlTypeOf(dc.kind)
-			oc.displayName, oc.description, oc.primaryKey = dc.spec.Name, dc.spec.Description, j == d.keyCol
-		}
-		in.columns = append(in.columns, inputColumn{id: p.dsm.id(), fieldName: name, displayName: display, guessed: typ})
-		oc.exprText = conversionFor(typ, name)
-		cols = append(cols, oc)
 	}
-	src.schemas = append(src.schemas, in)
-	p.newOutputSchema(in, cols)
+	p.addInputSchema(in, now)
 }
 
 // finishSinkOutputSchema marks a sink source's output schema worked out

@@ -60,12 +60,7 @@ func TestSinkSODACountsRows(t *testing.T) {
 			var created, other int
 			switch shape {
 			case SnakeCaseShape:
-				var res struct {
-					Created int   `json:"rows_created"`
-					Updated int   `json:"rows_updated"`
-					Deleted int   `json:"rows_deleted"`
-					Errors  []any `json:"errors"`
-				}
+				var res snakeResult
 				r.json(t, &res)
 				created, other = res.Created, res.Updated+res.Deleted+len(res.Errors)
 			case CoreShape:

@@ -149,6 +149,9 @@ type rowErr struct {
 	index int
 	key   string
 	msg   string
+	// notFound marks a delete or :id update of a row that is not there,
+	// which the Data Management API counts apart from error rows.
+	notFound bool
 }
 
 type streamEntry struct {
@@ -170,15 +173,24 @@ type writeResult struct {
 }
 
 func (res *writeResult) fail(op rowOp, msg string) {
-	res.errs = append(res.errs, rowErr{op.index, op.key, msg})
+	res.failRow(rowErr{index: op.index, key: op.key, msg: msg})
+}
+
+// missing records an op that names a row the dataset does not have.
+func (res *writeResult) missing(d *dataset, op rowOp) {
+	res.failRow(rowErr{index: op.index, key: op.key, msg: "no record is found for " + keyDescription(d, op), notFound: true})
+}
+
+func (res *writeResult) failRow(e rowErr) {
+	res.errs = append(res.errs, e)
 	if !res.keepEntries {
 		return
 	}
 	var id any
-	if op.key != "" {
-		id = op.key
+	if e.key != "" {
+		id = e.key
 	}
-	res.entries = append(res.entries, streamEntry{Typ: "error", ID: id, Err: msg})
+	res.entries = append(res.entries, streamEntry{Typ: "error", ID: id, Err: e.msg})
 }
 
 func (res *writeResult) ok(typ, id, ver string) {
@@ -197,7 +209,7 @@ func (res *writeResult) ok(typ, id, ver string) {
 
 // countOnly records an op against a dataset that discards rows: it is
 // validated but nothing is stored, so every upsert counts as a create.
-func (res *writeResult) countOnly(d *dataset, op rowOp) {
+func (res *writeResult) countOnly(op rowOp) {
 	switch {
 	case op.err != "":
 		res.fail(op, op.err)
@@ -232,7 +244,7 @@ func (p *Portal) applyOps(d *dataset, ops []rowOp, now time.Time, keepEntries bo
 		}
 		if op.del {
 			if existing == nil {
-				res.fail(op, fmt.Sprintf("no record is found for %s", keyDescription(d, op)))
+				res.missing(d, op)
 				continue
 			}
 			existing.deleted = true
@@ -245,7 +257,7 @@ func (p *Portal) applyOps(d *dataset, ops []rowOp, now time.Time, keepEntries bo
 		d.version++
 		ver := "rv-" + strconv.Itoa(d.version)
 		if existing == nil && op.bySID {
-			res.fail(op, fmt.Sprintf("no record is found for %s", keyDescription(d, op)))
+			res.missing(d, op)
 			continue
 		}
 		if existing != nil {
@@ -260,15 +272,7 @@ func (p *Portal) applyOps(d *dataset, ops []rowOp, now time.Time, keepEntries bo
 			res.ok("update", d.idOf(existing), ver)
 			continue
 		}
-		p.nextSID++
-		r := &row{sid: sidFor(p.nextSID), vals: op.vals, created: now, updated: now}
-		d.compute(r.vals)
-		d.rows = append(d.rows, r)
-		d.bySID[r.sid] = r
-		if k := d.keyOf(r); k != "" {
-			d.byKey[k] = r
-		}
-		res.ok("insert", d.idOf(r), ver)
+		res.ok("insert", d.idOf(p.insertRow(d, op.vals, now)), ver)
 	}
 	d.compact()
 	if res.created+res.updated+res.deleted > 0 {
@@ -342,18 +346,24 @@ func (p *Portal) replaceRows(d *dataset, ops []rowOp, now time.Time, keepEntries
 				continue
 			}
 		}
-		p.nextSID++
-		r := &row{sid: sidFor(p.nextSID), vals: op.vals, created: now, updated: now}
-		d.compute(r.vals)
-		d.rows = append(d.rows, r)
-		d.bySID[r.sid] = r
-		if k := d.keyOf(r); k != "" {
-			d.byKey[k] = r
-		}
-		res.ok("insert", d.idOf(r), ver)
+		res.ok("insert", d.idOf(p.insertRow(d, op.vals, now)), ver)
 	}
 	d.rowsUpdatedAt, d.updatedAt = now, now
 	return res
+}
+
+// insertRow adds a new row with the next :id, its computed columns filled
+// in. The caller holds p.mu for writing.
+func (p *Portal) insertRow(d *dataset, vals []string, now time.Time) *row {
+	p.nextSID++
+	r := &row{sid: sidFor(p.nextSID), vals: vals, created: now, updated: now}
+	d.compute(r.vals)
+	d.rows = append(d.rows, r)
+	d.bySID[r.sid] = r
+	if k := d.keyOf(r); k != "" {
+		d.byKey[k] = r
+	}
+	return r
 }
 
 // sidFor makes a row's :id from a counter, in the row-xxxx.xxxx~xxxx
@@ -510,7 +520,7 @@ func (p *Portal) handleResourceWrite(w http.ResponseWriter, r *http.Request) {
 			op.err = "a replace cannot delete rows: leave the :deleted rows out"
 		}
 		if discard {
-			counted.countOnly(d, op)
+			counted.countOnly(op)
 			return
 		}
 		ops = append(ops, op)
@@ -535,7 +545,7 @@ func (p *Portal) handleResourceWrite(w http.ResponseWriter, r *http.Request) {
 		} else {
 			for _, op := range ops {
 				if op.err != "" {
-					bad = append(bad, rowErr{op.index, op.key, op.err})
+					bad = append(bad, rowErr{index: op.index, key: op.key, msg: op.err})
 				}
 			}
 		}
@@ -556,9 +566,10 @@ func (p *Portal) handleResourceWrite(w http.ResponseWriter, r *http.Request) {
 			res = p.applyOps(d, ops, now, keep)
 		}
 		p.mu.Unlock()
-	} else if len(ops) == 0 && (counted.created+counted.deleted) > 0 {
-		p.mu.Lock()
+	} else if counted.created+counted.deleted > 0 {
+		// Nothing was stored, but the dataset reports that it changed.
 		now := time.Now().UTC()
+		p.mu.Lock()
 		d.rowsUpdatedAt, d.updatedAt = now, now
 		p.mu.Unlock()
 	}

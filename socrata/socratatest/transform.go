@@ -332,9 +332,9 @@ func (e *expr) eval(row []string) (string, error) {
 // timestamp evaluates to_floating_timestamp or to_fixed_timestamp of the
 // value v of its first argument.
 func (e *expr) timestamp(v string) (string, error) {
-	k, kind := kFloating, "floating_timestamp"
+	k, typ := kFloating, "floating_timestamp"
 	if e.fn == "to_fixed_timestamp" {
-		k, kind = kFixed, "fixed_timestamp"
+		k, typ = kFixed, "fixed_timestamp"
 	}
 	if e.zone != nil {
 		// The argument is a timestamp of the other kind, in the service's
@@ -352,18 +352,18 @@ func (e *expr) timestamp(v string) (string, error) {
 		}
 		return t.In(e.zone).Format(floatingLayout), nil
 	}
-	if e.args[0].outType() == kind {
+	if e.args[0].outType() == typ {
 		return v, nil
 	}
 	if len(e.args) == 1 {
-		return normalize(k, kind, v)
+		return normalize(k, typ, v)
 	}
 	format := *e.args[1].lit
 	iso, err := strftimeToISO(strings.TrimSpace(v), format)
 	if err != nil {
 		return "", err
 	}
-	out, err := normalize(k, kind, iso)
+	out, err := normalize(k, typ, iso)
 	if err == nil {
 		return out, nil
 	}

@@ -12,9 +12,11 @@ import (
 // spec, so no secret ever needs to be written in a test.
 type UserSpec struct {
 	// ID is the user's 4x4; one is generated when empty.
-	ID          string
+	ID string
+	// DisplayName is the name the portal shows; "User <id>" when empty.
 	DisplayName string
-	// Email is the username for password sign-in.
+	// Email is the username for password sign-in; one is made from the id
+	// when empty.
 	Email string
 	// Password signs in with Email. It is generated when empty, unless
 	// SSO is set.
@@ -37,6 +39,8 @@ type UserSpec struct {
 // DemoAccount is the sample publisher's sign-in, for `socrata-wizard demo`
 // and for tests. Its secrets are generated per portal.
 type DemoAccount struct {
+	// UserID is the user's 4x4, [DemoPublisherID]; DisplayName is the
+	// name the portal shows for it.
 	UserID      string
 	DisplayName string
 	// Username and Password sign in with HTTP Basic as a person would.
@@ -68,6 +72,13 @@ func (u *user) admin() bool {
 		}
 	}
 	return false
+}
+
+// canEdit reports whether u (nil for anonymous) may change an asset with
+// this owner and these editors (user ids): its owner, an editor, or an
+// administrator. The catalog asks it of assets it has not materialised.
+func (u *user) canEdit(owner *user, editors map[string]bool) bool {
+	return u != nil && (u == owner || editors[u.id()] || u.admin())
 }
 
 func roleRights(role string) []string {

@@ -2,6 +2,7 @@ package socratatest
 
 import (
 	"encoding/json"
+	"errors"
 	"fmt"
 	"net/url"
 	"regexp"
@@ -261,13 +262,13 @@ func normalizePoint(v any) (string, error) {
 		typ, _ := t["type"].(string)
 		coords, _ := t["coordinates"].([]any)
 		if typ != "Point" || len(coords) != 2 {
-			return "", fmt.Errorf("expected a GeoJSON point like {\"type\": \"Point\", \"coordinates\": [-72.68, 41.76]}")
+			return "", errors.New(`expected a GeoJSON point like {"type": "Point", "coordinates": [-72.68, 41.76]}`)
 		}
 		var ok1, ok2 bool
 		lon, ok1 = jsonFloat(coords[0])
 		lat, ok2 = jsonFloat(coords[1])
 		if !ok1 || !ok2 {
-			return "", fmt.Errorf("the point's coordinates are not numbers")
+			return "", errors.New("the point's coordinates are not numbers")
 		}
 	default:
 		return "", fmt.Errorf("expected a point but got %s", describeJSON(v))

@@ -3,6 +3,7 @@ package socratatest
 import (
 	"encoding/csv"
 	"fmt"
+	"math"
 	"net/http"
 	"net/url"
 	"regexp"
@@ -86,7 +87,7 @@ func (p *Portal) viewJSON(d *dataset, u *user) map[string]any {
 		"description":      d.description,
 		"category":         d.category,
 		"attribution":      d.spec.Attribution,
-		"tags":             tagsOrEmpty(d.spec.Tags),
+		"tags":             nonNil(d.spec.Tags),
 		"createdAt":        d.spec.CreatedAt.Unix(),
 		"publicationDate":  d.spec.CreatedAt.Unix(),
 		"rowsUpdatedAt":    d.rowsUpdatedAt.Unix(),
@@ -134,13 +135,6 @@ func formatOrEmpty(f map[string]string) map[string]string {
 		return map[string]string{}
 	}
 	return f
-}
-
-func tagsOrEmpty(t []string) []string {
-	if t == nil {
-		return []string{}
-	}
-	return t
 }
 
 // rowQuery is a parsed SODA read: $limit, $offset, $order, $select and
@@ -237,6 +231,7 @@ func parseRowQuery(d *dataset, q url.Values) (rowQuery, error) {
 				}
 			}
 		case "$$app_token":
+			// An app token only names the calling application.
 		default:
 			if strings.HasPrefix(name, "$") {
 				return rq, fmt.Errorf("socratatest does not support %s; it supports $limit, $offset, $order, $select and field=value filters", name)
@@ -433,7 +428,7 @@ func (p *Portal) handleViewRowsCSV(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	rq, _ := parseRowQuery(d, url.Values{})
-	rq.limit = int(^uint(0) >> 1)
+	rq.limit = math.MaxInt // the export has every row
 	p.writeRowsCSV(w, d, rq, true)
 }
 

@@ -117,12 +117,7 @@ func TestUpsert(t *testing.T) {
 			if r.status != 200 {
 				t.Fatalf("status %d: %s", r.status, r.body)
 			}
-			var res struct {
-				Created int   `json:"rows_created"`
-				Updated int   `json:"rows_updated"`
-				Deleted int   `json:"rows_deleted"`
-				Errors  []any `json:"errors"`
-			}
+			var res snakeResult
 			r.json(t, &res)
 			if res.Created != tt.created || res.Updated != tt.updated || res.Deleted != tt.deleted || len(res.Errors) != 0 {
 				t.Errorf("result %s, want created %d updated %d deleted %d", r.body, tt.created, tt.updated, tt.deleted)

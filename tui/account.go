@@ -525,7 +525,9 @@ func (s *accountStep) kindView() string {
 
 // fieldHelp explains the focused field.
 func (s *accountStep) fieldHelp() string {
-	dom := "your portal"
+	// The help names real addresses: the portal typed, or, until one
+	// is, the default.
+	dom := s.deps.DefaultDomain
 	if d, err := socrata.ParseDomain(s.domain.Value()); err == nil {
 		dom = string(d)
 	}

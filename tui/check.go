@@ -337,9 +337,9 @@ func (s *checkStep) Summary() string {
 		return ""
 	}
 	if s.report.OK() {
-		return fmt.Sprintf("Checked %s rows: all can be sent", commas(s.report.Rows))
+		return fmt.Sprintf("Checked %s rows: all can be sent", wizard.Count(s.report.Rows))
 	}
-	return fmt.Sprintf("Checked %s rows: %s with bad values, sent anyway", commas(s.report.Rows), commas(s.report.BadRows))
+	return fmt.Sprintf("Checked %s rows: %s with bad values, sent anyway", wizard.Count(s.report.Rows), wizard.Count(s.report.BadRows))
 }
 
 // Typing is true while a custom format is being typed.
@@ -403,7 +403,7 @@ func (s *checkStep) runningView() string {
 	}
 	return s.st.Title.Render("Checking every value before anything is sent") + "\n\n" +
 		s.bar.ViewAs(frac) + "\n" +
-		s.st.Muted.Render(fmt.Sprintf("%s rows · %s of %s", commas(p.Rows), byteSize(p.Bytes), byteSize(p.Total)))
+		s.st.Muted.Render(fmt.Sprintf("%s rows · %s of %s", wizard.Count(p.Rows), byteSize(p.Bytes), byteSize(p.Total)))
 }
 
 func (s *checkStep) reportView() string {
@@ -417,11 +417,11 @@ func (s *checkStep) reportView() string {
 	case r.Fatal != "":
 		b.WriteString(s.st.Bad.Render("✗ "+wrap(capitalize(r.Fatal), s.width)) + "\n")
 	case r.OK():
-		b.WriteString(s.st.Good.Render(fmt.Sprintf("✓ All %s rows of %s can be sent.", commas(r.Rows), name)) + "\n\n")
+		b.WriteString(s.st.Good.Render(fmt.Sprintf("✓ All %s rows of %s can be sent.", wizard.Count(r.Rows), name)) + "\n\n")
 		b.WriteString(wrap("Every value was converted the way the upload will send it, and none would be rejected. Press enter to choose how to send them.", s.width))
 		return b.String()
 	default:
-		b.WriteString(s.st.Title.Render(fmt.Sprintf("%s of %s rows have values the portal would reject", commas(r.BadRows), commas(r.Rows))) + "\n")
+		b.WriteString(s.st.Title.Render(fmt.Sprintf("%s of %s rows have values the portal would reject", wizard.Count(r.BadRows), wizard.Count(r.Rows))) + "\n")
 		b.WriteString(s.st.Muted.Render(wrap("Fix them here (a date format, cleaning numbers), in the file, or send the rest and let the portal reject these.", s.width)) + "\n")
 	}
 	for _, m := range r.Mapping {
@@ -430,7 +430,7 @@ func (s *checkStep) reportView() string {
 		}
 	}
 	if r.Structure > 0 {
-		b.WriteString(s.st.Bad.Render(fmt.Sprintf("✗ %s rows are malformed:", commas(r.Structure))) + "\n")
+		b.WriteString(s.st.Bad.Render(fmt.Sprintf("✗ %s rows are malformed:", wizard.Count(r.Structure))) + "\n")
 		for _, ex := range r.StructureFirst {
 			b.WriteString("    " + truncate(fmt.Sprintf("line %d: %s", ex.Line, ex.Message), s.width-4) + "\n")
 		}
@@ -449,7 +449,7 @@ func (s *checkStep) reportView() string {
 		if c.YesNo {
 			head += ", yes/no"
 		}
-		head += fmt.Sprintf("): %s bad", commas(c.Bad))
+		head += fmt.Sprintf("): %s bad", wizard.Count(c.Bad))
 		if i == s.cursor {
 			lines = append(lines, s.st.Selected.Render(truncate("› "+head, s.width)))
 		} else {
@@ -522,18 +522,6 @@ func plural(n int, one, many string) string {
 }
 
 func lineCount(s string) int { return strings.Count(s, "\n") + 1 }
-
-// commas writes n with thousands separators: 12,345.
-func commas(n int64) string {
-	s := fmt.Sprint(n)
-	if n < 0 {
-		return "-" + commas(-n)
-	}
-	for i := len(s) - 3; i > 0; i -= 3 {
-		s = s[:i] + "," + s[i:]
-	}
-	return s
-}
 
 // byteSize writes a size in B, KB, MB or GB.
 func byteSize(n int64) string {

@@ -197,7 +197,7 @@ func (s *uploadStep) Summary() string {
 		return ""
 	}
 	return fmt.Sprintf("Uploaded: %s created, %s updated, %s deleted, %s rejected",
-		commas(r.Created), commas(r.Updated), commas(r.Deleted), commas(r.Rejected))
+		wizard.Count(r.Created), wizard.Count(r.Updated), wizard.Count(r.Deleted), wizard.Count(r.Rejected))
 }
 
 // Typing is always false: the step has no text input.
@@ -241,7 +241,7 @@ func (s *uploadStep) confirmView() string {
 	var b strings.Builder
 	rows := "the rows"
 	if s.rows > 0 {
-		rows = commas(s.rows) + " rows"
+		rows = wizard.Count(s.rows) + " rows"
 	}
 	verb := map[wizard.Method]string{
 		wizard.Upsert:  "Upsert " + rows + " into",
@@ -262,9 +262,9 @@ func (s *uploadStep) confirmView() string {
 	}
 	switch {
 	case s.bad > 0 && s.job.BadRows == wizard.SendBadRows:
-		b.WriteString(s.st.Warn.Render(wrap(fmt.Sprintf("The %s rows with bad values are sent as they are; the portal's verdict on each is reported with its line.", commas(s.bad)), s.width)) + "\n")
+		b.WriteString(s.st.Warn.Render(wrap(fmt.Sprintf("The %s rows with bad values are sent as they are; the portal's verdict on each is reported with its line.", wizard.Count(s.bad)), s.width)) + "\n")
 	case s.bad > 0:
-		b.WriteString(s.st.Muted.Render(wrap(fmt.Sprintf("The %s rows with bad values are not sent; they are written, with the reason, to %s.", commas(s.bad), filepath.Base(wizard.RejectedPath(s.file.Path))), s.width)) + "\n")
+		b.WriteString(s.st.Muted.Render(wrap(fmt.Sprintf("The %s rows with bad values are not sent; they are written, with the reason, to %s.", wizard.Count(s.bad), filepath.Base(wizard.RejectedPath(s.file.Path))), s.width)) + "\n")
 	}
 	b.WriteString("\n" + s.st.Label.Render("Route: "))
 	for r := wizard.RouteAuto; r <= wizard.RouteDSMAPI; r++ {
@@ -333,7 +333,7 @@ func (s *uploadStep) resultView() string {
 			b.WriteString(wrap(line, s.width) + "\n")
 		}
 		if s.count >= 0 {
-			b.WriteString(fmt.Sprintf("The dataset now has %s rows.\n", commas(s.count)))
+			b.WriteString(fmt.Sprintf("The dataset now has %s rows.\n", wizard.Count(s.count)))
 		}
 		for _, e := range r.RowErrors[:min(len(r.RowErrors), 5)] {
 			b.WriteString(s.st.Bad.Render(truncate(fmt.Sprintf("  line %d: %s", e.Line, e.Message), s.width)) + "\n")

@@ -11,6 +11,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"slices"
 	"strings"
 	"syscall"
 
@@ -68,7 +69,11 @@ const (
 // Neither ever holds the secret or the raw Go error chain; the underlying
 // error stays reachable through Unwrap for logs and errors.Is.
 type SignInError struct {
-	Cause  Cause
+	// Cause is why the sign-in failed. Callers branch on it: after
+	// CauseNoPublishingRights the account can still update datasets
+	// shared with it, so the wizard and login go on with a warning.
+	Cause Cause
+	// Domain is the portal the sign-in was for, as given to Verify.
 	Domain string
 	// User is who the credentials signed in as, when they did
 	// (CauseNoPublishingRights).
@@ -86,6 +91,13 @@ func (e *SignInError) Hint() string { return e.hint }
 
 // Unwrap returns the error the client reported, if any.
 func (e *SignInError) Unwrap() error { return e.err }
+
+// set fills in the cause and the words, and returns e, so that each case
+// of explainSignIn and explainAPIError is one return statement.
+func (e *SignInError) set(c Cause, msg, hint string) *SignInError {
+	e.Cause, e.msg, e.hint = c, msg, hint
+	return e
+}
 
 // Hint returns the advice attached to err, from the first *SignInError,
 // *KeyringError or other error in its chain that has a Hint method, or ""
@@ -133,18 +145,8 @@ var publishingRights = []string{"create_datasets", "edit_others_datasets", "edit
 // with any writing right counts, so that the wizard never turns away
 // someone the portal would let in.
 func CanPublish(u *socrata.User) bool {
-	role := strings.ToLower(u.RoleName)
-	for _, r := range publishingRoles {
-		if role == r {
-			return true
-		}
-	}
-	for _, r := range publishingRights {
-		if u.HasRight(r) {
-			return true
-		}
-	}
-	return false
+	return slices.Contains(publishingRoles, strings.ToLower(u.RoleName)) ||
+		slices.ContainsFunc(publishingRights, u.HasRight)
 }
 
 // UserName is the name to show for u: the display name, else the screen
@@ -178,14 +180,11 @@ func DeveloperSettingsURL(domain string) string {
 	return portalURL(domain) + "/profile/edit/developer_settings"
 }
 
-// portalURL is the portal's root URL. Domains are host names ("data.ct.gov")
-// except loopback test portals, whose canonical form keeps its plain-http
-// scheme ("http://127.0.0.1:8080").
+// portalURL is the portal's root URL without a trailing slash. The
+// domains here are strings, canonical or as a person typed them, so the
+// slash a typed address may end with is dropped before a path is added.
 func portalURL(domain string) string {
-	if strings.HasPrefix(domain, "http://") || strings.HasPrefix(domain, "https://") {
-		return strings.TrimSuffix(domain, "/")
-	}
-	return "https://" + domain
+	return strings.TrimSuffix(socrata.Domain(domain).BaseURL(), "/")
 }
 
 // APIKeyHelp is the account screen's text for the API key choice.
@@ -242,10 +241,6 @@ func notSocrataHint(domain string) string {
 // advice wins.
 func explainSignIn(domain string, err error) *SignInError {
 	e := &SignInError{Domain: domain, err: err}
-	set := func(c Cause, msg, hint string) *SignInError {
-		e.Cause, e.msg, e.hint = c, msg, hint
-		return e
-	}
 	networkHint := "Check that this computer is online, and connect the VPN or set the proxy " +
 		"(HTTPS_PROXY) if your network needs one."
 
@@ -268,81 +263,81 @@ func explainSignIn(domain string, err error) *SignInError {
 	)
 	switch {
 	case errors.Is(err, context.Canceled):
-		return set(CauseCanceled, "signing in to "+domain+" was cancelled", "")
+		return e.set(CauseCanceled, "signing in to "+domain+" was cancelled", "")
 
 	case errors.Is(err, socrata.ErrInsecure):
-		return set(CauseInsecure, "refusing to send credentials to "+domain+" over plain http",
+		return e.set(CauseInsecure, "refusing to send credentials to "+domain+" over plain http",
 			"Give the domain without http:// (the wizard always uses HTTPS); plain http is only for "+
 				"test portals on this computer (loopback).")
 
 	case errors.As(err, &unknownAuthority):
-		return set(CauseTLS, "cannot verify "+domain+"'s certificate: it was issued by an authority "+
+		return e.set(CauseTLS, "cannot verify "+domain+"'s certificate: it was issued by an authority "+
 			"this computer does not trust",
 			"This usually means a corporate proxy is inspecting HTTPS traffic. Ask your IT team for "+
 				"the proxy's root certificate and install it in the system's trust store (or point "+
 				"SSL_CERT_FILE at a file that holds it). Do not turn certificate checks off.")
 
 	case errors.As(err, &hostnameErr):
-		return set(CauseTLS, "the certificate "+domain+" presented is for a different name",
+		return e.set(CauseTLS, "the certificate "+domain+" presented is for a different name",
 			"Check the domain. If it is right, something between you and the portal is answering "+
 				"for it: a proxy, or the sign-in page of a hotel or guest network.")
 
 	case errors.As(err, &invalidCert) && invalidCert.Reason == x509.Expired:
-		return set(CauseTLS, domain+"'s certificate has expired or is not yet valid",
+		return e.set(CauseTLS, domain+"'s certificate has expired or is not yet valid",
 			"Check this computer's date and time. If they are right, the portal's certificate has a "+
 				"problem: tell the portal's administrators.")
 
 	case errors.As(err, &recordHeader),
 		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
-		return set(CauseTLS, domain+" did not answer in HTTPS (TLS)",
+		return e.set(CauseTLS, domain+" did not answer in HTTPS (TLS)",
 			"The address may point at a plain-HTTP server or at a proxy's port. Check the domain "+
 				"and your proxy settings.")
 
 	case errors.As(err, &verifyErr), errors.As(err, &invalidCert), errors.As(err, &alertErr),
 		strings.Contains(err.Error(), "tls: "):
-		return set(CauseTLS, "the secure (TLS) connection to "+domain+" failed",
+		return e.set(CauseTLS, "the secure (TLS) connection to "+domain+" failed",
 			"A proxy that inspects HTTPS traffic is the usual cause. Ask your IT team for its root "+
 				"certificate, or try from another network.")
 
 	case errors.As(err, &dnsErr):
 		if dnsErr.IsNotFound {
-			return set(CauseDNS, domain+" does not exist: no DNS record was found for it",
+			return e.set(CauseDNS, domain+" does not exist: no DNS record was found for it",
 				"Check the spelling of the domain (Connecticut's portal is data.ct.gov). If it is "+
 					"right, check your network connection or VPN.")
 		}
-		return set(CauseDNS, "could not look up "+domain+": the DNS server did not answer", networkHint)
+		return e.set(CauseDNS, "could not look up "+domain+": the DNS server did not answer", networkHint)
 
 	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded),
 		errors.As(err, &netErr) && netErr.Timeout():
-		return set(CauseTimeout, domain+" did not answer in time",
+		return e.set(CauseTimeout, domain+" did not answer in time",
 			"The portal may be slow, or your network may be holding the connection. Try again; if "+
 				"it keeps happening, check your VPN or proxy.")
 
 	case errors.As(err, &opErr) && opErr.Op == "proxyconnect":
-		return set(CauseConnection, "could not connect to the proxy server set in HTTPS_PROXY",
+		return e.set(CauseConnection, "could not connect to the proxy server set in HTTPS_PROXY",
 			"Check the proxy address in HTTPS_PROXY (or unset it if this network needs no proxy).")
 
 	case errors.Is(err, syscall.ECONNREFUSED):
-		return set(CauseConnection, domain+" refused the connection",
+		return e.set(CauseConnection, domain+" refused the connection",
 			"Nothing accepted HTTPS connections there. Check the domain, and the proxy (HTTPS_PROXY) "+
 				"or VPN this network may need.")
 
 	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
-		return set(CauseConnection, "cannot reach "+domain+": the network is unreachable", networkHint)
+		return e.set(CauseConnection, "cannot reach "+domain+": the network is unreachable", networkHint)
 
 	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
-		return set(CauseConnection, "the connection to "+domain+" was closed before the portal answered",
+		return e.set(CauseConnection, "the connection to "+domain+" was closed before the portal answered",
 			"A proxy or firewall may be cutting the connection. Try again; if it keeps happening, "+
 				"ask your IT team whether "+domain+" is blocked.")
 
 	case errors.As(err, &opErr):
-		return set(CauseConnection, "could not connect to "+domain, networkHint)
+		return e.set(CauseConnection, "could not connect to "+domain, networkHint)
 
 	case errors.Is(err, socrata.ErrNotSocrata), errors.As(err, &syntaxErr):
-		return set(CauseNotSocrata, domain+" does not look like a Socrata portal: its answer was not "+
+		return e.set(CauseNotSocrata, domain+" does not look like a Socrata portal: its answer was not "+
 			"Socrata's API", notSocrataHint(domain))
 	}
-	return set(CauseUnknown, "could not sign in to "+domain,
+	return e.set(CauseUnknown, "could not sign in to "+domain,
 		"Try again. If it keeps failing, report this error: "+err.Error())
 }
 
@@ -351,12 +346,8 @@ func explainSignIn(domain string, err error) *SignInError {
 func explainAPIError(e *SignInError, apiErr *socrata.APIError) *SignInError {
 	domain := e.Domain
 	status := fmt.Sprintf("%d %s", apiErr.Status, http.StatusText(apiErr.Status))
-	set := func(c Cause, msg, hint string) *SignInError {
-		e.Cause, e.msg, e.hint = c, msg, hint
-		return e
-	}
 	badCredentials := func() *SignInError {
-		return set(CauseBadCredentials, domain+" did not accept these credentials ("+status+")",
+		return e.set(CauseBadCredentials, domain+" did not accept these credentials ("+status+")",
 			"Check the API key id and secret, or the username and password. A key secret is shown "+
 				"only once; if you no longer have it, create a new key at "+DeveloperSettingsURL(domain)+
 				". Accounts that sign in through single sign-on have no password that works here: use "+
@@ -364,27 +355,27 @@ func explainAPIError(e *SignInError, apiErr *socrata.APIError) *SignInError {
 	}
 	switch {
 	case apiErr.Status == http.StatusProxyAuthRequired:
-		return set(CauseConnection, "the proxy server between you and "+domain+" asks for its own login ("+status+")",
+		return e.set(CauseConnection, "the proxy server between you and "+domain+" asks for its own login ("+status+")",
 			"Put the proxy's username and password in HTTPS_PROXY (http://user:password@proxy:port), "+
 				"or ask your IT team how this network reaches the internet.")
 	case apiErr.HTML && apiErr.Status < 500:
 		// A gateway's error page (502, 504) is the portal failing, not a
 		// sign that the domain is not a portal: that case is below.
-		return set(CauseNotSocrata, domain+" does not look like a Socrata portal: it answered with a web "+
+		return e.set(CauseNotSocrata, domain+" does not look like a Socrata portal: it answered with a web "+
 			"page ("+status+") instead of Socrata's API", notSocrataHint(domain))
 	case apiErr.Status == http.StatusUnauthorized:
 		return badCredentials()
 	case apiErr.Status == http.StatusForbidden && apiErr.Code == "authentication_required":
 		return badCredentials()
 	case apiErr.Status == http.StatusForbidden:
-		return set(CauseForbidden, domain+" refused this account ("+status+")",
+		return e.set(CauseForbidden, domain+" refused this account ("+status+")",
 			"The account may be disabled or locked. Try signing in at "+portalURL(domain)+" in a browser; "+
 				"if that works, create an API key at "+DeveloperSettingsURL(domain)+" and use it here.")
 	case apiErr.Status == http.StatusNotFound:
-		return set(CauseNotSocrata, domain+" does not look like a Socrata portal: it has no "+
+		return e.set(CauseNotSocrata, domain+" does not look like a Socrata portal: it has no "+
 			"/api/users/current.json ("+status+")", notSocrataHint(domain))
 	case apiErr.Status == http.StatusTooManyRequests:
-		return set(CauseRateLimited, domain+" is limiting requests ("+status+")",
+		return e.set(CauseRateLimited, domain+" is limiting requests ("+status+")",
 			"Wait a minute and try again. An app token raises the limit; create one at "+
 				DeveloperSettingsURL(domain)+".")
 	case apiErr.Status >= 500:
@@ -393,8 +384,8 @@ func explainAPIError(e *SignInError, apiErr *socrata.APIError) *SignInError {
 		if apiErr.RequestID != "" {
 			hint += " and quote request id " + apiErr.RequestID
 		}
-		return set(CausePortalError, domain+" failed to answer ("+status+")", hint+".")
+		return e.set(CausePortalError, domain+" failed to answer ("+status+")", hint+".")
 	}
-	return set(CauseUnknown, "could not sign in to "+domain+" ("+status+")",
+	return e.set(CauseUnknown, "could not sign in to "+domain+" ("+status+")",
 		"Try again. If it keeps failing, report this message to the portal's administrators: "+apiErr.Message)
 }

@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"io"
+	"slices"
 	"strings"
 	"time"
 
@@ -16,18 +17,19 @@ import (
 // store, and a profile (domain, login, kind, and what the portal said about
 // the user) goes into the index, which is then saved. The keyring is
 // written first, so the index never names a login whose secret could not
-// be kept; if the index cannot be saved, the new keyring item is removed
-// again (best effort) and the error is returned. The profile becomes the
+// be kept; if the index cannot be saved, the keyring item is removed again
+// or given back its earlier secret (best effort), the index in memory is
+// left as it was, and the error is returned. The profile becomes the
 // default when makeDefault is true or it is the first one.
 func SaveLogin(ctx context.Context, store SecretStore, ps *Profiles, domain string, c socrata.Credentials, u *socrata.User, makeDefault bool) (Profile, error) {
 	if c.ID == "" || c.Secret == "" {
 		return Profile{}, errors.New("cannot save a login without both an id and a secret")
 	}
 	domain = strings.ToLower(domain)
-	_, existed := ps.FindLogin(domain, c.ID)
+	// Keep the secret of a login saved before, so that a failed index save
+	// can put it back.
 	var prev Secret
-	if existed {
-		// Keep the old secret so that a failed index save can put it back.
+	if _, ok := ps.FindLogin(domain, c.ID); ok {
 		prev, _ = store.Get(ctx, domain, c.ID)
 	}
 	if err := store.Set(ctx, domain, c.ID, Secret{Value: c.Secret, AppToken: c.AppToken}); err != nil {
@@ -37,14 +39,18 @@ func SaveLogin(ctx context.Context, store SecretStore, ps *Profiles, domain stri
 	if u != nil {
 		p.DisplayName, p.Role, p.UserID = UserName(u), u.RoleName, u.ID
 	}
+	before := slices.Clone(ps.items)
 	ps.Put(p)
 	if err := ps.Save(); err != nil {
-		if existed && prev.Value != "" {
+		if prev.Value != "" {
 			_ = store.Set(ctx, domain, c.ID, prev)
 		} else {
 			_ = store.Delete(ctx, domain, c.ID)
 		}
-		ps.Remove(domain, c.ID)
+		// The index in memory goes back to what is on disk: the login
+		// saved before (and the default) stay, so that a later Save does
+		// not drop them.
+		ps.items = before
 		return Profile{}, err
 	}
 	p, _ = ps.FindLogin(domain, c.ID)

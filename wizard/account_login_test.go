@@ -108,6 +108,9 @@ func TestSaveLoginIndexFailureRollsBackKeyring(t *testing.T) {
 	if got, _ := store.Get(ctx, "data.ct.gov", "key2"); got != old {
 		t.Error("a failed re-login did not put the earlier secret back")
 	}
+	if _, ok := ps.FindLogin("data.ct.gov", "key2"); !ok {
+		t.Error("a failed re-login dropped the saved login from the index in memory")
+	}
 }
 
 func TestLogout(t *testing.T) {

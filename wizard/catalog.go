@@ -268,16 +268,16 @@ func (l *DatasetList) Describe() string {
 	case l.query == "" && total == 1:
 		what = "1 dataset you can edit"
 	case l.query == "":
-		what = fmt.Sprintf("%d datasets you can edit", total)
+		what = groupDigits(int64(total)) + " datasets you can edit"
 	case total == 0:
 		return fmt.Sprintf("no matches for %q", l.query)
 	case total == 1:
 		what = fmt.Sprintf("1 match for %q", l.query)
 	default:
-		what = fmt.Sprintf("%d matches for %q", total, l.query)
+		what = fmt.Sprintf("%s matches for %q", groupDigits(int64(total)), l.query)
 	}
 	if shown < total && !l.Complete() {
-		return fmt.Sprintf("%d of %s", shown, what)
+		return fmt.Sprintf("%s of %s", groupDigits(int64(shown)), what)
 	}
 	return what
 }
@@ -347,7 +347,7 @@ func WriteDatasetsText(w io.Writer, l *DatasetListing) error {
 		return err
 	}
 	if l.Total > len(l.Datasets) {
-		_, err := fmt.Fprintf(w, "(%d of %d shown: the catalog lists at most 10,000; use --search to narrow it)\n", len(l.Datasets), l.Total)
+		_, err := fmt.Fprintf(w, "(%s of %s shown: the catalog lists at most 10,000; use --search to narrow it)\n", groupDigits(int64(len(l.Datasets))), groupDigits(int64(l.Total)))
 		return err
 	}
 	return nil

@@ -38,12 +38,7 @@ func Check(ctx context.Context, job *Job, opts CheckOptions) (*Report, error) {
 	rep := &Report{File: path, Encoding: job.CSV.Encoding, Delimiter: job.CSV.Delimiter, Header: job.CSV.Header}
 	f, err := OpenCSVWith(path, DialectOptions(job.CSV))
 	if err != nil {
-		var ce *CSVError
-		if errors.As(err, &ce) && ce.Kind != ErrRead {
-			rep.Fatal = ce.Message
-			return rep, nil
-		}
-		return nil, err
+		return reportUnreadable(rep, err)
 	}
 	rep.Size = f.Size
 
@@ -124,7 +119,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	} else {
 		how = append(how, "no header row")
 	}
-	fmt.Fprintf(&b, "Checked %s: %s %s (%s).\n", name, commas(r.Rows), plural(int(min(r.Rows, 2)), "row", "rows"), strings.Join(how, ", "))
+	fmt.Fprintf(&b, "Checked %s: %s %s (%s).\n", name, groupDigits(r.Rows), plural(r.Rows, "row", "rows"), strings.Join(how, ", "))
 
 	for _, m := range r.Mapping {
 		fmt.Fprintf(&b, "%s: %s\n", capital(m.Severity.String()), m.Message)
@@ -133,12 +128,12 @@ func (r *Report) WriteText(w io.Writer) error {
 		fmt.Fprintf(&b, "The file could not be read to the end: %s\n", r.Fatal)
 	}
 	if r.Structure > 0 {
-		fmt.Fprintf(&b, "%s %s the wrong shape:\n", commas(r.Structure), plural(int(min(r.Structure, 2)), "row has", "rows have"))
+		fmt.Fprintf(&b, "%s %s the wrong shape:\n", groupDigits(r.Structure), plural(r.Structure, "row has", "rows have"))
 		for _, e := range r.StructureFirst {
 			fmt.Fprintf(&b, "  %s\n", e.Message)
 		}
 		if more := r.Structure - int64(len(r.StructureFirst)); more > 0 {
-			fmt.Fprintf(&b, "  and %s more\n", commas(more))
+			fmt.Fprintf(&b, "  and %s more\n", groupDigits(more))
 		}
 	}
 	for _, c := range r.Columns {
@@ -149,12 +144,12 @@ func (r *Report) WriteText(w io.Writer) error {
 		if len(c.Formats) > 0 {
 			desc += ", format " + orList(c.Formats)
 		}
-		fmt.Fprintf(&b, "%s (from %q, %s): %s bad %s\n", c.Field, c.Source, desc, commas(c.Bad), plural(int(min(c.Bad, 2)), "value", "values"))
+		fmt.Fprintf(&b, "%s (from %q, %s): %s bad %s\n", c.Field, c.Source, desc, groupDigits(c.Bad), plural(c.Bad, "value", "values"))
 		for _, e := range c.Examples {
 			fmt.Fprintf(&b, "  line %d: %s\n", e.Line, e.Message)
 		}
 		if more := c.Bad - int64(len(c.Examples)); more > 0 {
-			fmt.Fprintf(&b, "  and %s more\n", commas(more))
+			fmt.Fprintf(&b, "  and %s more\n", groupDigits(more))
 		}
 		if c.SuggestedFormat != "" {
 			fmt.Fprintf(&b, "  %q fits the format %s: add it to the column's formats if some rows are written that way\n", c.SuggestedFor, c.SuggestedFormat)
@@ -166,7 +161,7 @@ func (r *Report) WriteText(w io.Writer) error {
 	case r.Rows == 0 && r.Fatal == "" && r.Complete:
 		b.WriteString("The file has no data rows.\n")
 	case r.BadRows > 0:
-		fmt.Fprintf(&b, "%s of %s %s cannot be sent.\n", commas(r.BadRows), commas(r.Rows), plural(int(min(r.Rows, 2)), "row", "rows"))
+		fmt.Fprintf(&b, "%s of %s %s cannot be sent.\n", groupDigits(r.BadRows), groupDigits(r.Rows), plural(r.Rows, "row", "rows"))
 	}
 	if r.Rejected != "" {
 		fmt.Fprintf(&b, "Every bad row was written to %s, with its line number and the reason.\n", r.Rejected)
@@ -180,22 +175,4 @@ func capital(s string) string {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
-}
-
-// commas writes an integer with thousands separators, for people.
-func commas(n int64) string {
-	s := fmt.Sprint(n)
-	neg := strings.HasPrefix(s, "-")
-	s = strings.TrimPrefix(s, "-")
-	var out []byte
-	for i := range s {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	if neg {
-		return "-" + string(out)
-	}
-	return string(out)
 }

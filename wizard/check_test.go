@@ -10,7 +10,7 @@ import (
 	"testing"
 )
 
-func separatorsJob(dir string) *Job {
+func separatorsJob() *Job {
 	return &Job{
 		Version:       JobVersion,
 		Domain:        "data.ct.gov",
@@ -32,7 +32,7 @@ func separatorsJob(dir string) *Job {
 // or a cron mail.
 func TestCheckText(t *testing.T) {
 	path := copyCorpus(t, "separators.csv")
-	job := separatorsJob(filepath.Dir(path))
+	job := separatorsJob()
 	rep, err := Check(context.Background(), job, CheckOptions{BaseDir: filepath.Dir(path), WriteRejects: true})
 	if err != nil {
 		t.Fatal(err)
@@ -60,7 +60,7 @@ Every bad row was written to ` + filepath.Join(filepath.Dir(path), "separators.r
 // TestCheckJSON checks the machine-readable report.
 func TestCheckJSON(t *testing.T) {
 	path := copyCorpus(t, "separators.csv")
-	job := separatorsJob("")
+	job := separatorsJob()
 	job.File = path
 	rep, err := Check(context.Background(), job, CheckOptions{})
 	if err != nil {
@@ -124,7 +124,7 @@ func TestCheckJobProblems(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			job := separatorsJob(dir)
+			job := separatorsJob()
 			job.File, job.Method, job.RowIdentifier = tt.file, tt.method, tt.rowID
 			rep, err := Check(context.Background(), job, CheckOptions{BaseDir: dir})
 			if err != nil {
@@ -144,7 +144,7 @@ func TestCheckJobProblems(t *testing.T) {
 	}
 
 	// A new column in the file is a warning, not a failure.
-	job := separatorsJob(dir)
+	job := separatorsJob()
 	job.File = "renamed.csv"
 	job.Columns[1].Source = "fee_usd"
 	rep, err := Check(context.Background(), job, CheckOptions{BaseDir: dir})

@@ -79,11 +79,14 @@ func (v Value) Instant() time.Time {
 	return time.Unix(v.civil.wallSeconds()-int64(v.civil.offset), int64(v.civil.nsec)).UTC()
 }
 
-// AppendJSON appends the value as it goes into a SODA JSON row.
+// AppendJSON appends the value as it goes into a SODA JSON row. Strings
+// are written by appendJSONString rather than strconv.AppendQuote, whose Go
+// escapes (\v, \x00, \U0001D173) are not JSON and would spoil a whole
+// batch.
 func (v Value) AppendJSON(b []byte) []byte {
 	switch v.Kind {
 	case ValueText, ValueNumber:
-		return strconv.AppendQuote(b, v.Text)
+		return appendJSONString(b, v.Text)
 	case ValueBool:
 		return strconv.AppendBool(b, v.Bool)
 	case ValueFloating:
@@ -102,33 +105,33 @@ func (v Value) AppendJSON(b []byte) []byte {
 		return append(b, "]}"...)
 	case ValueGeometry:
 		b = append(b, `{"type":`...)
-		b = strconv.AppendQuote(b, v.Geom)
+		b = appendJSONString(b, v.Geom)
 		b = append(b, `,"coordinates":`...)
 		b = append(b, v.Text...)
 		return append(b, '}')
 	case ValueURL:
 		b = append(b, `{"url":`...)
-		b = strconv.AppendQuote(b, v.Text)
+		b = appendJSONString(b, v.Text)
 		if v.Desc != "" {
 			b = append(b, `,"description":`...)
-			b = strconv.AppendQuote(b, v.Desc)
+			b = appendJSONString(b, v.Desc)
 		}
 		return append(b, '}')
 	case ValuePhone:
 		b = append(b, `{"phone_number":`...)
-		b = strconv.AppendQuote(b, v.Text)
+		b = appendJSONString(b, v.Text)
 		if v.Desc != "" {
 			b = append(b, `,"phone_type":`...)
-			b = strconv.AppendQuote(b, v.Desc)
+			b = appendJSONString(b, v.Desc)
 		}
 		return append(b, '}')
 	case ValueLocation:
 		b = append(b, '{')
 		if v.HasCoords {
 			b = append(b, `"latitude":`...)
-			b = strconv.AppendQuote(b, strconv.FormatFloat(v.Lat, 'f', -1, 64))
+			b = appendJSONString(b, strconv.FormatFloat(v.Lat, 'f', -1, 64))
 			b = append(b, `,"longitude":`...)
-			b = strconv.AppendQuote(b, strconv.FormatFloat(v.Lon, 'f', -1, 64))
+			b = appendJSONString(b, strconv.FormatFloat(v.Lon, 'f', -1, 64))
 		}
 		if v.Text != "" {
 			if v.HasCoords {
@@ -136,7 +139,7 @@ func (v Value) AppendJSON(b []byte) []byte {
 			}
 			addr, _ := json.Marshal(map[string]string{"address": v.Text})
 			b = append(b, `"human_address":`...)
-			b = strconv.AppendQuote(b, string(addr))
+			b = appendJSONString(b, string(addr))
 		}
 		return append(b, '}')
 	}
@@ -214,7 +217,6 @@ const (
 	ProbURL
 	ProbURLNoScheme
 	ProbTextLong
-	ProbTextEncoding
 	ProbPhone
 	ProbLocation
 )
@@ -334,6 +336,7 @@ func trimSpace(s string) string {
 func (c *Converter) Convert(s string) (Value, Problem) {
 	k := c.kind
 	if k == 0 {
+		// A Converter built as a struct literal, not by NewConverter.
 		k = convKindOf(c.Type)
 	}
 	if k == convText {
@@ -527,7 +530,7 @@ func validNumber(s string) bool {
 	return i == len(s)
 }
 
-var currencySymbols = "$€£¥"
+const currencySymbols = "$€£¥"
 
 // cleanNumber removes what people add to numbers: currency symbols, a
 // percent sign, thousands separators in their proper places, and
@@ -923,6 +926,7 @@ func parsePhone(s string) (Value, Problem) {
 		for _, t := range phoneTypes {
 			if strings.EqualFold(t, typ) {
 				typ, found = t, true
+				break
 			}
 		}
 		if !found {
@@ -942,7 +946,9 @@ func parseLocation(s string) (Value, Problem) {
 			if ok {
 				lat, err1 := strconv.ParseFloat(trimSpace(a), 64)
 				lon, err2 := strconv.ParseFloat(trimSpace(b), 64)
-				if err1 != nil || err2 != nil {
+				// NaN passes the range check below, and the portal
+				// cannot store it.
+				if err1 != nil || err2 != nil || lat != lat || lon != lon {
 					return Value{}, ProbLocation
 				}
 				if lat < -90 || lat > 90 || lon < -180 || lon > 180 {
@@ -1012,8 +1018,6 @@ func (c *Converter) Message(s string, p Problem) string {
 		return fmt.Sprintf("%s has no http:// or https:// at the start: add it", q)
 	case ProbTextLong:
 		return fmt.Sprintf("the text is %d bytes long, more than the portal's %d: shorten it", len(s), MaxTextBytes)
-	case ProbTextEncoding:
-		return fmt.Sprintf("%s has bytes that are not text in the file's encoding", q)
 	case ProbPhone:
 		return fmt.Sprintf("%s is not a phone number: write the number, optionally followed by :Home, :Cell, :Work, :Fax or :Other", q)
 	case ProbLocation:

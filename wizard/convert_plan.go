@@ -200,7 +200,7 @@ func (p *Plan) AppendJSONRow(b []byte, fields []string) ([]byte, []CellProblem) 
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = strconv.AppendQuote(b, fv.Field)
+		b = appendJSONString(b, fv.Field)
 		b = append(b, ':')
 		b = fv.Value.AppendJSON(b)
 	}

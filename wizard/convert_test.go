@@ -1,10 +1,12 @@
 package wizard
 
 import (
+	"encoding/json"
 	"math/rand"
 	"strings"
 	"testing"
 	"time"
+	"unicode/utf8"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 )
@@ -83,6 +85,7 @@ func TestConvert(t *testing.T) {
 		{"phone", socrata.Phone, ColumnMap{}, "860-555-0100:cell", `{"phone_number":"860-555-0100","phone_type":"Cell"}`, OK, ""},
 		{"phone bad type", socrata.Phone, ColumnMap{}, "860-555-0100:pager", "", ProbPhone, "not a phone number"},
 		{"location", socrata.Location, ColumnMap{}, "1 Main St (41.76, -72.68)", `{"latitude":"41.76","longitude":"-72.68","human_address":"{\"address\":\"1 Main St\"}"}`, OK, ""},
+		{"location NaN", socrata.Location, ColumnMap{}, "1 Main St (NaN, -72.68)", "", ProbLocation, "is not a location"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -104,6 +107,43 @@ func TestConvert(t *testing.T) {
 				t.Errorf("json = %s, want %s", got, tt.json)
 			}
 		})
+	}
+}
+
+// TestAppendJSONIsJSON checks that values holding control characters,
+// bytes that are not UTF-8 and runes past U+FFFF, which strconv.Quote
+// writes in Go's own escapes, are written as JSON that reads back.
+func TestAppendJSONIsJSON(t *testing.T) {
+	tests := []struct {
+		typ socrata.DataType
+		in  string
+	}{
+		{socrata.Text, "bell\x07 and tab\v"},
+		{socrata.Text, "caf\xe9"},
+		{socrata.Text, "beam \U0001D173"},
+		{socrata.URL, "http://x.org/\v"},
+		{socrata.URL, "Caf\xe9 (http://x.org)"},
+		{socrata.Location, "1 Main \U0001D173 St (41.76, -72.68)"},
+	}
+	for _, tt := range tests {
+		c, err := NewConverter("f", tt.typ, ColumnMap{}, "")
+		if err != nil {
+			t.Fatal(err)
+		}
+		v, p := c.Convert(tt.in)
+		if p != OK {
+			t.Fatalf("%s %q: %s", tt.typ, tt.in, c.Message(tt.in, p))
+		}
+		b := v.AppendJSON(nil)
+		if !json.Valid(b) {
+			t.Errorf("%s %q written as %s, which is not JSON", tt.typ, tt.in, b)
+		}
+		if tt.typ == socrata.Text && utf8.ValidString(tt.in) {
+			var back string
+			if err := json.Unmarshal(b, &back); err != nil || back != tt.in {
+				t.Errorf("%q reads back as %q, %v", tt.in, back, err)
+			}
+		}
 	}
 }
 

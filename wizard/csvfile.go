@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"slices"
 	"strings"
 	"unicode/utf8"
 
@@ -24,12 +25,12 @@ const (
 	EncodingISO88591    = "iso-8859-1"
 )
 
-// Encodings lists the encodings the wizard offers, most common first.
-var Encodings = []string{EncodingUTF8, EncodingWindows1252, EncodingISO88591, EncodingUTF16LE, EncodingUTF16BE}
+// encodings lists the encodings a file may be read in, most common first.
+var encodings = []string{EncodingUTF8, EncodingWindows1252, EncodingISO88591, EncodingUTF16LE, EncodingUTF16BE}
 
-// Delimiters lists the delimiters the sniffer tries, in order of
+// delimiters lists the delimiters the sniffer tries, in order of
 // preference when two fit a file equally well.
-var Delimiters = []string{",", "\t", ";", "|"}
+var delimiters = []string{",", "\t", ";", "|"}
 
 // DelimiterName names a delimiter in words, for messages and pickers.
 func DelimiterName(d string) string {
@@ -61,9 +62,10 @@ const (
 // OpenOptions override what [OpenCSV] would otherwise detect. The zero
 // value detects everything.
 type OpenOptions struct {
-	// Delimiter is "", meaning detect, or one of [Delimiters].
+	// Delimiter is "", meaning detect, or one of comma, tab, semicolon
+	// and pipe.
 	Delimiter string
-	// Encoding is "", meaning detect, or one of [Encodings].
+	// Encoding is "", meaning detect, or one of the Encoding constants.
 	Encoding string
 	// Header says whether the first record is a header.
 	Header HeaderChoice
@@ -173,20 +175,20 @@ func OpenCSV(path string) (*CSVFile, error) { return OpenCSVWith(path, OpenOptio
 
 // OpenCSVWith is [OpenCSV] with choices fixed by the caller.
 func OpenCSVWith(path string, opts OpenOptions) (*CSVFile, error) {
-	if opts.Delimiter != "" && !validDelimiter(opts.Delimiter) {
+	if opts.Delimiter != "" && !slices.Contains(delimiters, opts.Delimiter) {
 		return nil, &CSVError{Kind: ErrRead, Message: fmt.Sprintf("%q is not a delimiter this program reads: choose comma, tab, semicolon or pipe", opts.Delimiter)}
 	}
-	if opts.Encoding != "" && !validEncoding(opts.Encoding) {
-		return nil, &CSVError{Kind: ErrRead, Message: fmt.Sprintf("%q is not an encoding this program reads: choose one of %s", opts.Encoding, strings.Join(Encodings, ", "))}
+	if opts.Encoding != "" && !slices.Contains(encodings, opts.Encoding) {
+		return nil, &CSVError{Kind: ErrRead, Message: fmt.Sprintf("%q is not an encoding this program reads: choose one of %s", opts.Encoding, strings.Join(encodings, ", "))}
 	}
 	fh, err := os.Open(path)
 	if err != nil {
-		return nil, &CSVError{Kind: ErrRead, Message: fmt.Sprintf("cannot open %s: %s", path, osReason(err)), Err: err}
+		return nil, osError("open", path, err)
 	}
 	defer fh.Close()
 	st, err := fh.Stat()
 	if err != nil {
-		return nil, &CSVError{Kind: ErrRead, Message: fmt.Sprintf("cannot read %s: %s", path, osReason(err)), Err: err}
+		return nil, osError("read", path, err)
 	}
 	if st.IsDir() {
 		return nil, &CSVError{Kind: ErrRead, Message: fmt.Sprintf("%s is a folder, not a CSV file", path)}
@@ -194,7 +196,7 @@ func OpenCSVWith(path string, opts OpenOptions) (*CSVFile, error) {
 	prefix := make([]byte, sniffBytes)
 	n, err := io.ReadFull(fh, prefix)
 	if err != nil && err != io.ErrUnexpectedEOF && err != io.EOF {
-		return nil, &CSVError{Kind: ErrRead, Message: fmt.Sprintf("cannot read %s: %s", path, osReason(err)), Err: err}
+		return nil, osError("read", path, err)
 	}
 	prefix = prefix[:n]
 	whole := int64(n) == st.Size()
@@ -206,22 +208,10 @@ func OpenCSVWith(path string, opts OpenOptions) (*CSVFile, error) {
 	return f, nil
 }
 
-func validDelimiter(d string) bool {
-	for _, c := range Delimiters {
-		if c == d {
-			return true
-		}
-	}
-	return false
-}
-
-func validEncoding(e string) bool {
-	for _, c := range Encodings {
-		if c == e {
-			return true
-		}
-	}
-	return false
+// osError is the *CSVError for a file the operating system would not
+// open or read; doing is "open" or "read".
+func osError(doing, path string, err error) *CSVError {
+	return &CSVError{Kind: ErrRead, Message: fmt.Sprintf("cannot %s %s: %s", doing, path, osReason(err)), Err: err}
 }
 
 // osReason turns an operating-system error into a few plain words.
@@ -239,24 +229,29 @@ func osReason(err error) string {
 	return err.Error()
 }
 
+// The byte-order marks that may start a file, each naming its encoding.
+var (
+	bomUTF8    = []byte{0xEF, 0xBB, 0xBF}
+	bomUTF16LE = []byte{0xFF, 0xFE}
+	bomUTF16BE = []byte{0xFE, 0xFF}
+)
+
 // bomFor returns the length of a byte-order mark at the start of b for the
 // encoding, or 0.
 func bomFor(enc string, b []byte) int {
+	var bom []byte
 	switch enc {
 	case EncodingUTF8:
-		if bytes.HasPrefix(b, []byte{0xEF, 0xBB, 0xBF}) {
-			return 3
-		}
+		bom = bomUTF8
 	case EncodingUTF16LE:
-		if bytes.HasPrefix(b, []byte{0xFF, 0xFE}) {
-			return 2
-		}
+		bom = bomUTF16LE
 	case EncodingUTF16BE:
-		if bytes.HasPrefix(b, []byte{0xFE, 0xFF}) {
-			return 2
-		}
+		bom = bomUTF16BE
 	}
-	return 0
+	if !bytes.HasPrefix(b, bom) {
+		return 0
+	}
+	return len(bom) // 0 for an encoding without a mark
 }
 
 // decoder returns the transformer from the encoding to UTF-8, or nil for
@@ -315,9 +310,9 @@ func (c *countingReader) Read(b []byte) (int, error) {
 func (f *CSVFile) Records() (*RecordReader, error) {
 	fh, err := os.Open(f.Path)
 	if err != nil {
-		return nil, &CSVError{Kind: ErrRead, Message: fmt.Sprintf("cannot open %s: %s", f.Path, osReason(err)), Err: err}
+		return nil, osError("open", f.Path, err)
 	}
-	rr, err := f.newReader(fh, fh)
+	rr, err := f.newReader(fh)
 	if err != nil {
 		fh.Close()
 		return nil, err
@@ -325,14 +320,14 @@ func (f *CSVFile) Records() (*RecordReader, error) {
 	return rr, nil
 }
 
-func (f *CSVFile) newReader(r io.Reader, fh *os.File) (*RecordReader, error) {
+func (f *CSVFile) newReader(fh *os.File) (*RecordReader, error) {
 	// The BOM was measured when the file was sniffed; skip that many bytes.
 	if f.bom > 0 {
-		if _, err := io.CopyN(io.Discard, r, int64(f.bom)); err != nil {
-			return nil, &CSVError{Kind: ErrRead, Message: fmt.Sprintf("cannot read %s: %s", f.Path, osReason(err)), Err: err}
+		if _, err := io.CopyN(io.Discard, fh, int64(f.bom)); err != nil {
+			return nil, osError("read", f.Path, err)
 		}
 	}
-	count := &countingReader{r: r, n: int64(f.bom)}
+	count := &countingReader{r: fh, n: int64(f.bom)}
 	var src io.Reader = count
 	if d := decoder(f.Dialect.Encoding); d != nil {
 		src = transform.NewReader(count, d)
@@ -397,7 +392,7 @@ func (rr *RecordReader) BytesRead() int64 { return rr.count.n }
 
 // Close releases the file.
 func (rr *RecordReader) Close() error {
-	if rr.closed || rr.fh == nil {
+	if rr.closed {
 		return nil
 	}
 	rr.closed = true
@@ -424,7 +419,9 @@ func raggedError(line, got, want int, delim string, header bool) *CSVError {
 		Message: fmt.Sprintf("line %d has %d %s, %s %d: %s", line, got, plural(got, "field", "fields"), against, want, hint)}
 }
 
-func plural(n int, one, many string) string {
+// plural picks the word for n things. It takes an int64 as it is, so that
+// a count of rows needs no conversion that could overflow an int.
+func plural[N ~int | ~int64](n N, one, many string) string {
 	if n == 1 {
 		return one
 	}

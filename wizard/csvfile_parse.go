@@ -193,10 +193,9 @@ func (p *recordParser) read() ([]string, error) {
 		if err != nil {
 			return nil, p.lineErr(err, p.line, 1)
 		}
-		if lengthNL(line) == len(line) {
-			continue
+		if lengthNL(line) < len(line) {
+			break
 		}
-		break
 	}
 	// readLine advanced p.line past a terminated line.
 	start := p.line
@@ -251,11 +250,8 @@ parse:
 				} else {
 					p.recBuf = append(p.recBuf, line...)
 				}
-				if len(p.recBuf)-fieldStart > p.maxField {
-					return nil, &parseError{kind: parseFieldTooLong, line: cur, start: start, column: col}
-				}
-				if len(p.recBuf) > p.maxRecord {
-					return nil, &parseError{kind: parseLineTooLong, line: cur, start: start, column: col}
+				if err := p.checkLimits(fieldStart, cur, start, col); err != nil {
+					return nil, err
 				}
 				line, err = p.readLine()
 				if err == io.EOF {
@@ -301,14 +297,26 @@ parse:
 	return p.fields, nil
 }
 
+// endField ends the field that started at fieldStart in recBuf.
 func (p *recordParser) endField(fieldStart, cur, start, col int) error {
+	if err := p.checkLimits(fieldStart, cur, start, col); err != nil {
+		return err
+	}
+	p.ends = append(p.ends, len(p.recBuf))
+	return nil
+}
+
+// checkLimits refuses a field or record grown past its limit. It runs at
+// the end of each field and of each line inside a quoted field, so that an
+// unclosed quote stops within a line of the limit rather than at the end
+// of the file.
+func (p *recordParser) checkLimits(fieldStart, cur, start, col int) error {
 	if len(p.recBuf)-fieldStart > p.maxField {
 		return &parseError{kind: parseFieldTooLong, line: cur, start: start, column: col}
 	}
 	if len(p.recBuf) > p.maxRecord {
 		return &parseError{kind: parseLineTooLong, line: cur, start: start, column: col}
 	}
-	p.ends = append(p.ends, len(p.recBuf))
 	return nil
 }
 

@@ -37,7 +37,7 @@ func exportBase(j *Job, dir string) (name, file string, err error) {
 		return "", "", fmt.Errorf("cannot find the data file %s: %w", j.File, err)
 	}
 	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", "", fmt.Errorf("cannot create the export folder: %w", err)
+		return "", "", fileFailed("cannot create the export folder", dir, err)
 	}
 	base := filepath.Base(file)
 	base = strings.TrimSuffix(base, filepath.Ext(base))
@@ -271,7 +271,7 @@ func literal(s string) string {
 // write writes one exported file atomically and records it.
 func (e *Export) write(path string, data []byte, perm os.FileMode) error {
 	if err := writeFileAtomic(path, data, perm); err != nil {
-		return fmt.Errorf("cannot write %s: %w", path, err)
+		return fileFailed("cannot write", path, err)
 	}
 	e.Files = append(e.Files, path)
 	return nil

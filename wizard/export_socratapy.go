@@ -80,7 +80,7 @@ func commentSafe(s string) string {
 // error: a script that parses dates wrongly is worse than none.
 func buildScriptData(j *Job, file string) (*scriptData, error) {
 	d := &scriptData{
-		Title: j.DatasetName, Domain: strings.TrimPrefix(strings.TrimPrefix(j.Domain, "https://"), "http://"),
+		Title: j.DatasetName, Domain: socrata.Domain(j.Domain).Host(),
 		Dataset: j.Dataset, File: file, FileName: filepath.Base(file), Encoding: j.CSV.Encoding, Delimiter: j.CSV.Delimiter,
 		Header: j.CSV.Header, NoQuote: j.CSV.NoQuote, Method: j.Method.String(),
 		DeveloperSettings: DeveloperSettingsURL(j.Domain),

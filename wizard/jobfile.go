@@ -9,6 +9,7 @@ import (
 	"os"
 	"path/filepath"
 	"regexp"
+	"slices"
 	"strings"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
@@ -113,10 +114,10 @@ func (j *Job) Validate() error {
 		}
 	}
 
-	if !contains(validDelimiters, j.CSV.Delimiter) {
+	if !slices.Contains(validDelimiters, j.CSV.Delimiter) {
 		add("\"csv.delimiter\" %q is not supported: want \",\", \"\\t\", \";\" or \"|\"", j.CSV.Delimiter)
 	}
-	if !contains(validEncodings, j.CSV.Encoding) {
+	if !slices.Contains(validEncodings, j.CSV.Encoding) {
 		add("\"csv.encoding\" %q is not supported: want %s", j.CSV.Encoding, strings.Join(validEncodings, ", "))
 	}
 
@@ -129,6 +130,17 @@ func (j *Job) Validate() error {
 		return nil
 	}
 	return &JobError{Problems: probs}
+}
+
+// validateFile is Validate for the job file at path, which the error
+// names.
+func (j *Job) validateFile(path string) error {
+	err := j.Validate()
+	var je *JobError
+	if errors.As(err, &je) {
+		je.Path = path
+	}
+	return err
 }
 
 // validateColumns checks the column mapping and point sources.
@@ -194,16 +206,6 @@ func (j *Job) validateColumns() []string {
 	return probs
 }
 
-// contains reports whether list holds s.
-func contains(list []string, s string) bool {
-	for _, v := range list {
-		if v == s {
-			return true
-		}
-	}
-	return false
-}
-
 // SaveJob validates j and writes it to path atomically: a temporary file
 // in the same directory, synced, then renamed over any old job, so that a
 // crash never leaves half a job behind. When the data file lies in the job
@@ -211,18 +213,15 @@ func contains(list []string, s string) bool {
 // directory, so the pair can be moved together; otherwise it is written
 // absolute. A relative j.File is taken as relative to the working
 // directory, like a path typed on the command line (LoadJob returns File
-// absolute, so a loaded job saves back unchanged). j itself is not changed. A job holds no secret, so the file is
-// world-readable (0644) like any document.
+// absolute, so a loaded job saves back unchanged). j itself is not
+// changed. A job holds no secret, so the file is world-readable (0644)
+// like any document.
 func SaveJob(path string, j *Job) error {
 	out := *j
 	if out.Version == 0 {
 		out.Version = JobVersion
 	}
-	if err := out.Validate(); err != nil {
-		var je *JobError
-		if errors.As(err, &je) {
-			je.Path = path
-		}
+	if err := out.validateFile(path); err != nil {
 		return err
 	}
 	absJob, err := filepath.Abs(path)
@@ -237,7 +236,7 @@ func SaveJob(path string, j *Job) error {
 	}
 	data = append(data, '\n')
 	if err := writeFileAtomic(path, data, 0o644); err != nil {
-		return fmt.Errorf("cannot save the job to %s: %w", path, err)
+		return fileFailed("cannot save the job to", path, err)
 	}
 	return nil
 }
@@ -311,11 +310,7 @@ func LoadJob(path string) (*Job, error) {
 	if dec.More() {
 		return nil, &JobError{Path: path, Problems: []string{"there is more after the job's closing brace; a job file holds one JSON object"}}
 	}
-	if err := j.Validate(); err != nil {
-		var je *JobError
-		if errors.As(err, &je) {
-			je.Path = path
-		}
+	if err := j.validateFile(path); err != nil {
 		return nil, err
 	}
 	j.Domain = canonicalDomain(j.Domain)

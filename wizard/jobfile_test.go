@@ -138,8 +138,16 @@ func TestSaveJobRefusesInvalidAndKeepsOld(t *testing.T) {
 
 func TestSaveJobIntoMissingDirectory(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "no", "such", "dir", "x.job.json")
-	if err := SaveJob(path, sampleJob("/data/x.csv")); err == nil || !strings.Contains(err.Error(), "cannot save the job to") {
+	err := SaveJob(path, sampleJob("/data/x.csv"))
+	if err == nil || !strings.Contains(err.Error(), "cannot save the job to") {
 		t.Errorf("err = %v", err)
+	}
+	// The message names the job file, not the temporary file beside it.
+	if err != nil && strings.Contains(err.Error(), ".tmp-") {
+		t.Errorf("err = %v: it names the temporary file", err)
+	}
+	if !errors.Is(err, os.ErrNotExist) {
+		t.Errorf("err = %v: the system's error is not kept for errors.Is", err)
 	}
 }
 

@@ -112,9 +112,9 @@ type mappingState struct {
 	points []PointSource
 }
 
-// Normalize reduces a name to lower-case letters and digits, so that
+// normalize reduces a name to lower-case letters and digits, so that
 // "Permit ID", "permit_id" and "PERMIT-ID" compare equal.
-func Normalize(s string) string {
+func normalize(s string) string {
 	var b strings.Builder
 	for _, r := range s {
 		if unicode.IsLetter(r) || unicode.IsDigit(r) {
@@ -196,8 +196,8 @@ func AutoMap(header []string, ds *socrata.Dataset) *Mapping {
 		}
 	}
 	pass(MatchExact, func(c socrata.Column) string { return c.FieldName }, func(s string) string { return s })
-	pass(MatchFieldName, func(c socrata.Column) string { return Normalize(c.FieldName) }, Normalize)
-	pass(MatchDisplayName, func(c socrata.Column) string { return Normalize(c.Name) }, Normalize)
+	pass(MatchFieldName, func(c socrata.Column) string { return normalize(c.FieldName) }, normalize)
+	pass(MatchDisplayName, func(c socrata.Column) string { return normalize(c.Name) }, normalize)
 
 	type cand struct{ col, field, dist int }
 	var cands []cand
@@ -205,13 +205,13 @@ func AutoMap(header []string, ds *socrata.Dataset) *Mapping {
 		if m.Columns[i].Field != "" {
 			continue
 		}
-		h := Normalize(m.Columns[i].Source)
+		h := normalize(m.Columns[i].Source)
 		for j, col := range ds.Columns {
 			if used[col.FieldName] {
 				continue
 			}
 			best := -1
-			for _, name := range []string{Normalize(col.FieldName), Normalize(col.Name)} {
+			for _, name := range []string{normalize(col.FieldName), normalize(col.Name)} {
 				if name == "" {
 					continue
 				}
@@ -256,7 +256,7 @@ func (m *Mapping) autoPoints(used map[string]bool) {
 	find := func(names []string) string {
 		for _, n := range names {
 			for _, c := range m.Columns {
-				if Normalize(c.Source) == n {
+				if normalize(c.Source) == n {
 					return c.Source
 				}
 			}
@@ -355,7 +355,6 @@ func (m *Mapping) SetTarget(i int, field string) error {
 		return nil
 	}
 	m.save()
-	c = &m.Columns[i]
 	if c.Field != field {
 		c.Formats = nil // formats belong to the old field's data
 	}
@@ -373,7 +372,6 @@ func (m *Mapping) Ignore(i int) error {
 		return nil
 	}
 	m.save()
-	c = &m.Columns[i]
 	c.beforeField, c.beforeKind, c.beforeDist = c.Field, c.Kind, c.Distance
 	c.Field, c.Kind, c.Distance = "", MatchIgnored, 0
 	return nil
@@ -403,7 +401,6 @@ func (m *Mapping) Restore(i int) error {
 		}
 	}
 	m.save()
-	c = &m.Columns[i]
 	c.Field, c.Kind, c.Distance = field, kind, dist
 	return nil
 }
@@ -476,42 +473,15 @@ func (m *Mapping) SetPoint(field, latitude, longitude string) error {
 	if j, ok := m.ColumnFor(field); ok {
 		return fmt.Errorf("field %s is already filled by column %q: ignore that column first", field, m.Columns[j].Source)
 	}
-	has := func(name string) bool {
-		for _, c := range m.Columns {
-			if c.Source == name {
-				return true
-			}
+	for _, name := range []string{latitude, longitude} {
+		if !slices.ContainsFunc(m.Columns, func(c ColumnMatch) bool { return c.Source == name }) {
+			return fmt.Errorf("the file has no column %q", name)
 		}
-		return false
 	}
-	if !has(latitude) || !has(longitude) {
-		return fmt.Errorf("the file has no column %q", map[bool]string{true: longitude, false: latitude}[has(latitude)])
-	}
-	m.save()
-	m.removePoint(field)
+	m.save() // the history keeps a copy, so Points may change in place
+	m.Points = slices.DeleteFunc(m.Points, func(p PointSource) bool { return p.Field == field })
 	m.Points = append(m.Points, PointSource{Field: field, Latitude: latitude, Longitude: longitude})
 	return nil
-}
-
-// RemovePoint stops building field from latitude and longitude columns.
-func (m *Mapping) RemovePoint(field string) {
-	for _, p := range m.Points {
-		if p.Field == field {
-			m.save()
-			m.removePoint(field)
-			return
-		}
-	}
-}
-
-func (m *Mapping) removePoint(field string) {
-	out := m.Points[:0:0]
-	for _, p := range m.Points {
-		if p.Field != field {
-			out = append(out, p)
-		}
-	}
-	m.Points = out
 }
 
 // filled reports the fields a column or a point source fills.
@@ -526,21 +496,6 @@ func (m *Mapping) filled() map[string]bool {
 		f[p.Field] = true
 	}
 	return f
-}
-
-// Unmapped lists the dataset's fields that nothing fills.
-func (m *Mapping) Unmapped() []socrata.Column {
-	f := m.filled()
-	var out []socrata.Column
-	if m.ds == nil {
-		return nil
-	}
-	for _, c := range m.ds.Columns {
-		if !f[c.FieldName] {
-			out = append(out, c)
-		}
-	}
-	return out
 }
 
 // ColumnMaps turns the mapping into the job's column list, with each

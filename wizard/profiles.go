@@ -51,7 +51,8 @@ type Profile struct {
 	Domain string
 	// Login is the API key id or the username.
 	Login string
-	Kind  socrata.AuthKind
+	// Kind says which of the two Login is.
+	Kind socrata.AuthKind
 	// DisplayName and Role are what the portal said at the last sign-in.
 	DisplayName string
 	Role        string
@@ -116,7 +117,7 @@ func LoadProfiles(dir string) (*Profiles, error) {
 		return ps, nil
 	}
 	if err != nil {
-		return nil, fmt.Errorf("cannot read the saved logins in %s: %w", ps.path, err)
+		return nil, fileFailed("cannot read the saved logins in", ps.path, err)
 	}
 	var f profilesJSON
 	dec := json.NewDecoder(bytes.NewReader(data))
@@ -192,11 +193,8 @@ func (ps *Profiles) Find(name string) (Profile, error) {
 		return Profile{}, errors.New("no saved login: sign in first with socrata-wizard login")
 	}
 	if i := strings.LastIndex(name, "@"); i > 0 {
-		login, domain := name[:i], name[i+1:]
-		for _, p := range ps.items {
-			if p.same(domain, login) {
-				return p, nil
-			}
+		if p, ok := ps.FindLogin(name[i+1:], name[:i]); ok {
+			return p, nil
 		}
 	}
 	var onDomain []Profile
@@ -261,9 +259,7 @@ func (ps *Profiles) Put(p Profile) {
 		ps.items = append(ps.items, p)
 	}
 	if p.Default {
-		for i := range ps.items {
-			ps.items[i].Default = ps.items[i].same(p.Domain, p.Login)
-		}
+		ps.makeDefault(p.Domain, p.Login)
 	}
 	ps.fixDefault()
 }
@@ -305,10 +301,16 @@ func (ps *Profiles) SetDefault(name string) error {
 	if err != nil {
 		return err
 	}
-	for i := range ps.items {
-		ps.items[i].Default = ps.items[i].same(p.Domain, p.Login)
-	}
+	ps.makeDefault(p.Domain, p.Login)
 	return nil
+}
+
+// makeDefault marks the profile for domain and login as the default and
+// every other one as not.
+func (ps *Profiles) makeDefault(domain, login string) {
+	for i := range ps.items {
+		ps.items[i].Default = ps.items[i].same(domain, login)
+	}
 }
 
 // fixDefault keeps exactly one default while there are profiles: a file
@@ -353,10 +355,10 @@ func (ps *Profiles) Save() error {
 	}
 	data = append(data, '\n')
 	if err := os.MkdirAll(filepath.Dir(ps.path), 0o700); err != nil {
-		return fmt.Errorf("cannot create the settings folder: %w", err)
+		return fileFailed("cannot create the settings folder", filepath.Dir(ps.path), err)
 	}
 	if err := writeFileAtomic(ps.path, data, 0o600); err != nil {
-		return fmt.Errorf("cannot save the logins index: %w", err)
+		return fileFailed("cannot save the list of saved logins to", ps.path, err)
 	}
 	return nil
 }

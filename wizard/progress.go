@@ -101,3 +101,7 @@ func (p *ProgressPrinter) Finish() {
 		p.drawn = false
 	}
 }
+
+// Count writes n with thousands separators, as every message of this
+// program does: 12,345.
+func Count(n int64) string { return groupDigits(n) }

@@ -101,9 +101,10 @@ func (m *MemoryStore) Get(ctx context.Context, domain, login string) (Secret, er
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	s, ok := m.items[ItemName(domain, login)]
+	name := ItemName(domain, login)
+	s, ok := m.items[name]
 	if !ok {
-		return Secret{}, fmt.Errorf("%s: %w", ItemName(domain, login), ErrNoSecret)
+		return Secret{}, fmt.Errorf("%s: %w", name, ErrNoSecret)
 	}
 	return s, nil
 }
@@ -211,7 +212,8 @@ type keyringBackend interface {
 // (Secret Service on Linux, Keychain on macOS, Credential Manager on
 // Windows) through go-keyring. Every call is bounded by Timeout and by the
 // context, and every failure other than "not found" comes back as a
-// *[KeyringError] that says what is wrong and what to do.
+// *[KeyringError] that says what is wrong and what to do. The zero value
+// uses the OS keyring, like [NewKeyringStore].
 type KeyringStore struct {
 	// Timeout bounds each call; zero means DefaultKeyringTimeout.
 	Timeout time.Duration

@@ -72,8 +72,10 @@ const (
 // act on. Error says what went wrong; Hint says what to do, including the
 // environment variables that replace the keyring in headless runs.
 type KeyringError struct {
+	// Kind is why the keyring could not be used; Error and Hint follow it.
 	Kind KeyringErrorKind
-	Op   KeyringOp
+	// Op is what was being done: reading, saving or deleting.
+	Op KeyringOp
 	// Err is go-keyring's error, kept for logs and errors.Is.
 	Err error
 }

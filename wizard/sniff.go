@@ -45,13 +45,13 @@ func (f *CSVFile) sniff(prefix []byte, whole bool, opts OpenOptions) error {
 	switch {
 	case enc != "":
 		f.Sniff.Encoding = "chosen"
-	case bytes.HasPrefix(prefix, []byte{0xEF, 0xBB, 0xBF}):
+	case bytes.HasPrefix(prefix, bomUTF8):
 		enc = EncodingUTF8
 		f.Sniff.Encoding = "UTF-8 with a byte-order mark"
-	case bytes.HasPrefix(prefix, []byte{0xFF, 0xFE}):
+	case bytes.HasPrefix(prefix, bomUTF16LE):
 		enc = EncodingUTF16LE
 		f.Sniff.Encoding = "UTF-16 (little-endian) byte-order mark"
-	case bytes.HasPrefix(prefix, []byte{0xFE, 0xFF}):
+	case bytes.HasPrefix(prefix, bomUTF16BE):
 		enc = EncodingUTF16BE
 		f.Sniff.Encoding = "UTF-16 (big-endian) byte-order mark"
 	case validUTF8Prefix(prefix, whole):
@@ -90,29 +90,30 @@ func (f *CSVFile) sniff(prefix []byte, whole bool, opts OpenOptions) error {
 
 	// Delimiter and quoting.
 	var best *sniffCandidate
-	delims := Delimiters
+	delims := delimiters
 	if opts.Delimiter != "" {
 		delims = []string{opts.Delimiter}
 	} else if strings.EqualFold(filepath.Ext(f.Path), ".tsv") || strings.EqualFold(filepath.Ext(f.Path), ".tab") {
 		delims = []string{"\t", ",", ";", "|"}
 	}
-	for _, d := range delims {
-		quotes := []bool{true}
-		if opts.QuoteSet {
-			quotes = []bool{opts.Quote}
+	try := func(d string, quote bool) *sniffCandidate {
+		c := sniffParse(text, d, quote, !whole, f.maxField, f.maxRecord)
+		if best == nil || c.better(best) {
+			best = c
 		}
-		for i := 0; i < len(quotes); i++ {
-			c := sniffParse(text, d, quotes[i], !whole, f.maxField, f.maxRecord)
-			if best == nil || c.better(best) {
-				best = c
-			}
-			// Tab- and pipe-separated files are often written without
-			// quoting, so a quote error there may mean quotes are ordinary
-			// characters; in a comma or semicolon file it is a real error
-			// the person must see.
-			if c.err != nil && !opts.QuoteSet && quotes[i] && (d == "\t" || d == "|") {
-				quotes = append(quotes, false)
-			}
+		return c
+	}
+	for _, d := range delims {
+		if opts.QuoteSet {
+			try(d, opts.Quote)
+			continue
+		}
+		// Tab- and pipe-separated files are often written without quoting,
+		// so a quote error there may mean quotes are ordinary characters;
+		// in a comma or semicolon file it is a real error the person must
+		// see.
+		if c := try(d, true); c.err != nil && (d == "\t" || d == "|") {
+			try(d, false)
 		}
 	}
 	if len(best.recs) == 0 {
@@ -293,6 +294,8 @@ const (
 	kindNumber
 	kindDate
 	kindBool
+
+	cellKinds // how many kinds there are
 )
 
 func kindOf(s string) cellKind {
@@ -339,7 +342,7 @@ func detectHeader(recs [][]string) (bool, string) {
 	var headerCols, dataCols []string
 	for c, v := range recs[0] {
 		k1 := kindOf(v)
-		counts := map[cellKind]int{}
+		var counts [cellKinds]int
 		n := 0
 		for _, r := range recs[1:] {
 			if c < len(r) {
@@ -355,7 +358,7 @@ func detectHeader(recs [][]string) (bool, string) {
 		dom, dn := kindText, 0
 		for k, m := range counts {
 			if m > dn {
-				dom, dn = k, m
+				dom, dn = cellKind(k), m
 			}
 		}
 		if dn*10 < n*8 {

@@ -3,11 +3,13 @@ package wizard
 import (
 	"bytes"
 	"encoding/csv"
+	"encoding/json"
 	"errors"
 	"io"
 	"math"
 	"os"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 	"testing"
@@ -101,7 +103,7 @@ func FuzzSniff(f *testing.F) {
 	f.Add([]byte("a,a\n1,2\n"))
 	f.Fuzz(func(t *testing.T, data []byte) {
 		path := t.TempDir() + "/f.csv"
-		if err := writeFile(path, data); err != nil {
+		if err := os.WriteFile(path, data, 0o600); err != nil {
 			t.Fatal(err)
 		}
 		file, err := OpenCSV(path)
@@ -112,7 +114,7 @@ func FuzzSniff(f *testing.F) {
 			}
 			return
 		}
-		if !validDelimiter(file.Dialect.Delimiter) || !validEncoding(file.Dialect.Encoding) || len(file.Header) == 0 {
+		if !slices.Contains(delimiters, file.Dialect.Delimiter) || !slices.Contains(encodings, file.Dialect.Encoding) || len(file.Header) == 0 {
 			t.Fatalf("bad dialect %+v header %q", file.Dialect, file.Header)
 		}
 		rr, err := file.Records()
@@ -190,9 +192,19 @@ func FuzzTimestamp(f *testing.F) {
 		}
 	}
 	patterns := []string{ISO8601, "MM/dd/yyyy", "M/d/yy h:mm a", "dd-MMM-yyyy", "yyyyMMdd", "yyyy-MM-dd HH:mm:ss.SSSZ"}
+	types := []socrata.DataType{socrata.FloatingTimestamp, socrata.FixedTimestamp}
+	// What is sent is read back as ISO8601, in the same default zone.
+	readBack := map[socrata.DataType]*Converter{}
+	for _, typ := range types {
+		c, err := NewConverter("f", typ, ColumnMap{}, "")
+		if err != nil {
+			f.Fatal(err)
+		}
+		readBack[typ] = c
+	}
 	f.Fuzz(func(t *testing.T, s string, which uint8) {
 		pattern := patterns[int(which)%len(patterns)]
-		for _, typ := range []socrata.DataType{socrata.FloatingTimestamp, socrata.FixedTimestamp} {
+		for _, typ := range types {
 			c, err := NewConverter("f", typ, ColumnMap{Formats: []string{pattern}}, "")
 			if err != nil {
 				t.Fatal(err)
@@ -202,20 +214,12 @@ func FuzzTimestamp(f *testing.F) {
 				continue
 			}
 			out := v.String()
-			back, p2 := (&Converter{Field: "f", Type: typ, Formats: []*TimeFormat{mustFormat(ISO8601)}, Location: c.Location, zones: c.zones}).Convert(out)
+			back, p2 := readBack[typ].Convert(out)
 			if p2 != OK || back.String() != out {
 				t.Fatalf("%q (%s) sent as %q, which reads back as %q (%s)", s, pattern, out, back.String(), p2.Name())
 			}
 		}
 	})
-}
-
-func mustFormat(p string) *TimeFormat {
-	tf, err := ParseTimeFormat(p)
-	if err != nil {
-		panic(err)
-	}
-	return tf
 }
 
 // FuzzPoint checks that every accepted point is on the map and its WKT
@@ -258,13 +262,14 @@ func checkParseFloat(t *testing.T, s string) {
 	}
 }
 
-// FuzzOtherTypes checks that the remaining parsers never panic and that
-// what they accept survives a round trip through its CSV form.
+// FuzzOtherTypes checks that the remaining parsers never panic, that what
+// they accept is written as JSON, and that it survives a round trip
+// through its CSV form.
 func FuzzOtherTypes(f *testing.F) {
-	for _, s := range []string{"https://x.org", "A (http://x)", "www.x", "860-555-0100:Cell", "1 Main (41, -72)", "POLYGON ((0 0, 1 1, 0 0))", "LINESTRING (1 2, 3 4)", "true", "Y"} {
+	for _, s := range []string{"https://x.org", "A (http://x)", "www.x", "860-555-0100:Cell", "1 Main (41, -72)", "1 Main (NaN, -72)", "POLYGON ((0 0, 1 1, 0 0))", "LINESTRING (1 2, 3 4)", "true", "Y", "http://x.org/\v", "caf\xe9 (http://x)"} {
 		f.Add(s)
 	}
-	types := []socrata.DataType{socrata.URL, socrata.Phone, socrata.Location, socrata.Polygon, socrata.Line, socrata.Checkbox, socrata.MultiPolygon}
+	types := []socrata.DataType{socrata.Text, socrata.URL, socrata.Phone, socrata.Location, socrata.Polygon, socrata.Line, socrata.Checkbox, socrata.MultiPolygon}
 	f.Fuzz(func(t *testing.T, s string) {
 		for _, typ := range types {
 			c, err := NewConverter("f", typ, ColumnMap{YesNo: true}, "")
@@ -278,6 +283,12 @@ func FuzzOtherTypes(f *testing.F) {
 				}
 				continue
 			}
+			if b := v.AppendJSON(nil); !json.Valid(b) {
+				t.Fatalf("%s %q written as %s, which is not JSON", typ, s, b)
+			}
+			if math.IsNaN(v.Lat) || math.IsNaN(v.Lon) {
+				t.Fatalf("%s %q accepted with a coordinate that is not a number: %s", typ, s, v.AppendJSON(nil))
+			}
 			if v.Kind == ValueNull || typ == socrata.Polygon || typ == socrata.Line || typ == socrata.MultiPolygon {
 				continue
 			}
@@ -288,5 +299,3 @@ func FuzzOtherTypes(f *testing.F) {
 		}
 	})
 }
-
-func writeFile(path string, data []byte) error { return os.WriteFile(path, data, 0o600) }

@@ -6,6 +6,7 @@ import (
 	"strings"
 	"sync"
 	"time"
+
 	// Time zones are built in so that fixed timestamps convert the same
 	// way on a Windows machine with no zone database.
 	_ "time/tzdata"
@@ -114,45 +115,22 @@ func ParseTimeFormat(pattern string) (*TimeFormat, error) {
 		for i+n < len(rs) && rs[i+n] == r {
 			n++
 		}
-		var e timeElem
-		switch r {
-		case 'y', 'Y':
-			e = timeElem{kind: elemYear, width: n}
-			if n == 2 {
-				e.kind = elemYear2
-			}
-		case 'M':
-			e = timeElem{kind: elemMonth, width: n}
-			if n >= 3 {
-				e = timeElem{kind: elemMonthName, width: n}
-			}
-		case 'd':
-			e = timeElem{kind: elemDay, width: n}
-		case 'H':
-			e = timeElem{kind: elemHour24, width: n}
-			tf.hasTime = true
-		case 'h':
-			e = timeElem{kind: elemHour12, width: n}
-			tf.hasTime = true
-		case 'm':
-			e = timeElem{kind: elemMinute, width: n}
-		case 's':
-			e = timeElem{kind: elemSecond, width: n}
-		case 'S':
-			e = timeElem{kind: elemFraction, width: n}
-		case 'a':
-			e = timeElem{kind: elemAMPM, width: n}
-		case 'Z':
-			e = timeElem{kind: elemZone, width: n}
-			tf.hasZone = true
-		case 'E':
-			e = timeElem{kind: elemWeekday, width: n}
-		case 'z':
+		kind, ok := patternLetters[r]
+		switch {
+		case r == 'z':
 			return nil, fmt.Errorf("timestamp pattern %q uses z (a zone name), which DataSync does not allow: use Z for an offset such as -0500, or set the time zone instead", pattern)
-		default:
+		case !ok:
 			return nil, fmt.Errorf("timestamp pattern %q uses the letter %q, which this program does not read: use y, M, d, H, h, m, s, S, a, Z or E, and put other text in single quotes", pattern, string(r))
+		case kind == elemYear && n == 2:
+			kind = elemYear2
+		case kind == elemMonth && n >= 3:
+			kind = elemMonthName
+		case kind == elemHour24 || kind == elemHour12:
+			tf.hasTime = true
+		case kind == elemZone:
+			tf.hasZone = true
 		}
-		tf.elems = append(tf.elems, e)
+		tf.elems = append(tf.elems, timeElem{kind: kind, width: n})
 		i += n
 	}
 	var hasYear, hasMonth, hasDay bool
@@ -173,6 +151,14 @@ func ParseTimeFormat(pattern string) (*TimeFormat, error) {
 		return nil, fmt.Errorf("timestamp pattern %q needs a year (yyyy), a month (MM) and a day (dd)", pattern)
 	}
 	return tf, nil
+}
+
+// patternLetters are the Joda letters a pattern may use. yy and MMM or
+// longer change the kind of y and M; z, a zone name, is refused apart.
+var patternLetters = map[rune]elemKind{
+	'y': elemYear, 'Y': elemYear, 'M': elemMonth, 'd': elemDay,
+	'H': elemHour24, 'h': elemHour12, 'm': elemMinute, 's': elemSecond,
+	'S': elemFraction, 'a': elemAMPM, 'Z': elemZone, 'E': elemWeekday,
 }
 
 func (tf *TimeFormat) addLiteral(s string) {
@@ -399,7 +385,7 @@ func (tf *TimeFormat) parse(s string, strict bool) (civil, timeProblem) {
 			case strict:
 				maxD = 2
 			}
-			v, n, frac := 0, 0, 0
+			v, n := 0, 0
 			for n < maxD && i+n < len(s) && s[i+n] >= '0' && s[i+n] <= '9' {
 				v = v*10 + int(s[i+n]-'0')
 				n++
@@ -407,7 +393,6 @@ func (tf *TimeFormat) parse(s string, strict bool) (civil, timeProblem) {
 			if n < minD {
 				return c, timeNoMatch
 			}
-			frac = n
 			i += n
 			switch e.kind {
 			case elemYear:
@@ -437,10 +422,11 @@ func (tf *TimeFormat) parse(s string, strict bool) (civil, timeProblem) {
 			case elemSecond:
 				c.sec = v
 			case elemFraction:
-				for ; frac < 9; frac++ {
+				// n digits of a second, scaled to nine.
+				for ; n < 9; n++ {
 					v *= 10
 				}
-				for ; frac > 9; frac-- {
+				for ; n > 9; n-- {
 					v /= 10
 				}
 				c.nsec = v
@@ -505,7 +491,7 @@ func matchName(s string, names []string) (int, int) {
 	for i, n := range names {
 		if len(s) >= 3 && strings.EqualFold(s[:3], n[:3]) {
 			// "Sept" is common enough to read.
-			if i == 8 && len(s) >= 4 && (s[3] == 't' || s[3] == 'T') {
+			if n == "september" && len(s) >= 4 && (s[3] == 't' || s[3] == 'T') {
 				return i, 4
 			}
 			return i, 3
@@ -787,10 +773,10 @@ type TimeGuess struct {
 	HasZone bool `json:"has_zone"`
 }
 
-// TimeCandidates are the patterns DetectTimeFormat tries, in order of
+// timeCandidates are the patterns DetectTimeFormat tries, in order of
 // preference: ISO first, then US month-first orders before day-first ones,
 // zero-padded forms before unpadded ones.
-var TimeCandidates = buildTimeCandidates()
+var timeCandidates = buildTimeCandidates()
 
 func buildTimeCandidates() []string {
 	dates := []string{
@@ -817,8 +803,8 @@ func buildTimeCandidates() []string {
 }
 
 var compiledCandidates = func() []*TimeFormat {
-	out := make([]*TimeFormat, len(TimeCandidates))
-	for i, p := range TimeCandidates {
+	out := make([]*TimeFormat, len(timeCandidates))
+	for i, p := range timeCandidates {
 		tf, err := ParseTimeFormat(p)
 		if err != nil {
 			panic(err)
@@ -829,7 +815,7 @@ var compiledCandidates = func() []*TimeFormat {
 }()
 
 // DetectTimeFormat finds the pattern that reads a column's sample values.
-// It prefers the first candidate in [TimeCandidates] that reads them all,
+// It prefers the first of its candidate patterns that reads them all,
 // and reports other candidates that also read them all but give different
 // dates, such as 01/02/2024 under dd/MM/yyyy.
 func DetectTimeFormat(samples []string) TimeGuess {
@@ -845,13 +831,7 @@ func DetectTimeFormat(samples []string) TimeGuess {
 	}
 	bestI, bestN := -1, 0
 	for i, tf := range compiledCandidates {
-		n := 0
-		for _, v := range vals {
-			if _, p := tf.parse(v, true); p == timeOK {
-				n++
-			}
-		}
-		if n > bestN {
+		if n := readCount(tf, vals, true); n > bestN {
 			bestI, bestN = i, n
 			if n == len(vals) {
 				break
@@ -861,13 +841,7 @@ func DetectTimeFormat(samples []string) TimeGuess {
 	if bestI < 0 {
 		// Nothing reads strictly; try the lenient reading Joda would use.
 		for i, tf := range compiledCandidates {
-			n := 0
-			for _, v := range vals {
-				if _, p := tf.parse(v, false); p == timeOK {
-					n++
-				}
-			}
-			if n > bestN {
+			if n := readCount(tf, vals, false); n > bestN {
 				bestI, bestN = i, n
 			}
 		}
@@ -925,6 +899,17 @@ func DetectTimeFormat(samples []string) TimeGuess {
 			example, g.Pattern, g.Alternatives[0], g.Pattern, g.Alternatives[0])
 	}
 	return g
+}
+
+// readCount is how many of vals tf reads.
+func readCount(tf *TimeFormat, vals []string, strict bool) int {
+	n := 0
+	for _, v := range vals {
+		if _, p := tf.parse(v, strict); p == timeOK {
+			n++
+		}
+	}
+	return n
 }
 
 // looksLikeTimestamp reports whether any candidate pattern reads s; it is

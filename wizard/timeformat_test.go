@@ -94,7 +94,7 @@ func TestParseTimeFormat(t *testing.T) {
 	if _, p := tf.parse("3/1/2024", true); p == timeOK {
 		t.Error("strict MM/dd/yyyy accepted 3/1/2024")
 	}
-	if !reflect.DeepEqual(TimeCandidates[0], ISO8601) {
+	if !reflect.DeepEqual(timeCandidates[0], ISO8601) {
 		t.Errorf("ISO8601 is not the first candidate")
 	}
 }

@@ -139,7 +139,7 @@ var problemNames = map[Problem]string{
 	ProbPoint: "not_a_point", ProbPointLatLon: "lat_lon_order", ProbPointRange: "off_the_map",
 	ProbPointSwapped: "latitude_first", ProbPointHalf: "half_a_point", ProbGeometry: "not_wkt",
 	ProbURL: "not_a_url", ProbURLNoScheme: "url_without_scheme", ProbTextLong: "text_too_long",
-	ProbTextEncoding: "encoding", ProbPhone: "not_a_phone", ProbLocation: "not_a_location",
+	ProbPhone: "not_a_phone", ProbLocation: "not_a_location",
 }
 
 // Name is the problem's stable short name, as JSON reports write it.
@@ -163,26 +163,24 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 		maxEx = DefaultMaxExamples
 	}
 	rep := &Report{File: f.Path, Encoding: f.Dialect.Encoding, Delimiter: f.Dialect.Delimiter, Header: f.Dialect.Header, Size: f.Size}
-	cols := make([]*ColumnReport, 0, len(plan.Columns)+len(plan.Points))
+	// One report per mapped column, then one per point, in the plan's
+	// order, so that plan index i counts into cols[i].
+	cols := make([]ColumnReport, 0, len(plan.Columns)+len(plan.Points))
 	for _, c := range plan.Columns {
-		cr := &ColumnReport{Source: c.Source, Field: c.Conv.Field, Type: string(c.Conv.Type), Clean: c.Conv.Clean, YesNo: c.Conv.YesNo}
+		cr := ColumnReport{Source: c.Source, Field: c.Conv.Field, Type: string(c.Conv.Type), Clean: c.Conv.Clean, YesNo: c.Conv.YesNo}
 		if len(c.Conv.Formats) > 0 {
 			cr.Formats = c.Conv.Patterns()
 		}
 		cols = append(cols, cr)
 	}
 	for _, p := range plan.Points {
-		cols = append(cols, &ColumnReport{Source: p.LatSource + " + " + p.LonSource, Field: p.Field, Type: "point"})
+		cols = append(cols, ColumnReport{Source: p.LatSource + " + " + p.LonSource, Field: p.Field, Type: "point"})
 	}
+	rep.Columns = cols
 
 	rr, err := f.Records()
 	if err != nil {
-		var ce *CSVError
-		if errors.As(err, &ce) && ce.Kind != ErrRead {
-			rep.Fatal = ce.Message
-			return finish(rep, cols), nil
-		}
-		return nil, err
+		return reportUnreadable(rep, err)
 	}
 	defer rr.Close()
 	// Reading runs on its own goroutine, a batch ahead of the checking, so
@@ -207,11 +205,10 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 	}
 	for n := 0; ; n++ {
 		if n%progressEvery == 0 && n > 0 {
-			if err := ctx.Err(); err != nil {
-				progress()
-				return finish(rep, cols), err
-			}
 			progress()
+			if err := ctx.Err(); err != nil {
+				return rep, err
+			}
 		}
 		rec, err := it.Next()
 		if err == io.EOF {
@@ -221,7 +218,7 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 		if err != nil {
 			var ce *CSVError
 			if !errors.As(err, &ce) || ce.Kind == ErrRead {
-				return finish(rep, cols), err
+				return rep, err
 			}
 			if ce.Fatal() {
 				rep.Fatal = ce.Message
@@ -235,7 +232,7 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 			}
 			if rej != nil {
 				if err := rej.write(rec, []string{ce.Message}); err != nil {
-					return finish(rep, cols), err
+					return rep, err
 				}
 			}
 			continue
@@ -253,7 +250,7 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 			if _, pr := c.Conv.Convert(s); pr != OK {
 				bad = true
 				msg := ""
-				cr := cols[i]
+				cr := &cols[i]
 				if len(cr.Examples) < maxEx || rej != nil {
 					msg = c.Conv.Message(s, pr)
 				}
@@ -286,7 +283,7 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 			rep.BadRows++
 			if rej != nil {
 				if err := rej.write(rec, reasons); err != nil {
-					return finish(rep, cols), err
+					return rep, err
 				}
 			}
 		}
@@ -295,11 +292,23 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 	if rej != nil && rep.BadRows > 0 && rep.Fatal == "" {
 		path, err := rej.commit()
 		if err != nil {
-			return finish(rep, cols), err
+			return rep, err
 		}
 		rep.Rejected = path
 	}
-	return finish(rep, cols), nil
+	return rep, nil
+}
+
+// reportUnreadable reports a file that cannot be read as CSV (empty, a bad
+// header, a quote never closed) in rep.Fatal, as a finding of the check;
+// a file the system cannot open or read is an error.
+func reportUnreadable(rep *Report, err error) (*Report, error) {
+	var ce *CSVError
+	if errors.As(err, &ce) && ce.Kind != ErrRead {
+		rep.Fatal = ce.Message
+		return rep, nil
+	}
+	return nil, err
 }
 
 func (cr *ColumnReport) record(line int, value, msg string, p Problem, maxEx int) {
@@ -329,14 +338,6 @@ func suggestFormat(v string) string {
 		return ISO8601
 	}
 	return ""
-}
-
-func finish(rep *Report, cols []*ColumnReport) *Report {
-	rep.Columns = make([]ColumnReport, len(cols))
-	for i, c := range cols {
-		rep.Columns[i] = *c
-	}
-	return rep
 }
 
 // RejectedPath is where the bad rows of the file at path are written:

@@ -7,6 +7,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"sort"
 	"strings"
 	"testing"
@@ -192,7 +193,7 @@ func TestBinaryCommands(t *testing.T) {
 					if _, err := os.Stat(p); err != nil {
 						t.Errorf("export --to %s did not write %s: %v", tt.to, name, err)
 					}
-					if !contains(listed, p) {
+					if !slices.Contains(listed, p) {
 						t.Errorf("export --to %s does not list %s:\n%s", tt.to, p, r)
 					}
 				}
@@ -260,13 +261,4 @@ func sorted(m map[string]string) []string {
 	}
 	sort.Strings(out)
 	return out
-}
-
-func contains(list []string, s string) bool {
-	for _, x := range list {
-		if x == s {
-			return true
-		}
-	}
-	return false
 }

@@ -148,7 +148,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 	search("the wizard's terminal output", terminal)
 	// runTUI prints the trail after the program ends.
 	search("the wizard's trail", strings.Join(m.Trail(), "\n"))
-	screens := w.frames.since(0)
+	screens := w.frames.drawn()
 	for i, v := range screens {
 		search(fmt.Sprintf("wizard screen %d", i), ansi.Strip(v))
 	}

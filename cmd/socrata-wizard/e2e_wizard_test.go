@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"fmt"
 	"io"
 	"os"
 	"path/filepath"
@@ -42,17 +43,11 @@ func (f *frames) last() string {
 	return f.all[len(f.all)-1]
 }
 
-// since returns the frames drawn from mark on.
-func (f *frames) since(mark int) []string {
+// drawn returns a copy of every frame drawn so far.
+func (f *frames) drawn() []string {
 	f.mu.Lock()
 	defer f.mu.Unlock()
-	return append([]string(nil), f.all[mark:]...)
-}
-
-func (f *frames) count() int {
-	f.mu.Lock()
-	defer f.mu.Unlock()
-	return len(f.all)
+	return append([]string(nil), f.all...)
 }
 
 // recorder wraps the wizard's model and records each View the program
@@ -118,46 +113,51 @@ func (f *fixture) getenv(key string) string {
 // screen is the last frame without styling.
 func (w *wizardRun) screen() string { return ansi.Strip(w.frames.last()) }
 
-// waitFor waits until the screen contains every one of wants, and
-// returns it.
-func (w *wizardRun) waitFor(wants ...string) string {
+// waitUntil polls the screen until found reports a match, and returns
+// it. The program draws on its own goroutine, so polling is the only way
+// to wait for a screen; the deadline is for a wizard that never gets
+// there.
+func (w *wizardRun) waitUntil(what string, found func(screen string) (match string, ok bool)) string {
 	w.t.Helper()
 	deadline := time.Now().Add(15 * time.Second)
 	for {
 		s := w.screen()
-		ok := true
-		for _, want := range wants {
-			if !strings.Contains(s, want) {
-				ok = false
-			}
-		}
-		if ok {
-			return s
+		if match, ok := found(s); ok {
+			return match
 		}
 		if time.Now().After(deadline) {
-			w.t.Fatalf("the wizard never showed %q; last screen:\n%s", wants, s)
+			w.t.Fatalf("the wizard never showed %s; last screen:\n%s", what, s)
 		}
 		time.Sleep(5 * time.Millisecond)
 	}
+}
+
+// waitFor waits until the screen contains every one of wants, and
+// returns it.
+func (w *wizardRun) waitFor(wants ...string) string {
+	w.t.Helper()
+	return w.waitUntil(fmt.Sprintf("%q", wants), func(s string) (string, bool) {
+		for _, want := range wants {
+			if !strings.Contains(s, want) {
+				return "", false
+			}
+		}
+		return s, true
+	})
 }
 
 // waitForAny waits until the screen contains one of wants and returns
 // which.
 func (w *wizardRun) waitForAny(wants ...string) string {
 	w.t.Helper()
-	deadline := time.Now().Add(15 * time.Second)
-	for {
-		s := w.screen()
+	return w.waitUntil(fmt.Sprintf("any of %q", wants), func(s string) (string, bool) {
 		for _, want := range wants {
 			if strings.Contains(s, want) {
-				return want
+				return want, true
 			}
 		}
-		if time.Now().After(deadline) {
-			w.t.Fatalf("the wizard never showed any of %q; last screen:\n%s", wants, s)
-		}
-		time.Sleep(5 * time.Millisecond)
-	}
+		return "", false
+	})
 }
 
 // press sends named keys: "enter", "tab", "esc", "space", "ctrl+n",
@@ -201,9 +201,7 @@ func (w *wizardRun) finish() (tui.Model, string) {
 
 // walk is one full pass through the wizard: sign in with the fixture's
 // API key typed into the form, pick the dataset, open csvName, check it,
-// upload it, and save the job with all three exports. It returns the
-// number of frames drawn before the account step was left, so that a
-// caller can search only what came after.
+// upload it, and save the job with all three exports.
 func walk(t *testing.T, f *fixture, w *wizardRun, csvName string) {
 	t.Helper()
 	// Account: a saved login is offered first; add a new one instead, so

@@ -96,7 +96,7 @@ func runJob(ctx context.Context, e *env, args []string) int {
 		// The portal's own count, also after a stop: ctx may be done.
 		count, cancel := context.WithTimeout(context.WithoutCancel(ctx), 15*time.Second)
 		if n, err := h.client.RowCount(count, ds.ID); err == nil {
-			fmt.Fprintf(e.stdout, "The dataset now has %d rows.\n", n)
+			fmt.Fprintf(e.stdout, "The dataset now has %s rows.\n", wizard.Count(n))
 		}
 		cancel()
 	}

@@ -48,7 +48,7 @@ func commands() []command {
 	return []command{
 		{"start", "[--profile P] [--domain D]", "run the wizard (the default)", runStart},
 		{"demo", "", "run the wizard against a built-in sample portal, no account needed", runDemo},
-		{"portal", "[--addr 127.0.0.1:0]", "serve the sample portal alone, for trying other tools", runPortal},
+		{"portal", "[--addr 127.0.0.1:0] [--datasets N]", "serve the sample portal alone, for trying other tools", runPortal},
 		{"login", "[--domain D] [--key-id ID | --username U] [--secret-stdin]", "sign in and keep the credentials in the OS keyring", runLogin},
 		{"logout", "[--profile P]", "forget a saved sign-in", runLogout},
 		{"whoami", "[--profile P]", "check a saved sign-in and print who it is", runWhoami},

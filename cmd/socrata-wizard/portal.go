@@ -18,6 +18,7 @@ func runPortal(ctx context.Context, e *env, args []string) int {
 	fs := newFlags(e, "portal")
 	addr := fs.String("addr", "127.0.0.1:0", "loopback address to listen on")
 	dir := fs.String("samples", "", "folder for the sample CSV files (default: a new temporary folder)")
+	extra := fs.Int("datasets", 0, "add this many generated datasets, to try browsing at scale (such as 10000)")
 	if _, code, ok := parse(fs, args); !ok {
 		return code
 	}
@@ -30,7 +31,7 @@ func runPortal(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, fmt.Errorf("listen on %s: %w", *addr, err))
 	}
-	p := socratatest.NewPortal(socratatest.WithSamples())
+	p := socratatest.NewPortal(socratatest.WithSamples(), socratatest.WithGeneratedDatasets(*extra))
 	defer p.Close()
 	if *dir == "" {
 		if *dir, err = os.MkdirTemp("", "socrata-wizard-samples-"); err != nil {

@@ -299,11 +299,7 @@ func (s *uploadStep) runningView() string {
 		title = "Stopping after the current batch…"
 	}
 	b.WriteString(s.st.Title.Render(truncate(title, s.width)) + "\n\n")
-	frac := 0.0
-	if p.TotalBytes > 0 {
-		frac = float64(p.Bytes) / float64(p.TotalBytes)
-	}
-	b.WriteString(s.bar.ViewAs(min(frac, 1)) + "\n")
+	b.WriteString(s.bar.ViewAs(p.Fraction()) + "\n")
 	b.WriteString(truncate(wizard.DescribeProgress(p, time.Since(s.started)), s.width) + "\n")
 	if p.Note != "" {
 		b.WriteString(s.st.Warn.Render(wrap(p.Note, s.width)) + "\n")

@@ -66,10 +66,7 @@ func (p *ProgressPrinter) Update(u UploadProgress) {
 			return
 		}
 		p.last = now
-		frac := 0.0
-		if u.TotalBytes > 0 {
-			frac = min(float64(u.Bytes)/float64(u.TotalBytes), 1)
-		}
+		frac := u.Fraction()
 		full := int(frac * barWidth)
 		bar := strings.Repeat("█", full) + strings.Repeat("░", barWidth-full)
 		text := fmt.Sprintf("%s %3.0f%% %s", bar, frac*100, line)

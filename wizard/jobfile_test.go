@@ -143,7 +143,7 @@ func TestSaveJobIntoMissingDirectory(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 	// The message names the job file, not the temporary file beside it.
-	if err != nil && strings.Contains(err.Error(), ".tmp-") {
+	if err != nil && strings.Contains(err.Error(), ".tmp") {
 		t.Errorf("err = %v: it names the temporary file", err)
 	}
 	if !errors.Is(err, os.ErrNotExist) {

@@ -199,7 +199,7 @@ func (u *uploader) dsmapi() error {
 		return &UploadError{msg: "the Data Management API route cannot send this file: " + err.Error(), hint: "Choose the SODA route for this job.", err: err}
 	}
 	d := &dsmRun{u: u, raw: raw, exprs: exprs}
-	d.rej = newRejectFile(u.rejectedPath(), u.f.Header)
+	d.rej = newRejectFile(u.rejectedPath(), u.f)
 	defer d.rej.abort()
 	if !raw {
 		d.enc = newRowEncoder(u.plan, u.job.badRows() == SendBadRows, false, -1)

@@ -16,6 +16,7 @@ import (
 type rejectFile struct {
 	path   string
 	header []string
+	mode   os.FileMode // see rejectsMode
 	// prior is a file an earlier run wrote, whose first priorLen bytes
 	// (all of it when priorLen < 0) are copied in first.
 	prior    string
@@ -28,8 +29,9 @@ type rejectFile struct {
 	n   int64
 }
 
-func newRejectFile(path string, header []string) *rejectFile {
-	return &rejectFile{path: path, header: header, priorLen: -1}
+// newRejectFile writes the rejected rows of f to path.
+func newRejectFile(path string, f *CSVFile) *rejectFile {
+	return &rejectFile{path: path, header: f.Header, mode: rejectsMode(f.Path), priorLen: -1}
 }
 
 // continueFrom makes the file start with the first n bytes of prior (all
@@ -39,7 +41,7 @@ func (r *rejectFile) continueFrom(prior string, n int64) {
 }
 
 func (r *rejectFile) open() error {
-	tmp, err := createAtomic(r.path)
+	tmp, err := createAtomic(r.path, r.mode)
 	if err != nil {
 		return fileFailed("cannot write the rejected rows to", r.path, err)
 	}

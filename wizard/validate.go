@@ -6,7 +6,6 @@ import (
 	"errors"
 	"fmt"
 	"io"
-	"os"
 	"path/filepath"
 	"strconv"
 	"strings"
@@ -353,18 +352,14 @@ func RejectedPath(path string) string {
 type rejectWriter struct {
 	src    string
 	header []string
-	tmp    *os.File
+	tmp    *atomicFile
 	w      *csv.Writer
 	row    []string
 }
 
 func (r *rejectWriter) write(rec Record, reasons []string) error {
 	if r.tmp == nil {
-		dir, base := filepath.Split(RejectedPath(r.src))
-		if dir == "" {
-			dir = "."
-		}
-		tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
+		tmp, err := createAtomic(RejectedPath(r.src), rejectsMode(r.src))
 		if err != nil {
 			return fmt.Errorf("cannot write the rejected rows beside %s: %w", r.src, err)
 		}
@@ -389,29 +384,22 @@ func (r *rejectWriter) commit() (string, error) {
 	r.w.Flush()
 	err := r.w.Error()
 	if err == nil {
-		err = r.tmp.Sync()
-	}
-	if cerr := r.tmp.Close(); err == nil {
-		err = cerr
-	}
-	dst := RejectedPath(r.src)
-	if err == nil {
-		err = os.Rename(r.tmp.Name(), dst)
-	}
-	if err != nil {
-		os.Remove(r.tmp.Name())
-		r.tmp = nil
-		return "", fmt.Errorf("cannot write %s: %w", dst, err)
+		err = r.tmp.commit(true)
+	} else {
+		r.tmp.abort()
 	}
 	r.tmp = nil
+	dst := RejectedPath(r.src)
+	if err != nil {
+		return "", fmt.Errorf("cannot write %s: %w", dst, err)
+	}
 	return dst, nil
 }
 
 // abort removes the temporary file of a check that did not finish.
 func (r *rejectWriter) abort() {
 	if r.tmp != nil {
-		r.tmp.Close()
-		os.Remove(r.tmp.Name())
+		r.tmp.abort()
 		r.tmp = nil
 	}
 }

@@ -23,21 +23,20 @@ type Export struct {
 	Warnings []string
 }
 
-// exportBase checks the job and prepares dir for an export. It returns the
-// base name of the exported files (the data file's name without its
-// extension, made safe for every file system) and the data file's absolute
-// path, which the other tools need because they resolve relative paths
-// against their own working directory.
-func exportBase(j *Job, dir string) (name, file string, err error) {
+// exportBase checks the job for an export. It returns the base name of the
+// exported files (the data file's name without its extension, made safe
+// for every file system) and the data file's absolute path, which the
+// other tools need because they resolve relative paths against their own
+// working directory. It creates nothing: the folder is made by the first
+// file written (see Export.write), after every check, so that an export
+// that refuses the job leaves no trace.
+func exportBase(j *Job) (name, file string, err error) {
 	if err := j.Validate(); err != nil {
 		return "", "", err
 	}
 	file, err = filepath.Abs(j.File)
 	if err != nil {
 		return "", "", fmt.Errorf("cannot find the data file %s: %w", j.File, err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", "", fileFailed("cannot create the export folder", dir, err)
 	}
 	base := filepath.Base(file)
 	base = strings.TrimSuffix(base, filepath.Ext(base))
@@ -268,8 +267,15 @@ func literal(s string) string {
 	return b.String()
 }
 
-// write writes one exported file atomically and records it.
+// write writes one exported file atomically, creating its folder if need
+// be, and records it.
 func (e *Export) write(path string, data []byte, perm os.FileMode) error {
+	if len(e.Files) == 0 {
+		dir := filepath.Dir(path)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fileFailed("cannot create the export folder", dir, err)
+		}
+	}
 	if err := writeFileAtomic(path, data, perm); err != nil {
 		return fileFailed("cannot write", path, err)
 	}

@@ -32,7 +32,7 @@ func ExportRSocrata(j *Job, dir string) (*Export, error) {
 		}
 		return nil, ErrNoRSocrataDelete
 	}
-	name, file, err := exportBase(j, dir)
+	name, file, err := exportBase(j)
 	if err != nil {
 		return nil, err
 	}

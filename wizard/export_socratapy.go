@@ -141,7 +141,7 @@ func buildScriptData(j *Job, file string) (*scriptData, error) {
 // dataset's types are kept, stops if the upload would change the
 // dataset's columns or has rows in error, and only then applies.
 func ExportSocrataPy(j *Job, dir string) (*Export, error) {
-	name, file, err := exportBase(j, dir)
+	name, file, err := exportBase(j)
 	if err != nil {
 		return nil, err
 	}

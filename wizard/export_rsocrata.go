@@ -36,7 +36,7 @@ func ExportRSocrata(j *Job, dir string) (*Export, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := buildScriptData(j, file)
+	d, err := buildScriptData(j, file, rStrptime)
 	if err != nil {
 		return nil, err
 	}

@@ -75,10 +75,11 @@ func commentSafe(s string) string {
 	}, s)
 }
 
-// buildScriptData collects what both script exporters need, converting
-// DataSync date patterns to strftime. Formats it cannot convert are an
-// error: a script that parses dates wrongly is worse than none.
-func buildScriptData(j *Job, file string) (*scriptData, error) {
+// buildScriptData collects what both script exporters need, translating
+// DataSync date patterns for reader, the script's strptime. Formats it
+// cannot translate are an error: a script that parses dates wrongly is
+// worse than none.
+func buildScriptData(j *Job, file string, reader dateReader) (*scriptData, error) {
 	d := &scriptData{
 		Title: j.DatasetName, Domain: socrata.Domain(j.Domain).Host(),
 		Dataset: j.Dataset, File: file, FileName: filepath.Base(file), Encoding: j.CSV.Encoding, Delimiter: j.CSV.Delimiter,
@@ -109,11 +110,7 @@ func buildScriptData(j *Job, file string) (*scriptData, error) {
 			if kind == socrata.FloatingTimestamp || kind == socrata.FixedTimestamp {
 				if !isISOFormats(c.Formats) {
 					for _, pattern := range c.Formats {
-						if isISOFormat(pattern) {
-							sc.Formats = append(sc.Formats, "")
-							continue
-						}
-						f, err := jodaToStrftime(pattern)
+						f, err := strftimeFor(pattern, reader)
 						if err != nil {
 							return nil, fmt.Errorf("file column %q: %w", c.Source, err)
 						}
@@ -145,7 +142,7 @@ func ExportSocrataPy(j *Job, dir string) (*Export, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := buildScriptData(j, file)
+	d, err := buildScriptData(j, file, pythonStrptime)
 	if err != nil {
 		return nil, err
 	}

@@ -156,14 +156,14 @@ func rawExpr(c *PlanColumn) (string, bool) {
 }
 
 // timestampExpr is the transform that reads a timestamp column written in
-// format tf (nil meaning ISO 8601), if there is one: StrftimeFormat
+// format tf (nil meaning ISO 8601), if there is one: the translation
 // refuses the patterns a transform would read differently from the check.
 func timestampExpr(conv *Converter, tf *TimeFormat) (string, bool) {
 	iso := tf == nil || tf.iso
 	format := ""
 	if !iso {
 		var err error
-		if format, err = StrftimeFormat(tf.Pattern()); err != nil {
+		if format, err = tf.strftime(portalTransform); err != nil {
 			return "", false
 		}
 	}

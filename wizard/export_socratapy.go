@@ -256,6 +256,24 @@ def credentials():
     fail("set SOCRATA_KEY_ID and SOCRATA_KEY_SECRET (or SOCRATA_USERNAME and SOCRATA_PASSWORD) first.")
 
 
+def read_date(value, pattern):
+    """Read a date with a strptime pattern (None: ISO 8601).
+
+    A two-digit year (%y) is read as 1950 to 2049 and a four-digit one as written,
+    as socrata-wizard and DataSync read yy; strptime alone reads 69-99 as 19xx and
+    00-68 as 20xx, and no four-digit year."""
+    if pattern is None:
+        return datetime.fromisoformat(value)
+    plain = pattern.replace("%%", "\x01")  # so that a literal % before y is not %y
+    if "%y" not in plain:
+        return datetime.strptime(value, pattern)
+    try:
+        parsed = datetime.strptime(value, pattern)
+    except ValueError:
+        return datetime.strptime(value, plain.replace("%y", "%Y").replace("\x01", "%%"))
+    return parsed.replace(year=parsed.year - 100) if parsed.year >= 2050 else parsed
+
+
 def convert(value, kind, patterns, zone, clean, yes_no, where):
     value = value.strip()
     if value == "":
@@ -268,7 +286,7 @@ def convert(value, kind, patterns, zone, clean, yes_no, where):
         parsed = None
         for pattern in patterns:
             try:
-                parsed = datetime.fromisoformat(value) if pattern is None else datetime.strptime(value, pattern)
+                parsed = read_date(value, pattern)
                 break
             except ValueError:
                 pass

@@ -104,6 +104,10 @@ func TestVerifyCauses(t *testing.T) {
 			CauseConnection, "closed before the portal answered", "firewall"},
 		{"proxyconnect", failWith(&net.OpError{Op: "proxyconnect", Net: "tcp", Err: &os.SyscallError{Syscall: "connect", Err: syscall.ECONNREFUSED}}),
 			CauseConnection, "proxy server set in HTTPS_PROXY", "HTTPS_PROXY"},
+		// A proxy that cannot be reached in time is the proxy's problem,
+		// as Explain says too, rather than the portal's slowness.
+		{"proxyconnect timeout", failWith(&net.OpError{Op: "proxyconnect", Net: "tcp", Err: os.ErrDeadlineExceeded}),
+			CauseConnection, "proxy server set in HTTPS_PROXY", "HTTPS_PROXY"},
 		{"unknown authority", failWith(&tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}),
 			CauseTLS, "authority this computer does not trust", "corporate proxy"},
 		{"hostname", failWith(&tls.CertificateVerificationError{Err: x509.HostnameError{Certificate: &x509.Certificate{DNSNames: []string{"proxy.example"}}, Host: "data.ct.gov"}}),

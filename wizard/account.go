@@ -2,18 +2,12 @@ package wizard
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net"
 	"net/http"
-	"os"
 	"slices"
 	"strings"
-	"syscall"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 )
@@ -235,10 +229,9 @@ func notSocrataHint(domain string) string {
 		"not the agency's website. A proxy or a network sign-in page may also be answering for " + domain + "."
 }
 
-// explainSignIn turns the client's error into a *SignInError. The order of
-// the checks matters: a TLS failure and a DNS failure are also net.Errors,
-// and a timeout is recognised only after them so that their more specific
-// advice wins.
+// explainSignIn turns the client's error into a *SignInError. What kind
+// of network failure err is comes from classifyNet, which Explain shares;
+// the wording here is for signing in.
 func explainSignIn(domain string, err error) *SignInError {
 	e := &SignInError{Domain: domain, err: err}
 	networkHint := "Check that this computer is online, and connect the VPN or set the proxy " +
@@ -248,92 +241,67 @@ func explainSignIn(domain string, err error) *SignInError {
 	if errors.As(err, &apiErr) {
 		return explainAPIError(e, apiErr)
 	}
-
-	var (
-		unknownAuthority x509.UnknownAuthorityError
-		hostnameErr      x509.HostnameError
-		invalidCert      x509.CertificateInvalidError
-		recordHeader     tls.RecordHeaderError
-		verifyErr        *tls.CertificateVerificationError
-		alertErr         tls.AlertError
-		dnsErr           *net.DNSError
-		opErr            *net.OpError
-		netErr           net.Error
-		syntaxErr        *json.SyntaxError
-	)
 	switch {
 	case errors.Is(err, context.Canceled):
 		return e.set(CauseCanceled, "signing in to "+domain+" was cancelled", "")
-
 	case errors.Is(err, socrata.ErrInsecure):
 		return e.set(CauseInsecure, "refusing to send credentials to "+domain+" over plain http",
 			"Give the domain without http:// (the wizard always uses HTTPS); plain http is only for "+
 				"test portals on this computer (loopback).")
+	}
 
-	case errors.As(err, &unknownAuthority):
+	switch classifyNet(err) {
+	case netUntrusted:
 		return e.set(CauseTLS, "cannot verify "+domain+"'s certificate: it was issued by an authority "+
 			"this computer does not trust",
 			"This usually means a corporate proxy is inspecting HTTPS traffic. Ask your IT team for "+
 				"the proxy's root certificate and install it in the system's trust store (or point "+
 				"SSL_CERT_FILE at a file that holds it). Do not turn certificate checks off.")
-
-	case errors.As(err, &hostnameErr):
+	case netCertName:
 		return e.set(CauseTLS, "the certificate "+domain+" presented is for a different name",
 			"Check the domain. If it is right, something between you and the portal is answering "+
 				"for it: a proxy, or the sign-in page of a hotel or guest network.")
-
-	case errors.As(err, &invalidCert) && invalidCert.Reason == x509.Expired:
+	case netCertExpired:
 		return e.set(CauseTLS, domain+"'s certificate has expired or is not yet valid",
 			"Check this computer's date and time. If they are right, the portal's certificate has a "+
 				"problem: tell the portal's administrators.")
-
-	case errors.As(err, &recordHeader),
-		strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+	case netNotTLS:
 		return e.set(CauseTLS, domain+" did not answer in HTTPS (TLS)",
 			"The address may point at a plain-HTTP server or at a proxy's port. Check the domain "+
 				"and your proxy settings.")
-
-	case errors.As(err, &verifyErr), errors.As(err, &invalidCert), errors.As(err, &alertErr),
-		strings.Contains(err.Error(), "tls: "):
+	case netCertInvalid, netTLS:
 		return e.set(CauseTLS, "the secure (TLS) connection to "+domain+" failed",
 			"A proxy that inspects HTTPS traffic is the usual cause. Ask your IT team for its root "+
 				"certificate, or try from another network.")
-
-	case errors.As(err, &dnsErr):
-		if dnsErr.IsNotFound {
-			return e.set(CauseDNS, domain+" does not exist: no DNS record was found for it",
-				"Check the spelling of the domain (Connecticut's portal is data.ct.gov). If it is "+
-					"right, check your network connection or VPN.")
-		}
+	case netNoSuchHost:
+		return e.set(CauseDNS, domain+" does not exist: no DNS record was found for it",
+			"Check the spelling of the domain (Connecticut's portal is data.ct.gov). If it is "+
+				"right, check your network connection or VPN.")
+	case netDNS:
 		return e.set(CauseDNS, "could not look up "+domain+": the DNS server did not answer", networkHint)
-
-	case errors.Is(err, context.DeadlineExceeded), errors.Is(err, os.ErrDeadlineExceeded),
-		errors.As(err, &netErr) && netErr.Timeout():
-		return e.set(CauseTimeout, domain+" did not answer in time",
-			"The portal may be slow, or your network may be holding the connection. Try again; if "+
-				"it keeps happening, check your VPN or proxy.")
-
-	case errors.As(err, &opErr) && opErr.Op == "proxyconnect":
+	case netProxy:
 		return e.set(CauseConnection, "could not connect to the proxy server set in HTTPS_PROXY",
 			"Check the proxy address in HTTPS_PROXY (or unset it if this network needs no proxy).")
-
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case netRefused:
 		return e.set(CauseConnection, domain+" refused the connection",
 			"Nothing accepted HTTPS connections there. Check the domain, and the proxy (HTTPS_PROXY) "+
 				"or VPN this network may need.")
-
-	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+	case netTimeout:
+		return e.set(CauseTimeout, domain+" did not answer in time",
+			"The portal may be slow, or your network may be holding the connection. Try again; if "+
+				"it keeps happening, check your VPN or proxy.")
+	case netUnreachable:
 		return e.set(CauseConnection, "cannot reach "+domain+": the network is unreachable", networkHint)
-
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case netCutOff:
 		return e.set(CauseConnection, "the connection to "+domain+" was closed before the portal answered",
 			"A proxy or firewall may be cutting the connection. Try again; if it keeps happening, "+
 				"ask your IT team whether "+domain+" is blocked.")
-
-	case errors.As(err, &opErr):
+	case netOther:
 		return e.set(CauseConnection, "could not connect to "+domain, networkHint)
+	}
 
-	case errors.Is(err, socrata.ErrNotSocrata), errors.As(err, &syntaxErr):
+	var syntaxErr *json.SyntaxError
+	if errors.Is(err, socrata.ErrNotSocrata) || errors.As(err, &syntaxErr) {
 		return e.set(CauseNotSocrata, domain+" does not look like a Socrata portal: its answer was not "+
 			"Socrata's API", notSocrataHint(domain))
 	}

@@ -115,7 +115,7 @@ func (cp *checkpoint) write(path string, sync bool) error {
 	if err != nil {
 		return err
 	}
-	f, err := createAtomic(path)
+	f, err := createAtomic(path, 0o600)
 	if err == nil {
 		if _, err = f.Write(append(b, '\n')); err != nil {
 			f.abort()

@@ -2,16 +2,12 @@ package wizard
 
 import (
 	"context"
-	"crypto/tls"
-	"crypto/x509"
 	"errors"
 	"fmt"
-	"io"
 	"net"
 	"net/http"
 	"net/url"
 	"strings"
-	"syscall"
 	"unicode"
 	"unicode/utf8"
 
@@ -78,20 +74,13 @@ func (x explanation) text(tries int) string {
 	return s
 }
 
-// explainFailure explains one failure, ignoring retries. The order of the
-// checks matters: TLS and DNS failures are also net.Errors, so the
-// timeout check comes after them.
+// explainFailure explains one failure, ignoring retries. What kind of
+// network failure err is comes from classifyNet, which a sign-in's
+// message shares; the wording here is for any call.
 func explainFailure(err error) explanation {
 	const tooLong = "Check your connection and try again; if it keeps happening the portal may be busy."
 	var apiErr *socrata.APIError
 	var dnsErr *net.DNSError
-	var certErr *tls.CertificateVerificationError
-	var unknownAuth x509.UnknownAuthorityError
-	var hostErr x509.HostnameError
-	var invalidErr x509.CertificateInvalidError
-	var recErr tls.RecordHeaderError
-	var opErr *net.OpError
-	var netErr net.Error
 	var urlErr *url.Error
 	host := "the portal"
 	if errors.As(err, &urlErr) {
@@ -119,33 +108,41 @@ func explainFailure(err error) explanation {
 	case errors.Is(err, socrata.ErrNotSocrata):
 		return explanation{"the server's answer was not what a Socrata portal sends",
 			"Check that the portal address is right (such as data.ct.gov) and that it is a Socrata open data portal."}
-	case errors.As(err, &dnsErr) && dnsErr.IsNotFound:
+	}
+	switch classifyNet(err) {
+	case netNoSuchHost:
+		errors.As(err, &dnsErr)
 		return explanation{"no portal is known by that name (" + dnsErr.Name + ")",
 			"Check the spelling of the domain, such as data.ct.gov."}
-	case errors.As(err, &dnsErr):
+	case netDNS:
+		errors.As(err, &dnsErr)
 		return explanation{"the name " + dnsErr.Name + " could not be looked up: the name server did not answer",
 			"Check that this computer is online, and the VPN or proxy your network may need."}
-	case errors.As(err, &certErr), errors.As(err, &unknownAuth), errors.As(err, &hostErr), errors.As(err, &invalidErr):
+	case netUntrusted, netCertName, netCertExpired, netCertInvalid:
 		return explanation{"the portal's security certificate could not be verified",
 			"If you are on a work network, a proxy may be intercepting HTTPS: ask your IT team, or try another network."}
-	case errors.As(err, &recErr), strings.Contains(err.Error(), "server gave HTTP response to HTTPS client"):
+	case netNotTLS:
 		return explanation{"the server at " + host + " did not answer with HTTPS",
 			"Check the domain and port; a test portal on this computer is reached with http://."}
-	case errors.As(err, &opErr) && opErr.Op == "proxyconnect":
+	case netProxy:
 		return explanation{"could not connect to the proxy server set in HTTPS_PROXY",
 			"Check the proxy address in HTTPS_PROXY, or unset it if this network needs no proxy."}
-	case errors.Is(err, syscall.ECONNREFUSED):
+	case netRefused:
 		return explanation{"could not connect to " + host + ": the connection was refused",
 			"The portal may be down, or the address or port may be wrong. Check the domain, and the VPN or proxy your network may need."}
-	case errors.As(err, &netErr) && netErr.Timeout():
+	case netTimeout:
 		return explanation{"the portal took too long to answer", tooLong}
-	case errors.Is(err, syscall.ECONNRESET), errors.Is(err, io.EOF), errors.Is(err, io.ErrUnexpectedEOF):
+	case netCutOff:
 		return explanation{"the connection to " + host + " was cut off",
 			"Try again; if it keeps happening, a proxy or firewall may be cutting the connection."}
-	case errors.Is(err, syscall.ENETUNREACH), errors.Is(err, syscall.EHOSTUNREACH):
+	case netUnreachable:
 		return explanation{"could not reach " + host + ": the network is unreachable",
 			"Check that this computer is online, and the VPN or proxy your network may need."}
-	case errors.As(err, &opErr), urlErr != nil:
+	case netTLS, netOther:
+		return explanation{"could not connect to " + host,
+			"Check your network connection, VPN or proxy, and the domain."}
+	}
+	if urlErr != nil {
 		return explanation{"could not connect to " + host,
 			"Check your network connection, VPN or proxy, and the domain."}
 	}

@@ -23,21 +23,20 @@ type Export struct {
 	Warnings []string
 }
 
-// exportBase checks the job and prepares dir for an export. It returns the
-// base name of the exported files (the data file's name without its
-// extension, made safe for every file system) and the data file's absolute
-// path, which the other tools need because they resolve relative paths
-// against their own working directory.
-func exportBase(j *Job, dir string) (name, file string, err error) {
+// exportBase checks the job for an export. It returns the base name of the
+// exported files (the data file's name without its extension, made safe
+// for every file system) and the data file's absolute path, which the
+// other tools need because they resolve relative paths against their own
+// working directory. It creates nothing: the folder is made by the first
+// file written (see Export.write), after every check, so that an export
+// that refuses the job leaves no trace.
+func exportBase(j *Job) (name, file string, err error) {
 	if err := j.Validate(); err != nil {
 		return "", "", err
 	}
 	file, err = filepath.Abs(j.File)
 	if err != nil {
 		return "", "", fmt.Errorf("cannot find the data file %s: %w", j.File, err)
-	}
-	if err := os.MkdirAll(dir, 0o755); err != nil {
-		return "", "", fileFailed("cannot create the export folder", dir, err)
 	}
 	base := filepath.Base(file)
 	base = strings.TrimSuffix(base, filepath.Ext(base))
@@ -110,105 +109,6 @@ func isISOFormats(fs []string) bool {
 	return true
 }
 
-// jodaToStrftime converts a DataSync (Joda) date pattern such as
-// "MM/dd/yyyy hh:mm a" into the strftime notation that Python's and R's
-// strptime read ("%m/%d/%Y %I:%M %p"). Patterns with letters it has no
-// strftime equivalent for (fractions of a second, zone names, week dates)
-// are an error, so that an export never silently parses dates wrongly.
-func jodaToStrftime(p string) (string, error) {
-	var b strings.Builder
-	rs := []rune(p)
-	for i := 0; i < len(rs); {
-		r := rs[i]
-		switch {
-		case r == '\'':
-			// Quoted literal text; '' is a quote.
-			j := i + 1
-			if j < len(rs) && rs[j] == '\'' {
-				b.WriteRune('\'')
-				i += 2
-				continue
-			}
-			for j < len(rs) {
-				if rs[j] == '\'' {
-					if j+1 < len(rs) && rs[j+1] == '\'' {
-						b.WriteRune('\'')
-						j += 2
-						continue
-					}
-					break
-				}
-				if rs[j] == '%' {
-					b.WriteString("%%")
-				} else {
-					b.WriteRune(rs[j])
-				}
-				j++
-			}
-			if j == len(rs) {
-				return "", fmt.Errorf("date format %q has an unclosed quote", p)
-			}
-			i = j + 1
-		case r >= 'a' && r <= 'z' || r >= 'A' && r <= 'Z':
-			j := i
-			for j < len(rs) && rs[j] == r {
-				j++
-			}
-			n := j - i
-			var spec string
-			switch r {
-			case 'y':
-				spec = "%Y"
-				if n == 2 {
-					spec = "%y"
-				}
-			case 'M':
-				switch {
-				case n >= 4:
-					spec = "%B"
-				case n == 3:
-					spec = "%b"
-				default:
-					spec = "%m"
-				}
-			case 'd':
-				spec = "%d"
-			case 'H':
-				spec = "%H"
-			case 'h':
-				spec = "%I"
-			case 'm':
-				spec = "%M"
-			case 's':
-				spec = "%S"
-			case 'a':
-				spec = "%p"
-			case 'E':
-				spec = "%a"
-				if n >= 4 {
-					spec = "%A"
-				}
-			case 'Z':
-				if n <= 2 {
-					spec = "%z"
-				}
-			}
-			if spec == "" {
-				return "", fmt.Errorf("date format %q uses %q, which the exported script cannot read; use a simpler pattern or ISO8601", p, string(rs[i:j]))
-			}
-			b.WriteString(spec)
-			i = j
-		case r == '%':
-			b.WriteString("%%")
-			i++
-		default:
-			b.WriteRune(r)
-			i++
-		}
-	}
-	return b.String(), nil
-}
-
 // marshalJSON is json.MarshalIndent without HTML escaping (so "<" stays
 // readable in placeholders) and with a final newline.
 func marshalJSON(v any) ([]byte, error) {
@@ -268,8 +168,15 @@ func literal(s string) string {
 	return b.String()
 }
 
-// write writes one exported file atomically and records it.
+// write writes one exported file atomically, creating its folder if need
+// be, and records it.
 func (e *Export) write(path string, data []byte, perm os.FileMode) error {
+	if len(e.Files) == 0 {
+		dir := filepath.Dir(path)
+		if err := os.MkdirAll(dir, 0o755); err != nil {
+			return fileFailed("cannot create the export folder", dir, err)
+		}
+	}
 	if err := writeFileAtomic(path, data, perm); err != nil {
 		return fileFailed("cannot write", path, err)
 	}

@@ -116,7 +116,7 @@ var dsEncodings = map[string]string{
 // Nothing secret is written. Warnings list what DataSync will do
 // differently from socrata-wizard.
 func ExportDataSync(j *Job, dir string) (*Export, error) {
-	name, file, err := exportBase(j, dir)
+	name, file, err := exportBase(j)
 	if err != nil {
 		return nil, err
 	}

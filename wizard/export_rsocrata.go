@@ -32,11 +32,11 @@ func ExportRSocrata(j *Job, dir string) (*Export, error) {
 		}
 		return nil, ErrNoRSocrataDelete
 	}
-	name, file, err := exportBase(j, dir)
+	name, file, err := exportBase(j)
 	if err != nil {
 		return nil, err
 	}
-	d, err := buildScriptData(j, file)
+	d, err := buildScriptData(j, file, rStrptime)
 	if err != nil {
 		return nil, err
 	}
@@ -144,6 +144,21 @@ if (has_header && !identical(names(raw), columns$source)) {
        paste(columns$source, collapse = ", "), "\n  found:    ", paste(names(raw), collapse = ", "))
 }
 
+# Reads dates with a strptime pattern in zone. A two-digit year (%y) is read as
+# 1950 to 2049 and a four-digit one as written, as socrata-wizard and DataSync
+# read yy: strptime's own %y reads 69-99 as 19xx and 00-68 as 20xx, and takes
+# the first two digits of a longer year. So %y is read as %Y, and a year below
+# 100 is moved into 1950-2049.
+read_dates <- function(values, pattern, zone) {
+  plain <- gsub("%%", "\001", pattern, fixed = TRUE)  # so that a literal % before y is not %y
+  if (!grepl("%y", plain, fixed = TRUE)) return(as.POSIXct(values, format = pattern, tz = zone))
+  lt <- strptime(values, gsub("\001", "%%", gsub("%y", "%Y", plain, fixed = TRUE), fixed = TRUE), tz = zone)
+  short <- !is.na(lt) & lt$year < 100 - 1900
+  lt$year[short] <- lt$year[short] + ifelse(lt$year[short] < 50 - 1900, 2000, 1900)
+  lt$isdst[short] <- -1L
+  as.POSIXct(lt, tz = zone)
+}
+
 convert <- function(values, i) {
   values <- trimws(values)
   if (columns$clean[i]) values <- gsub("[[:space:],$%\u20ac\u00a3\u00a5]", "", values)
@@ -159,7 +174,7 @@ convert <- function(values, i) {
     parsed <- .POSIXct(rep(NA_real_, length(values)), tz = zone)
     for (pattern in pats) {
       todo <- nzchar(values) & is.na(parsed)
-      if (any(todo)) parsed[todo] <- as.POSIXct(values[todo], format = pattern, tz = zone)
+      if (any(todo)) parsed[todo] <- read_dates(values[todo], pattern, zone)
     }
     bad <- nzchar(values) & is.na(parsed)
     if (any(bad)) {

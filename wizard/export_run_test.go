@@ -1,11 +1,15 @@
 package wizard
 
 import (
+	"fmt"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/ctopendata/socrata-wizard/socrata"
 )
 
 // scriptRun is one run of an exported script against the fakes in
@@ -160,6 +164,78 @@ const headerChanged = "Permit Number,Issued,Fee,Notes,Lat,Lon\nP-1,03/04/2024,75
 // badDate is the sample data with a date in the wrong pattern.
 const badDate = "Permit No,Issued,Fee,Notes,Lat,Lon\nP-1,2024-03-04,75,,,\n"
 
+// twoDigitYears are dates a yy pattern reads, with how the check reads
+// them: two digits as a year from 1950 to 2049 (Joda's window, which
+// DataSync uses), where strptime's %y alone reads 69-99 as 19xx and 00-68
+// as 20xx; four digits as written.
+var twoDigitYears = [][2]string{
+	{"03/04/24", "2024-03-04T00:00:00"},
+	{"12/31/49", "2049-12-31T00:00:00"},
+	{"01/01/50", "1950-01-01T00:00:00"}, // strptime alone: 2050
+	{"12/31/68", "1968-12-31T00:00:00"}, // strptime alone: 2068
+	{"07/04/69", "1969-07-04T00:00:00"},
+	{"02/29/52", "1952-02-29T00:00:00"}, // a leap day on both sides of the move
+	{"01/02/2050", "2050-01-02T00:00:00"},
+}
+
+// twoDigitYearRuns makes the script runs for yy patterns: each value goes
+// in a row of its own, and the script must send what the check reads,
+// written by row (the script's row format) and fixed (its format for
+// fixed timestamps).
+func twoDigitYearRuns(t *testing.T, header string, row func(id, date string) string, fixed func(Value) string) []scriptRun {
+	t.Helper()
+	var dates []string
+	for _, d := range twoDigitYears {
+		dates = append(dates, d[0])
+	}
+	tests := []struct {
+		name   string
+		column ColumnMap
+		values []string
+	}{
+		{"two-digit years", ColumnMap{Type: "floating_timestamp", Formats: []string{"MM/dd/yy"}}, dates},
+		// In New York, April 10th is summer time in 2055 and 2024 but was
+		// not yet in 1955, and July 4th was: a script that kept the offset
+		// or summer-time flag of the year it first read would be an hour
+		// out.
+		{"two-digit years in a zone", ColumnMap{Type: "date", Formats: []string{"MM/dd/yy HH:mm"}},
+			[]string{"04/10/55 12:00", "07/04/55 09:30", "04/10/24 12:00", "01/15/2049 23:00"}},
+		// A % before y in quotes is text, not a two-digit year: nothing moves.
+		{"a literal %y", ColumnMap{Type: "floating_timestamp", Formats: []string{"MM/dd/yyyy '%y'"}},
+			[]string{"03/04/2055 %y", "03/04/1955 %y"}},
+	}
+	var runs []scriptRun
+	for _, tt := range tests {
+		cm := tt.column
+		cm.Source, cm.Field = "Issued", "issued"
+		conv, err := NewConverter("issued", socrata.ParseDataType(cm.Type), cm, "America/New_York")
+		if err != nil {
+			t.Fatal(err)
+		}
+		csv := "Permit No,Issued,Fee,Notes,Lat,Lon\n"
+		sent := header
+		for i, value := range tt.values {
+			v, p := conv.Convert(value)
+			if p != OK {
+				t.Fatalf("the check does not read %q with %v: %s", value, cm.Formats, conv.Message(value, p))
+			}
+			want := v.String()
+			if i < len(twoDigitYears) && value == twoDigitYears[i][0] && want != twoDigitYears[i][1] {
+				t.Fatalf("the check reads %q as %s, want %s", value, want, twoDigitYears[i][1])
+			}
+			if v.Kind == ValueFixed {
+				want = fixed(v)
+			}
+			id := fmt.Sprintf("P-%d", i+1)
+			csv += id + "," + value + ",1,,,\n"
+			sent += row(id, want)
+		}
+		runs = append(runs, scriptRun{name: tt.name, csv: csv, sent: map[string]string{"": sent},
+			edit: func(j *Job) { j.Columns[1] = cm }})
+	}
+	return runs
+}
+
 func TestSocrataPyScriptRuns(t *testing.T) {
 	py, err := exec.LookPath("python3")
 	if err != nil {
@@ -278,6 +354,15 @@ func TestSocrataPyScriptRuns(t *testing.T) {
 			notLog:   []string{"apply"},
 		},
 	}
+	for _, run := range twoDigitYearRuns(t, "permit_id,issued,fee,location\r\n",
+		func(id, date string) string { return id + "," + date + ",1,\r\n" },
+		Value.String) {
+		run.sent = map[string]string{"uploaded.csv": run.sent[""]}
+		if strings.Contains(run.name, "zone") {
+			run.env = map[string]string{"FAKE_DATASET_COLUMNS": strings.Replace(dataset, "issued:calendar_date", "issued:date", 1)}
+		}
+		tests = append(tests, run)
+	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			env := map[string]string{"PYTHONPATH": fakes, "FAKE_DATASET_COLUMNS": dataset}
@@ -390,6 +475,12 @@ func TestRSocrataScriptRuns(t *testing.T) {
 			wantExit: 1,
 			wantOut:  []string{"the portal refused the UPSERT (HTTP 403): fake refusal"},
 		},
+	}
+	for _, run := range twoDigitYearRuns(t, "\"permit_id\",\"issued\",\"fee\",\"location\"\n",
+		func(id, date string) string { return "\"" + id + "\",\"" + date + "\",\"1\",<NA>\n" },
+		func(v Value) string { return v.Instant().Format(time.RFC3339) }) {
+		run.sent = map[string]string{"sent_1.csv": run.sent[""]}
+		tests = append(tests, run)
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {

@@ -75,10 +75,11 @@ func commentSafe(s string) string {
 	}, s)
 }
 
-// buildScriptData collects what both script exporters need, converting
-// DataSync date patterns to strftime. Formats it cannot convert are an
-// error: a script that parses dates wrongly is worse than none.
-func buildScriptData(j *Job, file string) (*scriptData, error) {
+// buildScriptData collects what both script exporters need, translating
+// DataSync date patterns for reader, the script's strptime. Formats it
+// cannot translate are an error: a script that parses dates wrongly is
+// worse than none.
+func buildScriptData(j *Job, file string, reader dateReader) (*scriptData, error) {
 	d := &scriptData{
 		Title: j.DatasetName, Domain: socrata.Domain(j.Domain).Host(),
 		Dataset: j.Dataset, File: file, FileName: filepath.Base(file), Encoding: j.CSV.Encoding, Delimiter: j.CSV.Delimiter,
@@ -109,11 +110,7 @@ func buildScriptData(j *Job, file string) (*scriptData, error) {
 			if kind == socrata.FloatingTimestamp || kind == socrata.FixedTimestamp {
 				if !isISOFormats(c.Formats) {
 					for _, pattern := range c.Formats {
-						if isISOFormat(pattern) {
-							sc.Formats = append(sc.Formats, "")
-							continue
-						}
-						f, err := jodaToStrftime(pattern)
+						f, err := strftimeFor(pattern, reader)
 						if err != nil {
 							return nil, fmt.Errorf("file column %q: %w", c.Source, err)
 						}
@@ -141,11 +138,11 @@ func buildScriptData(j *Job, file string) (*scriptData, error) {
 // dataset's types are kept, stops if the upload would change the
 // dataset's columns or has rows in error, and only then applies.
 func ExportSocrataPy(j *Job, dir string) (*Export, error) {
-	name, file, err := exportBase(j, dir)
+	name, file, err := exportBase(j)
 	if err != nil {
 		return nil, err
 	}
-	d, err := buildScriptData(j, file)
+	d, err := buildScriptData(j, file, pythonStrptime)
 	if err != nil {
 		return nil, err
 	}
@@ -259,6 +256,24 @@ def credentials():
     fail("set SOCRATA_KEY_ID and SOCRATA_KEY_SECRET (or SOCRATA_USERNAME and SOCRATA_PASSWORD) first.")
 
 
+def read_date(value, pattern):
+    """Read a date with a strptime pattern (None: ISO 8601).
+
+    A two-digit year (%y) is read as 1950 to 2049 and a four-digit one as written,
+    as socrata-wizard and DataSync read yy; strptime alone reads 69-99 as 19xx and
+    00-68 as 20xx, and no four-digit year."""
+    if pattern is None:
+        return datetime.fromisoformat(value)
+    plain = pattern.replace("%%", "\x01")  # so that a literal % before y is not %y
+    if "%y" not in plain:
+        return datetime.strptime(value, pattern)
+    try:
+        parsed = datetime.strptime(value, pattern)
+    except ValueError:
+        return datetime.strptime(value, plain.replace("%y", "%Y").replace("\x01", "%%"))
+    return parsed.replace(year=parsed.year - 100) if parsed.year >= 2050 else parsed
+
+
 def convert(value, kind, patterns, zone, clean, yes_no, where):
     value = value.strip()
     if value == "":
@@ -271,7 +286,7 @@ def convert(value, kind, patterns, zone, clean, yes_no, where):
         parsed = None
         for pattern in patterns:
             try:
-                parsed = datetime.fromisoformat(value) if pattern is None else datetime.strptime(value, pattern)
+                parsed = read_date(value, pattern)
                 break
             except ValueError:
                 pass

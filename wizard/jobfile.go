@@ -10,6 +10,7 @@ import (
 	"path/filepath"
 	"regexp"
 	"slices"
+	"strconv"
 	"strings"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
@@ -57,13 +58,6 @@ func (e *JobError) Error() string {
 	}
 	return fmt.Sprintf("%s cannot be used (%d problems): %s", prefix, len(e.Problems), strings.Join(e.Problems, "; "))
 }
-
-// validDelimiters and validEncodings are the dialects the CSV reader
-// supports, as job files write them.
-var (
-	validDelimiters = []string{",", "\t", ";", "|"}
-	validEncodings  = []string{"utf-8", "utf-16le", "utf-16be", "windows-1252", "iso-8859-1"}
-)
 
 // Validate checks the job for everything that can be checked without the
 // data file or the portal, and returns a *JobError listing every problem.
@@ -114,11 +108,17 @@ func (j *Job) Validate() error {
 		}
 	}
 
-	if !slices.Contains(validDelimiters, j.CSV.Delimiter) {
-		add("\"csv.delimiter\" %q is not supported: want \",\", \"\\t\", \";\" or \"|\"", j.CSV.Delimiter)
+	// The same lists the CSV reader takes, so that a job is refused here
+	// exactly when the reader would refuse its file.
+	if !slices.Contains(delimiters, j.CSV.Delimiter) {
+		quoted := make([]string, len(delimiters))
+		for i, d := range delimiters {
+			quoted[i] = strconv.Quote(d)
+		}
+		add("\"csv.delimiter\" %q is not supported: want %s", j.CSV.Delimiter, orList(quoted))
 	}
-	if !slices.Contains(validEncodings, j.CSV.Encoding) {
-		add("\"csv.encoding\" %q is not supported: want %s", j.CSV.Encoding, strings.Join(validEncodings, ", "))
+	if !slices.Contains(encodings, j.CSV.Encoding) {
+		add("\"csv.encoding\" %q is not supported: want %s", j.CSV.Encoding, strings.Join(encodings, ", "))
 	}
 
 	probs = append(probs, j.validateColumns()...)
@@ -401,48 +401,4 @@ func lineCol(data []byte, offset int64) (line, col int) {
 	line = bytes.Count(before, []byte("\n")) + 1
 	col = int(offset) - bytes.LastIndexByte(before, '\n')
 	return line, col
-}
-
-// writeFileAtomic writes data to path so that readers see either the old
-// file or the whole new one, never a part: it writes a temporary file in
-// the same directory (rename is only atomic within a file system), syncs
-// it, sets perm, and renames it over path. On any error the temporary file
-// is removed and path is untouched.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) (err error) {
-	dir, base := filepath.Split(path)
-	if dir == "" {
-		dir = "."
-	}
-	tmp, err := os.CreateTemp(dir, "."+base+".tmp-*")
-	if err != nil {
-		return err
-	}
-	defer func() {
-		if err != nil {
-			tmp.Close()
-			os.Remove(tmp.Name())
-		}
-	}()
-	if err = tmp.Chmod(perm); err != nil {
-		return err
-	}
-	if _, err = tmp.Write(data); err != nil {
-		return err
-	}
-	if err = tmp.Sync(); err != nil {
-		return err
-	}
-	if err = tmp.Close(); err != nil {
-		return err
-	}
-	if err = os.Rename(tmp.Name(), path); err != nil {
-		return err
-	}
-	// Sync the directory so the rename itself survives a crash. Not every
-	// platform can open a directory for this; the file is safe either way.
-	if d, derr := os.Open(dir); derr == nil {
-		d.Sync()
-		d.Close()
-	}
-	return nil
 }

@@ -143,7 +143,7 @@ func TestSaveJobIntoMissingDirectory(t *testing.T) {
 		t.Errorf("err = %v", err)
 	}
 	// The message names the job file, not the temporary file beside it.
-	if err != nil && strings.Contains(err.Error(), ".tmp-") {
+	if err != nil && strings.Contains(err.Error(), ".tmp") {
 		t.Errorf("err = %v: it names the temporary file", err)
 	}
 	if !errors.Is(err, os.ErrNotExist) {
@@ -300,5 +300,37 @@ func TestJobDomainIsCanonical(t *testing.T) {
 	}
 	if back.Domain != "http://127.0.0.1:8080" {
 		t.Errorf("loopback domain loaded as %q", back.Domain)
+	}
+}
+
+// TestJobDialectsAreTheReaders checks that a job accepts exactly the
+// delimiters and encodings the CSV reader takes, so that no saved job
+// names a dialect its file then cannot be opened with.
+func TestJobDialectsAreTheReaders(t *testing.T) {
+	path := filepath.Join(t.TempDir(), "x.csv")
+	if err := os.WriteFile(path, []byte("a,b\n1,2\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct{ delimiter, encoding string }{
+		{",", "utf-8"}, {"\t", "utf-8"}, {";", "utf-8"}, {"|", "utf-8"},
+		{":", "utf-8"}, {" ", "utf-8"}, {",,", "utf-8"},
+		{",", "windows-1252"}, {",", "iso-8859-1"}, {",", "utf-16le"}, {",", "utf-16be"},
+		{",", "latin-1"}, {",", "UTF-8"}, {",", "utf-32"},
+	}
+	for _, tt := range tests {
+		j := sampleJob(path)
+		j.CSV.Delimiter, j.CSV.Encoding = tt.delimiter, tt.encoding
+		jobErr := j.Validate()
+		_, readErr := OpenCSVWith(path, OpenOptions{Delimiter: tt.delimiter, Encoding: tt.encoding})
+		var ce *CSVError
+		readerRefuses := errors.As(readErr, &ce) && ce.Kind == ErrRead
+		if (jobErr != nil) != readerRefuses {
+			t.Errorf("delimiter %q, encoding %q: the job says %v, the reader %v", tt.delimiter, tt.encoding, jobErr, readErr)
+		}
+	}
+	j := sampleJob(path)
+	j.CSV.Delimiter = ":"
+	if err := j.Validate(); err == nil || !strings.Contains(err.Error(), `want ",", "\t", ";" or "|"`) {
+		t.Errorf("err = %v, want it to list the delimiters", err)
 	}
 }

@@ -156,14 +156,14 @@ func rawExpr(c *PlanColumn) (string, bool) {
 }
 
 // timestampExpr is the transform that reads a timestamp column written in
-// format tf (nil meaning ISO 8601), if there is one: StrftimeFormat
+// format tf (nil meaning ISO 8601), if there is one: the translation
 // refuses the patterns a transform would read differently from the check.
 func timestampExpr(conv *Converter, tf *TimeFormat) (string, bool) {
 	iso := tf == nil || tf.iso
 	format := ""
 	if !iso {
 		var err error
-		if format, err = StrftimeFormat(tf.Pattern()); err != nil {
+		if format, err = tf.strftime(portalTransform); err != nil {
 			return "", false
 		}
 	}
@@ -199,7 +199,7 @@ func (u *uploader) dsmapi() error {
 		return &UploadError{msg: "the Data Management API route cannot send this file: " + err.Error(), hint: "Choose the SODA route for this job.", err: err}
 	}
 	d := &dsmRun{u: u, raw: raw, exprs: exprs}
-	d.rej = newRejectFile(u.rejectedPath(), u.f.Header)
+	d.rej = newRejectFile(u.rejectedPath(), u.f)
 	defer d.rej.abort()
 	if !raw {
 		d.enc = newRowEncoder(u.plan, u.job.badRows() == SendBadRows, false, -1)

@@ -140,7 +140,7 @@ func (e *rowEncoder) encode(b []byte, fields []string) ([]byte, string) {
 		v, pr := c.Conv.Convert(s)
 		switch {
 		case pr == OK:
-			b = appendValueJSON(b, &v)
+			b = v.AppendJSON(b)
 		case e.send:
 			b = appendJSONString(b, s)
 		default:
@@ -161,7 +161,7 @@ func (e *rowEncoder) encode(b []byte, fields []string) ([]byte, string) {
 		first = false
 		b = append(b, e.keys[i]...)
 		if ok {
-			b = appendValueJSON(b, &v)
+			b = v.AppendJSON(b)
 		} else {
 			b = appendJSONString(b, text)
 		}
@@ -427,17 +427,6 @@ func appendCSVField(b []byte, s string) []byte {
 	}
 	b = append(b, s...)
 	return append(b, '"')
-}
-
-// appendValueJSON appends a converted value as SODA JSON. Text and
-// numbers are escaped here as JSON requires; the other kinds hold no
-// control characters and use Value.AppendJSON.
-func appendValueJSON(b []byte, v *Value) []byte {
-	switch v.Kind {
-	case ValueText, ValueNumber:
-		return appendJSONString(b, v.Text)
-	}
-	return v.AppendJSON(b)
 }
 
 const hexDigits = "0123456789abcdef"

@@ -30,7 +30,7 @@ var (
 func (u *uploader) replaceSODA() error {
 	r := u.res
 	enc := newRowEncoder(u.plan, u.job.badRows() == SendBadRows, false, -1)
-	rej := newRejectFile(u.rejectedPath(), u.f.Header)
+	rej := newRejectFile(u.rejectedPath(), u.f)
 	defer rej.abort()
 	pr, pw := io.Pipe()
 	var (

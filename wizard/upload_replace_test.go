@@ -173,7 +173,7 @@ func TestStreamRows(t *testing.T) {
 			defer u.close()
 			enc := newRowEncoder(plan, false, false, -1)
 			enc.csv = csvBody
-			rej := newRejectFile(filepath.Join(e.dir, "stream.rejected.csv"), f.Header)
+			rej := newRejectFile(filepath.Join(e.dir, "stream.rejected.csv"), f)
 			defer rej.abort()
 			var body bytes.Buffer
 			var st rowStream

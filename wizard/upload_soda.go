@@ -122,7 +122,7 @@ func (u *uploader) batchSODA() error {
 	del := u.job.Method == Delete
 	s.enc = newRowEncoder(u.plan, u.job.badRows() == SendBadRows, del, u.idColumn())
 	s.keyless = u.rowID == "" && !del
-	s.rej = newRejectFile(u.rejectedPath(), u.f.Header)
+	s.rej = newRejectFile(u.rejectedPath(), u.f)
 	defer s.rej.abort()
 
 	if err := s.prepare(); err != nil {

@@ -2,12 +2,8 @@ package wizard
 
 import (
 	"context"
-	"encoding/csv"
 	"errors"
-	"fmt"
 	"io"
-	"os"
-	"path/filepath"
 	"strconv"
 	"strings"
 	"unsafe"
@@ -189,9 +185,9 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 	it := readAhead(rr)
 	defer it.stop()
 
-	var rej *rejectWriter
+	var rej *rejectFile
 	if opts.WriteRejects {
-		rej = &rejectWriter{src: f.Path, header: f.Header}
+		rej = newRejectFile(RejectedPath(f.Path), f)
 		defer rej.abort()
 	}
 
@@ -231,7 +227,7 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 				rep.StructureFirst = append(rep.StructureFirst, Example{Line: ce.Line, Message: ce.Message})
 			}
 			if rej != nil {
-				if err := rej.write(rec, []string{ce.Message}); err != nil {
+				if err := rej.add(rec.Line, rec.Fields, ce.Message); err != nil {
 					return rep, err
 				}
 			}
@@ -282,7 +278,7 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 		if bad {
 			rep.BadRows++
 			if rej != nil {
-				if err := rej.write(rec, reasons); err != nil {
+				if err := rej.add(rec.Line, rec.Fields, strings.Join(reasons, "; ")); err != nil {
 					return rep, err
 				}
 			}
@@ -338,82 +334,6 @@ func suggestFormat(v string) string {
 		return ISO8601
 	}
 	return ""
-}
-
-// RejectedPath is where the bad rows of the file at path are written:
-// beside it, as <name>.rejected.csv.
-func RejectedPath(path string) string {
-	ext := filepath.Ext(path)
-	return strings.TrimSuffix(path, ext) + ".rejected.csv"
-}
-
-// rejectWriter writes bad rows to a temporary file beside the source and
-// renames it into place only when the check completes, so a cancelled or
-// failed check never leaves half a file.
-type rejectWriter struct {
-	src    string
-	header []string
-	tmp    *os.File
-	w      *csv.Writer
-	row    []string
-}
-
-func (r *rejectWriter) write(rec Record, reasons []string) error {
-	if r.tmp == nil {
-		dir, base := filepath.Split(RejectedPath(r.src))
-		if dir == "" {
-			dir = "."
-		}
-		tmp, err := os.CreateTemp(dir, "."+base+".*.tmp")
-		if err != nil {
-			return fmt.Errorf("cannot write the rejected rows beside %s: %w", r.src, err)
-		}
-		r.tmp = tmp
-		r.w = csv.NewWriter(tmp)
-		head := append([]string{"line"}, r.header...)
-		head = append(head, "problem")
-		if err := r.w.Write(head); err != nil {
-			return err
-		}
-	}
-	r.row = append(r.row[:0], strconv.Itoa(rec.Line))
-	r.row = append(r.row, rec.Fields...)
-	r.row = append(r.row, strings.Join(reasons, "; "))
-	return r.w.Write(r.row)
-}
-
-func (r *rejectWriter) commit() (string, error) {
-	if r.tmp == nil {
-		return "", nil
-	}
-	r.w.Flush()
-	err := r.w.Error()
-	if err == nil {
-		err = r.tmp.Sync()
-	}
-	if cerr := r.tmp.Close(); err == nil {
-		err = cerr
-	}
-	dst := RejectedPath(r.src)
-	if err == nil {
-		err = os.Rename(r.tmp.Name(), dst)
-	}
-	if err != nil {
-		os.Remove(r.tmp.Name())
-		r.tmp = nil
-		return "", fmt.Errorf("cannot write %s: %w", dst, err)
-	}
-	r.tmp = nil
-	return dst, nil
-}
-
-// abort removes the temporary file of a check that did not finish.
-func (r *rejectWriter) abort() {
-	if r.tmp != nil {
-		r.tmp.Close()
-		os.Remove(r.tmp.Name())
-		r.tmp = nil
-	}
 }
 
 // The reading goroutine hands records over in batches of about this

@@ -5,17 +5,32 @@ import (
 	"encoding/csv"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
+	"strings"
 )
 
-// rejectFile writes rejected rows as CSV: the source line, the row's
-// fields as they are in the file, and the reason, in the same layout as
-// the check's rejected-rows file. It writes to a temporary file and renames
-// it into place on commit (see atomicFile), so a crash never leaves half a
-// file; a resumed upload continues the file an earlier run committed.
+// RejectedPath is where the bad rows of the file at path are written:
+// beside it, as <name>.rejected.csv.
+func RejectedPath(path string) string {
+	ext := filepath.Ext(path)
+	return strings.TrimSuffix(path, ext) + ".rejected.csv"
+}
+
+// rejectFile writes rejected rows as CSV, for the check (--write-rejects)
+// and for an upload alike, so that a person gets the same file from both:
+// a header of "line", the file's columns and "problem", then per row the
+// source line, the row's fields as they are in the file, and the reason.
+// A row with fewer fields than the header is padded with empty cells, so
+// that its reason stands under "problem" like every other; a row with more
+// keeps them all, its reason after the last. It writes to a temporary file
+// and renames it into place on commit (see atomicFile), so a crash never
+// leaves half a file; a resumed upload continues the file an earlier run
+// committed.
 type rejectFile struct {
 	path   string
 	header []string
+	mode   os.FileMode // see rejectsMode
 	// prior is a file an earlier run wrote, whose first priorLen bytes
 	// (all of it when priorLen < 0) are copied in first.
 	prior    string
@@ -28,8 +43,9 @@ type rejectFile struct {
 	n   int64
 }
 
-func newRejectFile(path string, header []string) *rejectFile {
-	return &rejectFile{path: path, header: header, priorLen: -1}
+// newRejectFile writes the rejected rows of f to path.
+func newRejectFile(path string, f *CSVFile) *rejectFile {
+	return &rejectFile{path: path, header: f.Header, mode: rejectsMode(f.Path), priorLen: -1}
 }
 
 // continueFrom makes the file start with the first n bytes of prior (all
@@ -39,7 +55,7 @@ func (r *rejectFile) continueFrom(prior string, n int64) {
 }
 
 func (r *rejectFile) open() error {
-	tmp, err := createAtomic(r.path)
+	tmp, err := createAtomic(r.path, r.mode)
 	if err != nil {
 		return fileFailed("cannot write the rejected rows to", r.path, err)
 	}

@@ -379,7 +379,7 @@ func (s *accountStep) Summary() string {
 	case s.session:
 		line += " (for this session only)"
 	case s.saved.Login != "":
-		line += "; kept in the OS keyring as " + s.saved.Name()
+		line += "; kept in " + s.deps.StoreName + " as " + s.saved.Name()
 	}
 	return line
 }
@@ -419,7 +419,7 @@ func (s *accountStep) View() string {
 	case acctVerifying:
 		return s.formView() + "\n\n" + s.spin.View() + " Checking your sign-in with " + s.verifyingDomain() + "…"
 	case acctSaving:
-		return s.formView() + "\n\n" + s.spin.View() + " Saving to the OS keyring…"
+		return s.formView() + "\n\n" + s.spin.View() + " Saving to " + s.deps.StoreName + "…"
 	case acctNoRights:
 		return s.problemView("Signed in, but this account cannot publish", s.err,
 			"Press enter to continue anyway: datasets shared to you with edit rights can still be updated.")
@@ -540,7 +540,7 @@ func (s *accountStep) fieldHelp() string {
 		}
 		return wizard.APIKeyHelp(dom)
 	case fieldSecret:
-		return "Typed characters are hidden. The secret is checked with the portal, then kept in your OS keyring, never in a file."
+		return "Typed characters are hidden. The secret is checked with the portal, then kept in " + s.deps.StoreName + ", never in a file."
 	case fieldToken:
 		return wizard.AppTokenHelp(dom)
 	case fieldSubmit:

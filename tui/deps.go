@@ -26,7 +26,9 @@ type Deps struct {
 	Styles *Styles
 
 	// Store keeps secrets: the OS keyring, or memory in the demo.
-	Store wizard.SecretStore
+	// StoreName says which, for messages: "the OS keyring" unless set.
+	Store     wizard.SecretStore
+	StoreName string
 	// Profiles is the index of saved logins.
 	Profiles *wizard.Profiles
 	// HTTPClient is given to every portal client; nil means the default.
@@ -75,6 +77,9 @@ func (d Deps) withDefaults() Deps {
 	}
 	if d.Styles == nil {
 		d.Styles = DefaultStyles(lipgloss.DefaultRenderer())
+	}
+	if d.StoreName == "" {
+		d.StoreName = "the OS keyring"
 	}
 	if d.Retries == nil {
 		d.Retries = &wizard.RetryNotes{}

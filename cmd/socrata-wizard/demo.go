@@ -34,12 +34,13 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	}
 	demo := srv.Portal.Demo()
 	deps := tui.Deps{
-		Ctx:      ctx,
-		Version:  version,
-		Store:    &wizard.MemoryStore{},
-		Profiles: ps,
-		Demo:     true,
-		FileDir:  dir,
+		Ctx:       ctx,
+		Version:   version,
+		Store:     &wizard.MemoryStore{},
+		StoreName: "memory for this demo (nothing is written to the keyring)",
+		Profiles:  ps,
+		Demo:      true,
+		FileDir:   dir,
 		Preset: &tui.Preset{
 			Domain: srv.URL,
 			Creds:  socrata.Credentials{Kind: socrata.APIKey, ID: demo.KeyID, Secret: demo.KeySecret},

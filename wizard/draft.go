@@ -58,8 +58,11 @@ func (d *Draft) Job() *Job {
 		Domain:   string(d.Domain),
 		Auth:     AuthRef{Kind: d.Creds.Kind.String(), Login: d.Creds.ID},
 		Method:   d.Method,
-		Route:    RouteAuto,
+		Route:    d.Route,
 		Timezone: DefaultTimezone,
+	}
+	if d.SendBadRows {
+		j.BadRows = SendBadRows
 	}
 	if d.Dataset != nil {
 		j.Dataset = string(d.Dataset.ID)

@@ -37,7 +37,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 		Ctx:       ctx,
 		Version:   version,
 		Store:     &wizard.MemoryStore{},
-		StoreName: "memory for this demo (nothing is written to the keyring)",
+		StoreName: "memory for this demo",
 		Profiles:  ps,
 		Demo:      true,
 		FileDir:   dir,

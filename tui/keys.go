@@ -121,6 +121,7 @@ type mappingKeys struct {
 	Restore    key.Binding
 	Undo       key.Binding
 	Method     key.Binding
+	Zone       key.Binding
 	Continue   key.Binding
 	PickTarget key.Binding
 	Cancel     key.Binding
@@ -137,6 +138,7 @@ func newMappingKeys() mappingKeys {
 		Restore:    key.NewBinding(key.WithKeys("r"), key.WithHelp("r", "restore")),
 		Undo:       key.NewBinding(key.WithKeys("u", "ctrl+z"), key.WithHelp("u", "undo")),
 		Method:     key.NewBinding(key.WithKeys("m"), key.WithHelp("m", "method")),
+		Zone:       key.NewBinding(key.WithKeys("z"), key.WithHelp("z", "time zone")),
 		Continue:   key.NewBinding(key.WithKeys("c"), key.WithHelp("c", "check & continue")),
 		PickTarget: key.NewBinding(key.WithKeys("enter"), key.WithHelp("enter", "choose")),
 		Cancel:     key.NewBinding(key.WithKeys("esc"), key.WithHelp("esc", "cancel")),

@@ -22,7 +22,15 @@ const (
 	mapOpening                     // reading the file's head
 	mapTable                       // the mapping table
 	mapPicker                      // choosing a field for one column
+	mapZone                        // choosing the time zone of a column's times
 )
+
+// zones are offered for a column of times with a zone; the first is the
+// default, Connecticut's.
+var zones = []string{
+	wizard.DefaultTimezone, "UTC", "America/Chicago", "America/Denver", "America/Phoenix",
+	"America/Los_Angeles", "America/Anchorage", "Pacific/Honolulu",
+}
 
 // mappingStep opens the CSV to publish and maps its columns onto the
 // dataset's fields: matched automatically, then changed by the user.
@@ -54,6 +62,9 @@ type mappingStep struct {
 
 	pick int // cursor in the field picker; 0 is "ignore"
 
+	zoneSel  int             // cursor in the zone list; len(zones) is the typed zone
+	zoneText textinput.Model // a zone name of one's own
+
 	done bool
 
 	width, height int
@@ -69,6 +80,8 @@ func newMappingStep(deps Deps, d wizard.Draft) *mappingStep {
 		method:  d.Method,
 		fileSel: -1,
 	}
+	s.zoneText = deps.newInput("such as Europe/Dublin")
+	s.zoneText.Prompt = "Zone: "
 	s.path = deps.newInput("path to a .csv or .tsv file")
 	s.path.SetValue(d.FilePath)
 	s.path.CursorEnd()
@@ -127,6 +140,8 @@ func (s *mappingStep) Update(msg tea.Msg) (step, tea.Cmd) {
 			return s.updateTable(msg)
 		case mapPicker:
 			return s.updatePicker(msg)
+		case mapZone:
+			return s.updateZone(msg)
 		}
 	}
 	return s, nil
@@ -213,6 +228,8 @@ func (s *mappingStep) updateTable(msg tea.KeyMsg) (step, tea.Cmd) {
 			s.notice = "Nothing to undo."
 		}
 		s.warned = false
+	case matches(msg, s.keys.Zone) && s.fixedTimes(s.cursor):
+		s.openZones()
 	case matches(msg, s.keys.Method):
 		s.method = wizard.Methods[(indexOf(wizard.Methods, s.method)+1)%len(wizard.Methods)]
 		s.warned = false
@@ -284,6 +301,98 @@ func (s *mappingStep) updatePicker(msg tea.KeyMsg) (step, tea.Cmd) {
 	return s, nil
 }
 
+// fixedTimes reports whether file column i fills a field of times with a
+// zone, whose values without an offset need one.
+func (s *mappingStep) fixedTimes(i int) bool {
+	col, ok := s.ds.Column(s.mapping.Columns[i].Field)
+	return ok && col.Type == socrata.FixedTimestamp
+}
+
+// zoneOf is the zone column i's times are read in.
+func (s *mappingStep) zoneOf(i int) string {
+	if tz := s.mapping.Columns[i].Timezone; tz != "" {
+		return tz
+	}
+	return wizard.DefaultTimezone
+}
+
+func (s *mappingStep) openZones() {
+	s.state = mapZone
+	s.zoneSel = len(zones)
+	for i, z := range zones {
+		if z == s.zoneOf(s.cursor) {
+			s.zoneSel = i
+		}
+	}
+	if s.zoneSel == len(zones) {
+		s.zoneText.SetValue(s.zoneOf(s.cursor))
+	}
+}
+
+func (s *mappingStep) updateZone(msg tea.KeyMsg) (step, tea.Cmd) {
+	typing := s.zoneSel == len(zones)
+	switch {
+	case matches(msg, s.keys.Cancel):
+		s.state = mapTable
+		return s, nil
+	case matches(msg, s.keys.Up):
+		s.zoneSel = max(s.zoneSel-1, 0)
+	case matches(msg, s.keys.Down):
+		s.zoneSel = min(s.zoneSel+1, len(zones))
+	case matches(msg, s.keys.PickTarget):
+		tz := strings.TrimSpace(s.zoneText.Value())
+		if !typing {
+			tz = zones[s.zoneSel]
+		}
+		if tz == wizard.DefaultTimezone {
+			tz = "" // the job's default: one place to change it
+		}
+		if err := s.mapping.SetTimezone(s.cursor, tz); err != nil {
+			s.notice = sentence(err)
+			return s, nil
+		}
+		s.notice, s.warned = "", false
+		s.state = mapTable
+		return s, nil
+	case typing:
+		var cmd tea.Cmd
+		s.zoneText, cmd = s.zoneText.Update(msg)
+		return s, cmd
+	}
+	if s.zoneSel == len(zones) {
+		return s, s.zoneText.Focus()
+	}
+	s.zoneText.Blur()
+	return s, nil
+}
+
+func (s *mappingStep) zoneView() string {
+	c := s.mapping.Columns[s.cursor]
+	var b strings.Builder
+	b.WriteString(s.st.Title.Render(truncate(fmt.Sprintf("Which time zone are the times in %q written in?", c.Source), s.width)) + "\n")
+	b.WriteString(s.st.Muted.Render(wrap("The field stores a moment in time. Values that carry their own offset, such as Z or +01:00, keep it; the others are read in this zone, with daylight saving time.", s.width)) + "\n\n")
+	for i, z := range zones {
+		line := z
+		if i == 0 {
+			line += s.st.Muted.Render("  (Connecticut; the default)")
+		}
+		if i == s.zoneSel {
+			b.WriteString(s.st.Selected.Render("› "+line) + "\n")
+		} else {
+			b.WriteString("  " + line + "\n")
+		}
+	}
+	prefix := "  "
+	if s.zoneSel == len(zones) {
+		prefix = s.st.Focused.Render("› ")
+	}
+	b.WriteString(prefix + s.zoneText.View())
+	if s.notice != "" {
+		b.WriteString("\n\n" + s.st.Warn.Render(wrap(s.notice, s.width)))
+	}
+	return b.String()
+}
+
 // tableRows is how many mapping rows fit: the step's height less the
 // heading (4 lines), the note on the cursor row (2), a blank line, the
 // issues and the notice.
@@ -338,7 +447,9 @@ func (s *mappingStep) Summary() string {
 }
 
 // Typing is true while the path input has the focus.
-func (s *mappingStep) Typing() bool { return s.state == mapFile && s.fileSel < 0 }
+func (s *mappingStep) Typing() bool {
+	return (s.state == mapFile && s.fileSel < 0) || (s.state == mapZone && s.zoneSel == len(zones))
+}
 
 // ShortHelp lists the keys that work now.
 func (s *mappingStep) ShortHelp() []key.Binding {
@@ -346,8 +457,12 @@ func (s *mappingStep) ShortHelp() []key.Binding {
 	case mapFile:
 		return []key.Binding{s.keys.OpenFile, s.keys.Complete, s.keys.Up}
 	case mapTable:
-		return []key.Binding{s.keys.Up, s.keys.Edit, s.keys.Ignore, s.keys.Undo, s.keys.Method, s.keys.Continue}
-	case mapPicker:
+		b := []key.Binding{s.keys.Up, s.keys.Edit, s.keys.Ignore, s.keys.Undo, s.keys.Method}
+		if s.fixedTimes(s.cursor) {
+			b = append(b, s.keys.Zone)
+		}
+		return append(b, s.keys.Continue)
+	case mapPicker, mapZone:
 		return []key.Binding{s.keys.Up, s.keys.PickTarget, s.keys.Cancel}
 	}
 	return nil
@@ -356,7 +471,7 @@ func (s *mappingStep) ShortHelp() []key.Binding {
 // FullHelp lists every key of the step.
 func (s *mappingStep) FullHelp() [][]key.Binding {
 	if s.state == mapTable {
-		return [][]key.Binding{{s.keys.Up, s.keys.Edit, s.keys.Ignore, s.keys.Restore}, {s.keys.Undo, s.keys.Method, s.keys.Continue}}
+		return [][]key.Binding{{s.keys.Up, s.keys.Edit, s.keys.Ignore, s.keys.Restore}, {s.keys.Undo, s.keys.Method, s.keys.Zone, s.keys.Continue}}
 	}
 	return [][]key.Binding{s.ShortHelp()}
 }
@@ -370,6 +485,8 @@ func (s *mappingStep) View() string {
 		return s.fileView() + "\n\n" + s.spin.View() + " Reading " + filepath.Base(s.path.Value()) + "…"
 	case mapPicker:
 		return s.pickerView()
+	case mapZone:
+		return s.zoneView()
 	}
 	return s.tableView()
 }
@@ -512,6 +629,9 @@ func (s *mappingStep) cursorNote() string {
 	note := fmt.Sprintf("%q fills %q (%s): matched by %s", c.Source, col.Name, c.Field, c.Describe())
 	if g, ok := s.guesses[s.cursor]; ok && g.Pattern != "" {
 		note += ", dates read as " + g.Pattern
+	}
+	if s.fixedTimes(s.cursor) {
+		note += ", times without an offset read in " + s.zoneOf(s.cursor) + " (z to change)"
 	}
 	return note + "."
 }

@@ -140,3 +140,53 @@ func TestMappingStepFileErrors(t *testing.T) {
 		})
 	}
 }
+
+func TestMappingStepTimeZone(t *testing.T) {
+	h := newHarness(t)
+	s := openMapping(t, h, socratatest.BridgeInspectionsID, h.sample("bridge_inspections_2024_q3.csv"))
+	ms := s.(*mappingStep)
+	col := -1
+	for i, c := range ms.mapping.Columns {
+		if c.Field == "inspected_at" {
+			col = i
+		}
+	}
+	if col < 0 {
+		t.Fatal("inspected_at is not mapped")
+	}
+	// z does nothing on a column that is not times with a zone.
+	s = press(t, s, "z")
+	if ms.state != mapTable {
+		t.Fatal("z opened the zone list for a text column")
+	}
+	for range col {
+		s = press(t, s, "down")
+	}
+	if v := flat(h.plain(s.View())); !strings.Contains(v, "times without an offset read in America/New_York") {
+		t.Fatalf("the default zone is not said:\n%s", h.plain(s.View()))
+	}
+	s = press(t, s, "z")
+	t.Run("list", func(t *testing.T) { golden(t, h.plain(s.View())) })
+	s = press(t, s, "down", "enter") // UTC
+	if got := ms.mapping.Columns[col].Timezone; got != "UTC" {
+		t.Fatalf("zone = %q, want UTC", got)
+	}
+	// A zone of one's own, typed; a wrong name is refused and named.
+	s = press(t, s, "z")
+	for range len(zones) {
+		s = press(t, s, "down")
+	}
+	s = press(t, s, "ctrl+u", "Mars/Olympus", "enter")
+	if v := flat(h.plain(s.View())); !strings.Contains(v, "Mars/Olympus") || ms.state != mapZone {
+		t.Fatalf("an unknown zone was not refused:\n%s", h.plain(s.View()))
+	}
+	s = press(t, s, "esc", "u")
+	if got := ms.mapping.Columns[col].Timezone; got != "" {
+		t.Errorf("undo left zone %q, want the default", got)
+	}
+	var d wizard.Draft
+	ms.Apply(&d)
+	if got := d.Job().Columns[col].Timezone; got != "" {
+		t.Errorf("job zone = %q", got)
+	}
+}

@@ -173,9 +173,9 @@ func explainAPI(e *socrata.APIError) explanation {
 		e.Status == http.StatusForbidden && e.Code == "authentication_required":
 		return explanation{"the portal did not accept your credentials",
 			"Check the key id and secret (or username and password), or create a new API key."}
-	case e.Status == http.StatusForbidden && strings.Contains(strings.ToLower(e.Message), "synced"):
+	case syncedCopy(e):
 		return explanation{"this dataset is a synced copy that the portal will not let anyone update by hand",
-			"Update the original dataset instead: open it on the portal and use the id in its address."}
+			syncedCopyAdvice}
 	case e.Status == http.StatusForbidden && detail != "":
 		todo := "If you should be able to do this, ask the dataset's owner to share it with you with edit rights."
 		if strings.Contains(strings.ToLower(detail), "owner") {
@@ -240,4 +240,15 @@ func sentence(s string) string {
 		s += "."
 	}
 	return s
+}
+
+// syncedCopyAdvice is what to do about a synced copy: the RSocrata users'
+// mistake of copying the new-backend id from the API panel.
+const syncedCopyAdvice = "Update the original dataset instead: open it on the portal and use the id in its address."
+
+// syncedCopy reports whether the portal refused a write because the
+// dataset is a synced copy ("Cannot update a synced dataset manually").
+// The portal says so only in its message; there is no code for it.
+func syncedCopy(e *socrata.APIError) bool {
+	return e.Status == http.StatusForbidden && strings.Contains(strings.ToLower(e.Message), "synced")
 }

@@ -86,6 +86,7 @@ func (r recorder) RoundTrip(req *http.Request) (*http.Response, error) {
 type envOptions struct {
 	keyless bool // no row identifier
 	discard bool // the dataset discards rows
+	synced  bool // the dataset is a synced copy that refuses writes
 	shape   socratatest.WriteShape
 	initial []map[string]string
 	portal  []socratatest.Option
@@ -107,7 +108,7 @@ func newUploadEnv(t *testing.T, o envOptions) *uploadEnv {
 	u := srv.Portal.AddUser(socratatest.UserSpec{DisplayName: "Test Publisher", Email: "pub@example.gov", Role: "publisher"})
 	spec := socratatest.DatasetSpec{
 		ID: testDatasetID, Name: "Permits", Owner: u.ID, Columns: testColumns,
-		RowIdentifier: "permit_id", DiscardRows: o.discard, Rows: o.initial,
+		RowIdentifier: "permit_id", DiscardRows: o.discard, Rows: o.initial, SyncedCopy: o.synced,
 	}
 	if o.keyless {
 		spec.RowIdentifier = ""

@@ -704,6 +704,9 @@ func refusalHint(ae *socrata.APIError) string {
 	case http.StatusUnauthorized:
 		return "Sign in again: the portal no longer accepts the credentials."
 	case http.StatusForbidden:
+		if syncedCopy(ae) {
+			return syncedCopyAdvice
+		}
 		return "Ask the dataset's owner to share it with you as an editor."
 	case http.StatusNotFound:
 		return "Check the dataset id: the portal cannot find it."

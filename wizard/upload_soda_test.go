@@ -490,3 +490,21 @@ func TestUploadRejectedRowsSurviveAResume(t *testing.T) {
 		t.Errorf("result: rejected %d; portal rows %d", res.Rejected, len(e.srv.Portal.Rows(testDatasetID)))
 	}
 }
+
+func TestUploadRefusedBySyncedCopy(t *testing.T) {
+	e := newUploadEnv(t, envOptions{synced: true})
+	f, job := e.open(e.permits(3), Upsert)
+	res, err := Upload(context.Background(), e.c, e.ds, f, job, UploadOptions{})
+	if err == nil {
+		t.Fatal("an upload to a synced copy succeeded")
+	}
+	if got := Explain(err); !strings.Contains(got, "synced copy") || !strings.Contains(got, "lines 2–4") {
+		t.Errorf("Explain = %q, want the synced copy and the lines named", got)
+	}
+	if got := Hint(err); got != syncedCopyAdvice {
+		t.Errorf("Hint = %q, want %q", got, syncedCopyAdvice)
+	}
+	if res == nil || res.AppliedThrough != 0 || res.Created+res.Updated != 0 {
+		t.Errorf("result = %+v, want nothing applied", res)
+	}
+}

@@ -403,7 +403,7 @@ func (s *checkStep) runningView() string {
 	}
 	return s.st.Title.Render("Checking every value before anything is sent") + "\n\n" +
 		s.bar.ViewAs(frac) + "\n" +
-		s.st.Muted.Render(fmt.Sprintf("%s rows · %s of %s", wizard.Count(p.Rows), byteSize(p.Bytes), byteSize(p.Total)))
+		s.st.Muted.Render(fmt.Sprintf("%s rows · %s of %s", wizard.Count(p.Rows), wizard.Size(p.Bytes), wizard.Size(p.Total)))
 }
 
 func (s *checkStep) reportView() string {
@@ -522,16 +522,3 @@ func plural(n int, one, many string) string {
 }
 
 func lineCount(s string) int { return strings.Count(s, "\n") + 1 }
-
-// byteSize writes a size in B, KB, MB or GB.
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<30:
-		return fmt.Sprintf("%.1f GB", float64(n)/(1<<30))
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.0f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d B", n)
-}

@@ -99,6 +99,10 @@ func (p *ProgressPrinter) Finish() {
 	}
 }
 
+// Size writes a number of bytes as every message of this program does:
+// "871 bytes", "4 MB", "14.7 MB".
+func Size(n int64) string { return byteSize(n) }
+
 // Count writes n with thousands separators, as every message of this
 // program does: 12,345.
 func Count(n int64) string { return groupDigits(n) }

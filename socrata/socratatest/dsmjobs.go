@@ -426,7 +426,7 @@ func (p *Portal) dsmApply(w http.ResponseWriter, r *http.Request) {
 		p.dsm.mu.Unlock()
 		p.runApply(rv, t, sch)
 		p.dsm.mu.Lock()
-		writeJSON(w, http.StatusOK, wrap(taskSetJSON(t), map[string]any{}))
+		writeJSON(w, http.StatusOK, wrap(taskSetJSON(t), taskSetLinks(rv, t)))
 		return
 	}
 	p.dsm.jobs.Add(1)
@@ -434,7 +434,7 @@ func (p *Portal) dsmApply(w http.ResponseWriter, r *http.Request) {
 		defer p.dsm.jobs.Done()
 		p.runApply(rv, t, sch)
 	}()
-	writeJSON(w, http.StatusOK, wrap(taskSetJSON(t), map[string]any{}))
+	writeJSON(w, http.StatusOK, wrap(taskSetJSON(t), taskSetLinks(rv, t)))
 }
 
 // stage moves a task set on and logs it.

@@ -351,3 +351,72 @@ func TestCheckKeysFails(t *testing.T) {
 		}
 	}
 }
+
+// TestWriteAnswersHaveWhatClientsRead checks each SODA write answer shape
+// for the keys soda-java (and DataSync through it) reads, typed as it
+// reads them, for an upsert with rejected rows and for a replace.
+func TestWriteAnswersHaveWhatClientsRead(t *testing.T) {
+	replaceBody := `[{"record_id": "P99-2024-01", "park_id": "P99", "visitors": "10"}, {"record_id": "P99-2024-02", "park_id": "P99", "visitors": "20"}]`
+	for _, tt := range []struct {
+		shape WriteShape
+		keys  []keyRead
+	}{
+		{SnakeCaseShape, []keyRead{
+			{"answer.rows_created", "number"}, {"answer.rows_updated", "number"}, {"answer.rows_deleted", "number"},
+			{"answer.errors", "array"}, {"answer.errors[].error", "string"}, {"answer.errors[].input_index", "number"},
+			{"answer.errors[].primary_key", "string|number|null"},
+		}},
+		{CoreShape, []keyRead{
+			{"answer.Rows Created", "number"}, {"answer.Rows Updated", "number"}, {"answer.Rows Deleted", "number"},
+			{"answer.Errors", "number"}, {"answer.By RowIdentifier", "number"}, {"answer.By SID", "number"},
+		}},
+		{RowArrayShape, []keyRead{
+			{"answer", "array"}, {"answer[].typ", "string"}, {"answer[].id", "string|number|null"},
+		}},
+	} {
+		t.Run(tt.shape.String(), func(t *testing.T) {
+			s := newServer(t, WithSamples(), WithWriteShape(tt.shape))
+			for _, w := range []struct{ method, body string }{{"POST", rejectedBody}, {"PUT", replaceBody}} {
+				r := do(t, s, w.method, "/resource/"+ParkVisitsID+".json", demoKey(s.Portal), jsonType, w.body)
+				if r.status != 200 {
+					t.Fatalf("%s: %d %s", w.method, r.status, r.body)
+				}
+				checkKeys(t, w.method, []byte(`{"answer": `+string(r.body)+`}`), tt.keys)
+				if tt.shape == RowArrayShape {
+					var entries []map[string]any
+					r.json(t, &entries)
+					for i, e := range entries {
+						switch {
+						case e["typ"] == "error" && e["err"] == nil:
+							t.Errorf("%s entry %d is an error without err: %v", w.method, i, e)
+						case e["typ"] != "error" && e["typ"] != "delete" && e["ver"] == nil:
+							t.Errorf("%s entry %d has no ver: %v", w.method, i, e)
+						}
+					}
+				}
+			}
+		})
+	}
+}
+
+func TestParseWriteShape(t *testing.T) {
+	for _, tt := range []struct {
+		in   string
+		want WriteShape
+		ok   bool
+	}{
+		{"legacy", CoreShape, true},
+		{"snake", SnakeCaseShape, true},
+		{" Stream ", RowArrayShape, true},
+		{"snake_case", 0, false},
+		{"", 0, false},
+	} {
+		got, err := ParseWriteShape(tt.in)
+		if (err == nil) != tt.ok || tt.ok && got != tt.want {
+			t.Errorf("ParseWriteShape(%q) = %v, %v", tt.in, got, err)
+		}
+		if tt.ok && got.String() != strings.ToLower(strings.TrimSpace(tt.in)) {
+			t.Errorf("%v.String() = %q, not the name it was parsed from", got, got.String())
+		}
+	}
+}

@@ -127,11 +127,42 @@
 //
 // # Faults
 //
-// [Portal.SetFault] and [Portal.FailNext] inject failures: a status with
-// headers and body ([RateLimited], [Unavailable], [ProxyTimeout]), a
-// connection dropped before the request is read ([DropConnection]), or one
-// dropped after the request was applied ([LoseReply]). [Portal.Requests]
-// logs what arrived, without credentials.
+// [Portal.SetFault] and [Portal.FailNext] inject a [Fault] into requests:
+// a status with headers and body ([RateLimited], [Unavailable],
+// [ProxyTimeout]), possibly after the request was applied; a connection
+// dropped before the request is read ([DropConnection]) or after it was
+// applied ([LoseReply]); a redirect to the same request on this host or
+// another; a delay before any header; an answer stalled or cut in the
+// middle of its body; a SODA write answer that does not add up (a
+// stream entry of an unknown typ, missing entries, counts off); or a
+// body that echoes the request's credentials (JSON, HTML or plain text).
+// [Portal.Requests] logs what arrived, without credentials but with the
+// host it was sent to and whether it carried an app token.
+//
+// [ParseFaults] reads the same faults by name, as `socrata-wizard portal
+// --faults` does, with the share of requests each hits drawn from a
+// seeded source so that a run repeats:
+//
+//	redirect-writes[=CODE]        writes answered 301 (or 302, 303, 307, 308)
+//	redirect-writes-away[=CODE]   the same, to this portal's other loopback name
+//	redirect-reads[-away][=CODE]  the same for reads
+//	slow[=30s]                    no headers before the delay
+//	stall[=30s]                   half the answer, a wait, then the rest
+//	truncate                      half the answer, then the connection closes
+//	drop, drop-after              connection closed before, or after, handling
+//	throttle[=5], unavailable[=5] 429 or 503 with Retry-After seconds
+//	gateway-timeout               a proxy's 504 HTML page
+//	fail-after-apply              500 after a SODA upsert or replace, or an apply
+//	stream-unknown[=N]            SODA answer as a stream, N entries of unknown typ
+//	stream-missing[=N]            SODA answer as a stream, N entries short
+//	counts-off[=N]                SODA and apply counts N rows too many (or few)
+//	echo-credentials[=FORM][:ST]  an error body repeating the credentials
+//	seed=N                        seed of the draws (default 1)
+//
+// Each takes a share, as in drop=5% or slow=30s:10%, and those that may
+// hit any request take reads or writes, as in truncate:reads; [FaultUsage]
+// says it all. A request that follows an injected redirect is never
+// faulted again.
 //
 // # Secrets
 //

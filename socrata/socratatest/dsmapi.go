@@ -75,6 +75,7 @@ type taskSet struct {
 	jobUUID        string
 	requestID      string
 	outputSchemaID int
+	countsOff      int // an injected fault's change to the counts reported
 }
 
 type source struct {

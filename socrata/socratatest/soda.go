@@ -525,6 +525,14 @@ func (p *Portal) handleResourceWrite(w http.ResponseWriter, r *http.Request) {
 	p.mu.RLock()
 	shape := p.shape
 	p.mu.RUnlock()
+	// An injected fault may alter the answer, in a shape it needs.
+	af := answerFault(r)
+	switch {
+	case af.UnknownTyp != 0 || af.MissingEntries != 0:
+		shape = RowArrayShape
+	case af.CountsOff != 0 && shape == RowArrayShape:
+		shape = SnakeCaseShape
+	}
 	keep := shape == RowArrayShape
 	var ops []rowOp
 	counted := writeResult{keepEntries: keep}
@@ -587,6 +595,8 @@ func (p *Portal) handleResourceWrite(w http.ResponseWriter, r *http.Request) {
 		d.rowsUpdatedAt, d.updatedAt = now, now
 		p.mu.Unlock()
 	}
+	alterCounts(&res, af.CountsOff)
+	res.entries = af.alterStream(res.entries)
 	writeResultShape(w, shape, res)
 }
 

@@ -43,6 +43,13 @@
 //     Uploads are spooled to a temporary file and every pass over them
 //     streams, so memory stays flat.
 //
+// [NewTLSServer] serves it over https, like httptest.NewTLSServer, with a
+// certificate made at start by [NewCertificate]: an authority of its own
+// and a server certificate for 127.0.0.1, ::1 and localhost (ECDSA).
+// [Certificate.WriteTrustFiles] writes the authority's PEM for other
+// clients (REQUESTS_CA_BUNDLE for socrata-py, SSL_CERT_FILE for Go, curl
+// --cacert) and an R profile that makes httr trust it.
+//
 // Authentication is HTTP Basic with a username (email) and password or an
 // API key id and secret; anything else in an Authorization header is a
 // 401. Anonymous requests read public assets only.

@@ -37,6 +37,10 @@ func TestParseFaults(t *testing.T) {
 		{"echo-credentials=200", `fault echo-credentials: "200" is neither`, false},
 		{"throttle=soon", `fault throttle: "soon" is not a number of seconds`, false},
 		{"seed=x", "fault list: seed=x is not a whole number", false},
+		{"throttle=0", "throttle=0,seed=1", true},
+		{"throttle=-1", `fault throttle: "-1" is not a number of seconds`, false},
+		{"echo-credentials=599", "echo-credentials=599,seed=1", true},
+		{"echo-credentials=600", `fault echo-credentials: "600" is neither`, false},
 		{"slow=1s:2s", `fault slow: "2s" is not an argument it takes`, false},
 	}
 	for _, tt := range tests {
@@ -124,5 +128,20 @@ func TestFaultListScopesAndShares(t *testing.T) {
 	f := l.Fault(get)
 	if f.Delay != 5*time.Millisecond || f.Status != 429 || !f.Truncate || f.Header.Get("Retry-After") != "3" {
 		t.Errorf("merged fault %+v", f)
+	}
+}
+
+// TestFaultUsage keeps the list that `portal --help` prints complete and
+// within 80 columns.
+func TestFaultUsage(t *testing.T) {
+	for _, k := range faultKinds {
+		if !strings.Contains("\n"+FaultUsage, "\n  "+k.name+k.args+"\n") {
+			t.Errorf("FaultUsage does not list %s", k.name)
+		}
+	}
+	for _, line := range strings.Split(FaultUsage, "\n") {
+		if len(line) > 80 {
+			t.Errorf("line longer than 80 columns: %q", line)
+		}
 	}
 }

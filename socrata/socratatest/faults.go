@@ -236,8 +236,8 @@ func (p *Portal) pickFault(r *http.Request) Fault {
 // Request is one request as the portal saw it, for assertions. It holds
 // no credentials.
 type Request struct {
-	// Method, Host, Path, Query (still encoded) and ContentType are as
-	// the request arrived.
+	// Method, Host, Path, Query (still encoded, an app token's value
+	// replaced by REDACTED) and ContentType are as the request arrived.
 	Method      string
 	Host        string
 	Path        string

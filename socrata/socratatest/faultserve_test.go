@@ -1,6 +1,7 @@
 package socratatest
 
 import (
+	"context"
 	"encoding/base64"
 	"encoding/json"
 	"errors"
@@ -8,6 +9,7 @@ import (
 	"html"
 	"io"
 	"net/http"
+	"net/http/httptest"
 	"net/url"
 	"strings"
 	"testing"
@@ -200,6 +202,8 @@ func TestDropAndStatusFaults(t *testing.T) {
 		{"drop", 0, "", "", false},
 		{"drop-after", 0, "", "", true},
 		{"throttle=7", 429, "application/json", "7", false},
+		{"throttle", 429, "application/json", "5", false},
+		{"unavailable", 503, "application/json", "5", false},
 		{"unavailable=3", 503, "application/json", "3", false},
 		{"gateway-timeout", 504, "text/html", "", false},
 		{"fail-after-apply", 500, "application/json", "", true},
@@ -319,12 +323,17 @@ func TestEchoCredentialsFault(t *testing.T) {
 		{"echo-credentials", "application/json", 500, nil},
 		{"echo-credentials=html", "text/html", 500, []string{auth, html.EscapeString(secret), token, html.EscapeString(url.QueryEscape(secret))}},
 		{"echo-credentials=text:403", "text/plain", 403, []string{auth, secret, token, url.QueryEscape(secret)}},
+		{"echo-credentials=text", "text/plain", 500, []string{"X-App-Token: " + token}},
 	} {
 		t.Run(tt.spec, func(t *testing.T) {
 			s := faultyServer(t, tt.spec)
 			req, _ := http.NewRequest("GET", s.URL+"/api/users/current.json", nil)
 			req.Header.Set("Authorization", auth)
-			req.Header.Set("X-App-Token", token)
+			if tt.spec == "echo-credentials=text" {
+				req.URL.RawQuery = "$$app_token=" + token // the token may come in the query
+			} else {
+				req.Header.Set("X-App-Token", token)
+			}
 			resp, err := freshClient(true).Do(req)
 			if err != nil {
 				t.Fatal(err)
@@ -356,5 +365,84 @@ func TestEchoCredentialsFault(t *testing.T) {
 				t.Error("the request log holds a credential")
 			}
 		})
+	}
+}
+
+// TestBodyFaultLongAnswer: an answer longer than what is held back is
+// stalled or cut where the hold fills up, keeps its status, and streams
+// in order after a stall.
+func TestBodyFaultLongAnswer(t *testing.T) {
+	chunk := strings.Repeat("0123456789abcdef", 4096) // 64 KiB
+	const chunks = 40                                 // 2.5 MiB, past holdLimit
+	want := strings.Repeat(chunk, chunks)
+	for _, tt := range []struct {
+		name   string
+		fault  Fault
+		cancel bool
+		status int // 0: the handler never calls WriteHeader
+	}{
+		{"stall", Fault{Stall: time.Millisecond}, false, 0},
+		{"stall of a 404", Fault{Stall: time.Millisecond}, false, 404},
+		{"truncate", Fault{Truncate: true}, false, 0},
+		{"stall, client gone", Fault{Stall: time.Hour}, true, 0},
+	} {
+		t.Run(tt.name, func(t *testing.T) {
+			rec := httptest.NewRecorder()
+			req := httptest.NewRequest("GET", "/resource/x.json", nil)
+			ctx, cancel := context.WithCancel(req.Context())
+			defer cancel()
+			if tt.cancel {
+				cancel()
+			}
+			bf := newBodyFault(rec, req.WithContext(ctx), tt.fault)
+			if tt.status != 0 {
+				bf.WriteHeader(tt.status)
+			}
+			for i := 0; i < chunks; i++ {
+				bf.Write([]byte(chunk))
+			}
+			bf.release()
+			wantStatus := max(tt.status, 200)
+			got := rec.Body.String()
+			half := (holdLimit + len(chunk)) / 2 // the hold overflows with its 17th chunk
+			switch {
+			case rec.Code != wantStatus:
+				t.Errorf("status %d, want %d", rec.Code, wantStatus)
+			case tt.fault.Truncate || tt.cancel:
+				if !bf.cut || got != want[:half] {
+					t.Errorf("cut %v after %d bytes, want %d", bf.cut, len(got), half)
+				}
+			case bf.cut || got != want:
+				t.Errorf("cut %v, %d of %d bytes, in order: %v", bf.cut, len(got), len(want), strings.HasPrefix(want, got))
+			}
+		})
+	}
+}
+
+func TestAlterStream(t *testing.T) {
+	entries := func() []streamEntry {
+		return []streamEntry{{Typ: "insert"}, {Typ: "update"}, {Typ: "error", Err: "bad"}}
+	}
+	for _, tt := range []struct {
+		f    Fault
+		want string
+	}{
+		{Fault{}, "insert update error"},
+		{Fault{UnknownTyp: 1}, "insert update " + unknownTyp},
+		{Fault{UnknownTyp: 5}, strings.Repeat(unknownTyp+" ", 3)},
+		{Fault{MissingEntries: 2}, "insert"},
+		{Fault{MissingEntries: 1, UnknownTyp: 1}, "insert " + unknownTyp},
+		{Fault{MissingEntries: 4}, ""},
+	} {
+		var typs []string
+		for _, e := range tt.f.alterStream(entries()) {
+			typs = append(typs, e.Typ)
+			if e.Typ == unknownTyp && e.Err != "" {
+				t.Errorf("%+v: an entry of unknown typ keeps err %q", tt.f, e.Err)
+			}
+		}
+		if got := strings.Join(typs, " "); got != strings.TrimSpace(tt.want) {
+			t.Errorf("%+v: %q, want %q", tt.f, got, tt.want)
+		}
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 )
@@ -55,7 +56,7 @@ func (p *Portal) middleware(next http.Handler) http.Handler {
 			Method:      r.Method,
 			Host:        r.Host,
 			Path:        r.URL.Path,
-			Query:       r.URL.RawQuery,
+			Query:       withoutAppToken(r.URL.RawQuery),
 			ContentType: r.Header.Get("Content-Type"),
 			AppToken:    r.Header.Get("X-App-Token") != "" || r.URL.Query().Has("$$app_token"),
 		}
@@ -133,6 +134,22 @@ func (p *Portal) middleware(next http.Handler) http.Handler {
 			next.ServeHTTP(rec, r)
 		}
 	})
+}
+
+// withoutAppToken is a raw query with the value of any app token
+// parameter replaced, so that the request log holds no credential.
+func withoutAppToken(raw string) string {
+	if !strings.Contains(raw, "app_token") {
+		return raw
+	}
+	parts := strings.Split(raw, "&")
+	for i, p := range parts {
+		k, _, _ := strings.Cut(p, "=")
+		if key, err := url.QueryUnescape(k); err == nil && (key == "$$app_token" || key == "app_token") {
+			parts[i] = k + "=REDACTED"
+		}
+	}
+	return strings.Join(parts, "&")
 }
 
 // countingReader counts the body bytes a handler read, for Request.Size.

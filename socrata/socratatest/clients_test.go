@@ -420,3 +420,44 @@ func TestParseWriteShape(t *testing.T) {
 		}
 	}
 }
+
+// TestDSMAPITransformBodies: the transform refuses what it cannot make
+// into an output schema, each with a DSMAPI error, and orders the
+// columns by position whatever order they come in (socrata-py's
+// OutputSchema.run numbers them from 1).
+func TestDSMAPITransformBodies(t *testing.T) {
+	s := newServer(t, WithSamples())
+	c := dsmClient{t, s, demoKey(s.Portal)}
+	f := sampleFile(t, "park_visits_2024_07.csv")
+	u := c.upload(ParkVisitsID, "update", f.Name, f.Content, false)
+	path := link(u.srcLinks, "input_schema_links.transform", "input_schema_id", u.inputID)
+	col := func(field, expr string, pos int) map[string]any {
+		return map[string]any{"field_name": field, "position": pos, "transform": map[string]any{"transform_expr": expr}}
+	}
+	for _, tt := range []struct {
+		name string
+		body any
+		key  string
+	}{
+		{"not JSON", "record_id,x\n", "invalid_body"},
+		{"no columns", map[string]any{"output_columns": []any{}}, "invalid_body"},
+		{"no transform", map[string]any{"output_columns": []any{map[string]any{"field_name": "record_id"}}}, "invalid_body"},
+		{"no field name", map[string]any{"output_columns": []any{col("", "`record_id`", 1)}}, "invalid_body"},
+		{"a field twice", map[string]any{"output_columns": []any{col("record_id", "`record_id`", 1), col("record_id", "`park_id`", 2)}}, "duplicate_field_name"},
+	} {
+		r := c.call("POST", path, tt.body)
+		checkKeys(t, tt.name, r.body, dsmErrorKeys)
+		if e := r.object(t); r.status != 400 || e["key"] != tt.key {
+			t.Errorf("%s: %d %s, want 400 %s", tt.name, r.status, r.body, tt.key)
+		}
+	}
+	made, _ := c.wrapped(c.call("POST", path, map[string]any{"output_columns": []any{
+		col("park_id", "`park_id`", 3), col("record_id", "`record_id`", 1), col("month", "`month`", 2)}}), 201)
+	var order []string
+	for _, oc := range made["output_columns"].([]any) {
+		order = append(order, oc.(map[string]any)["field_name"].(string))
+	}
+	if strings.Join(order, ",") != "record_id,month,park_id" {
+		t.Errorf("output columns in the order %v, not by position", order)
+	}
+}

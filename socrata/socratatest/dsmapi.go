@@ -75,6 +75,7 @@ type taskSet struct {
 	jobUUID        string
 	requestID      string
 	outputSchemaID int
+	countsOff      int // an injected fault's change to the counts reported
 }
 
 type source struct {
@@ -164,10 +165,17 @@ type outputSchema struct {
 	in         *inputSchema
 	createdAt  time.Time
 	columns    []*outputColumn
-	errorCount int // rows with an error
+	sortBys    []sortBy // never nil: socrata-py reads sort_bys as a list
+	errorCount int      // rows with an error
 	totalRows  int
 	finishedAt time.Time
 	done       chan struct{}
+}
+
+// sortBy is one entry of an output schema's sort_bys.
+type sortBy struct {
+	FieldName string `json:"field_name"`
+	Ascending bool   `json:"ascending"`
 }
 
 type outputColumn struct {
@@ -305,6 +313,13 @@ func revisionJSON(rv *revision) map[string]any {
 		"attachments":      []any{},
 		"href":             []any{},
 	}
+}
+
+// taskSetLinks are a task set's links. socrata-py makes a Job of the
+// apply answer and waits for it by calling its "show" link, which must
+// answer with the task set again.
+func taskSetLinks(rv *revision, t *taskSet) map[string]any {
+	return map[string]any{"show": fmt.Sprintf("%s/revision/%s/%d/apply/%d", dsmPrefix, rv.ds.spec.ID, rv.seq, t.id)}
 }
 
 func taskSetJSON(t *taskSet) map[string]any {
@@ -457,7 +472,8 @@ func (p *Portal) dsmUpdateRevision(w http.ResponseWriter, r *http.Request) {
 	if body.Metadata != nil {
 		rv.metadata = body.Metadata
 	}
-	writeJSON(w, http.StatusOK, wrap(revisionJSON(rv), revisionLinks(rv)))
+	// The Publishing API's spec answers an update with 202.
+	writeJSON(w, http.StatusAccepted, wrap(revisionJSON(rv), revisionLinks(rv)))
 }
 
 // outputSchema finds an output schema among the revision's sources. The
@@ -494,7 +510,8 @@ func (p *Portal) dsmDiscardRevision(w http.ResponseWriter, r *http.Request) {
 			src.maybeRemoveFile()
 		}
 	}
-	writeJSON(w, http.StatusOK, wrap(revisionJSON(rv), revisionLinks(rv)))
+	// The Publishing API's spec answers a discard with 201.
+	writeJSON(w, http.StatusCreated, wrap(revisionJSON(rv), revisionLinks(rv)))
 }
 
 func (p *Portal) dsmShowTaskSet(w http.ResponseWriter, r *http.Request) {
@@ -506,7 +523,9 @@ func (p *Portal) dsmShowTaskSet(w http.ResponseWriter, r *http.Request) {
 	id, _ := strconv.Atoi(r.PathValue("tid"))
 	for _, t := range rv.taskSets {
 		if t.id == id {
-			writeJSON(w, http.StatusOK, wrap(taskSetJSON(t), map[string]any{}))
+			// The Publishing API's spec answers this with 202, finished
+			// or not.
+			writeJSON(w, http.StatusAccepted, wrap(taskSetJSON(t), taskSetLinks(rv, t)))
 			return
 		}
 	}

@@ -105,7 +105,7 @@ func (c dsmClient) upload(id, action, filename, content string, chunked bool) up
 	if chunked {
 		c.sendChunks(u.srcLinks, content)
 	} else {
-		c.wrapped(c.call("POST", link(u.srcLinks, "bytes"), content), 200)
+		c.wrapped(c.call("POST", link(u.srcLinks, "bytes"), content), 201)
 	}
 	waitFor(c.t, "the source to be parsed", func() bool {
 		u.src, _ = c.wrapped(c.call("GET", link(u.srcLinks, "show"), nil), 200)
@@ -349,7 +349,7 @@ func TestDSMAPIUpdateEndToEnd(t *testing.T) {
 				t.Errorf("applying a closed revision: %d", r.status)
 			}
 			tid := num(task["id"])
-			if ts, _ := c.wrapped(c.call("GET", fmt.Sprintf("%s/%d", link(u.revLinks, "apply"), tid), nil), 200); ts["status"] != "successful" {
+			if ts, _ := c.wrapped(c.call("GET", fmt.Sprintf("%s/%d", link(u.revLinks, "apply"), tid), nil), 202); ts["status"] != "successful" {
 				t.Errorf("task set by id: %v", ts)
 			}
 		})
@@ -589,7 +589,7 @@ func TestDSMAPIRefusals(t *testing.T) {
 	if num(rev["revision_seq"]) != 1 {
 		t.Errorf("first revision seq %v", rev["revision_seq"])
 	}
-	if r := c.call("DELETE", link(rl, "discard"), nil); r.status != 200 {
+	if r := c.call("DELETE", link(rl, "discard"), nil); r.status != 201 {
 		t.Fatalf("discard: %d %s", r.status, r.body)
 	}
 	discarded, _ := c.wrapped(c.call("GET", link(rl, "show"), nil), 200)
@@ -610,7 +610,7 @@ func TestDSMAPIRefusals(t *testing.T) {
 		"action": map[string]any{"type": "update"}, "metadata": map[string]any{"description": "Updated by a revision."}}), 201)
 	task, _ := c.wrapped(c.call("PUT", link(ml, "apply"), map[string]any{}), 200)
 	waitFor(t, "the metadata apply", func() bool {
-		ts, _ := c.wrapped(c.call("GET", fmt.Sprintf("%s/%d", link(ml, "apply"), num(task["id"])), nil), 200)
+		ts, _ := c.wrapped(c.call("GET", fmt.Sprintf("%s/%d", link(ml, "apply"), num(task["id"])), nil), 202)
 		return ts["status"] == "successful"
 	})
 	var v map[string]any
@@ -794,7 +794,7 @@ func TestDSMAPIRowErrorsAndFailedSources(t *testing.T) {
 				body["parse_options"] = tt.options
 			}
 			_, srcLinks := c.wrapped(c.call("POST", link(revLinks, "create_source"), body), 201)
-			c.wrapped(c.call("POST", link(srcLinks, "bytes"), tt.content), 200)
+			c.wrapped(c.call("POST", link(srcLinks, "bytes"), tt.content), 201)
 			var src map[string]any
 			waitFor(t, "the source to be parsed", func() bool {
 				src, _ = c.wrapped(c.call("GET", link(srcLinks, "show"), nil), 200)

@@ -413,7 +413,7 @@ func (p *Portal) dsmApply(w http.ResponseWriter, r *http.Request) {
 	now := time.Now()
 	t := &taskSet{
 		id: p.dsm.id(), status: "initializing", createdAt: now, updatedAt: now, createdBy: requestUser(r),
-		jobUUID: randomHex(16), requestID: w.Header().Get("X-Socrata-RequestId"), outputSchemaID: id,
+		jobUUID: randomHex(16), requestID: w.Header().Get("X-Socrata-RequestId"), outputSchemaID: id, countsOff: answerFault(r).CountsOff,
 		log: []map[string]any{{"stage": "initializing", "time": ts(now), "details": map[string]any{}}},
 	}
 	rv.taskSets = append(rv.taskSets, t)
@@ -426,7 +426,7 @@ func (p *Portal) dsmApply(w http.ResponseWriter, r *http.Request) {
 		p.dsm.mu.Unlock()
 		p.runApply(rv, t, sch)
 		p.dsm.mu.Lock()
-		writeJSON(w, http.StatusOK, wrap(taskSetJSON(t), map[string]any{}))
+		writeJSON(w, http.StatusOK, wrap(taskSetJSON(t), taskSetLinks(rv, t)))
 		return
 	}
 	p.dsm.jobs.Add(1)
@@ -434,7 +434,7 @@ func (p *Portal) dsmApply(w http.ResponseWriter, r *http.Request) {
 		defer p.dsm.jobs.Done()
 		p.runApply(rv, t, sch)
 	}()
-	writeJSON(w, http.StatusOK, wrap(taskSetJSON(t), map[string]any{}))
+	writeJSON(w, http.StatusOK, wrap(taskSetJSON(t), taskSetLinks(rv, t)))
 }
 
 // stage moves a task set on and logs it.
@@ -510,6 +510,7 @@ func (p *Portal) runApply(rv *revision, t *taskSet, sch *outputSchema) {
 		d.updatedAt = time.Now().UTC()
 	}
 	p.mu.Unlock()
+	alterCounts(&counts, t.countsOff)
 	notFound := 0
 	for _, e := range counts.errs {
 		if e.notFound {

@@ -59,7 +59,7 @@ func (p *Portal) dsmShowInputSchema(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	defer p.dsm.mu.Unlock()
-	writeJSON(w, http.StatusOK, wrap(inputSchemaJSON(in), map[string]any{}))
+	writeJSON(w, http.StatusOK, wrap(inputSchemaJSON(in), inputSchemaLinks(in.src.id, strconv.Itoa(in.id))))
 }
 
 func (p *Portal) dsmShowOutputSchema(w http.ResponseWriter, r *http.Request) {
@@ -87,6 +87,12 @@ func (p *Portal) dsmTransform(w http.ResponseWriter, r *http.Request) {
 				Expr string `json:"transform_expr"`
 			} `json:"transform"`
 		} `json:"output_columns"`
+		// socrata-py's OutputSchema.run sends the sorts it read from the
+		// schema it started from, changed as the columns were.
+		SortBys []struct {
+			FieldName string `json:"field_name"`
+			Ascending *bool  `json:"ascending"`
+		} `json:"sort_bys"`
 	}
 	if err := json.NewDecoder(r.Body).Decode(&body); err != nil {
 		writeDSMError(w, http.StatusBadRequest, "invalid_body", `The body must be {"output_columns": [...]}: `+err.Error()+".")
@@ -130,8 +136,17 @@ func (p *Portal) dsmTransform(w http.ResponseWriter, r *http.Request) {
 			primaryKey: oc.IsPrimaryKey, format: oc.Format, initialID: oc.InitialOutputColumnID, exprText: oc.Transform.Expr,
 		})
 	}
+	sorts := []sortBy{}
+	for _, sb := range body.SortBys {
+		if !seen[sb.FieldName] {
+			writeDSMError(w, http.StatusBadRequest, "invalid_sort", fmt.Sprintf("sort_bys names %q, which is not one of the output columns.", sb.FieldName))
+			return
+		}
+		sorts = append(sorts, sortBy{FieldName: sb.FieldName, Ascending: sb.Ascending == nil || *sb.Ascending})
+	}
 	sort.SliceStable(cols, func(a, b int) bool { return cols[a].position < cols[b].position })
 	sch := p.newOutputSchema(in, cols)
+	sch.sortBys = sorts
 	writeJSON(w, http.StatusCreated, wrap(outputSchemaJSON(sch), outputSchemaLinks(sch)))
 }
 

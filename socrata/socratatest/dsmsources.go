@@ -15,27 +15,37 @@ import (
 )
 
 // sourceLinks are a source's links, with the names of socrata-api.md §5.2
-// and the same {placeholders} a real portal uses.
+// and the same {placeholders} a real portal uses. socrata-py builds each
+// input schema's links from input_schema_links, and each output schema's
+// from output_schema_links within them (resource.py, ChildResourceSpec),
+// so both nested sets must be there.
 func sourceLinks(src *source) map[string]any {
 	base := fmt.Sprintf("%s/source/%d", dsmPrefix, src.id)
-	schema := base + "/schema/{input_schema_id}"
 	return map[string]any{
 		"show": base, "bytes": base, "update": base, "add_to_revision": base,
-		"initiate": base + "/initiate",
-		"chunk":    base + "/chunk/{seq_num}/{byte_offset}",
-		"commit":   base + "/chunk/{seq_num}/{byte_offset}/commit",
-		"cancel":   base + "/cancel",
-		"load":     base + "/load",
-		"input_schema_links": map[string]any{
-			"show": schema, "transform": schema, "latest_output": schema + "/output/latest",
-			"row_errors": schema + "/errors",
-			"output_schema_links": map[string]any{
-				"show":            schema + "/output/{output_schema_id}",
-				"rows":            schema + "/rows/{output_schema_id}",
-				"schema_errors":   schema + "/errors/{output_schema_id}",
-				"validate_row_id": base + "/transform/{transform_id}/validate_row_identifier",
-				"build_config":    dsmPrefix + "/config/build_from/{output_schema_id}",
-			},
+		"initiate":           base + "/initiate",
+		"chunk":              base + "/chunk/{seq_num}/{byte_offset}",
+		"commit":             base + "/chunk/{seq_num}/{byte_offset}/commit",
+		"cancel":             base + "/cancel",
+		"load":               base + "/load",
+		"input_schema_links": inputSchemaLinks(src.id, "{input_schema_id}"),
+	}
+}
+
+// inputSchemaLinks are the links of an input schema of source sid: isid
+// is its id, or the {input_schema_id} placeholder in a source's links.
+func inputSchemaLinks(sid int, isid string) map[string]any {
+	base := fmt.Sprintf("%s/source/%d", dsmPrefix, sid)
+	schema := base + "/schema/" + isid
+	return map[string]any{
+		"show": schema, "transform": schema, "latest_output": schema + "/output/latest",
+		"row_errors": schema + "/errors",
+		"output_schema_links": map[string]any{
+			"show":            schema + "/output/{output_schema_id}",
+			"rows":            schema + "/rows/{output_schema_id}",
+			"schema_errors":   schema + "/errors/{output_schema_id}",
+			"validate_row_id": base + "/transform/{transform_id}/validate_row_identifier",
+			"build_config":    dsmPrefix + "/config/build_from/{output_schema_id}",
 		},
 	}
 }
@@ -127,21 +137,25 @@ func outputSchemaJSON(sch *outputSchema) map[string]any {
 	if !sch.finishedAt.IsZero() {
 		errCount, total = sch.errorCount, sch.totalRows
 	}
+	sorts := sch.sortBys
+	if sorts == nil {
+		sorts = []sortBy{}
+	}
 	return map[string]any{
 		"id": sch.id, "input_schema_id": sch.in.id, "created_at": ts(sch.createdAt), "created_by": creator(sch.in.src.createdBy),
 		"error_count": errCount, "total_rows": total, "finished_at": ts(sch.finishedAt), "completed_at": ts(sch.finishedAt),
-		"output_columns": cols,
+		"output_columns": cols, "sort_bys": sorts,
 	}
 }
 
+// outputSchemaLinks are an output schema's links: those of its input
+// schema's output_schema_links, with the ids filled in.
 func outputSchemaLinks(sch *outputSchema) map[string]any {
-	base := fmt.Sprintf("%s/source/%d/schema/%d", dsmPrefix, sch.in.src.id, sch.in.id)
-	return map[string]any{
-		"show":          fmt.Sprintf("%s/output/%d", base, sch.id),
-		"rows":          fmt.Sprintf("%s/rows/%d", base, sch.id),
-		"schema_errors": fmt.Sprintf("%s/errors/%d", base, sch.id),
-		"build_config":  fmt.Sprintf("%s/config/build_from/%d", dsmPrefix, sch.id),
+	l := inputSchemaLinks(sch.in.src.id, strconv.Itoa(sch.in.id))["output_schema_links"].(map[string]any)
+	for k, v := range l {
+		l[k] = strings.ReplaceAll(v.(string), "{output_schema_id}", strconv.Itoa(sch.id))
 	}
+	return l
 }
 
 func (p *Portal) dsmCreateSource(w http.ResponseWriter, r *http.Request) {
@@ -318,7 +332,8 @@ func (p *Portal) dsmUploadBytes(w http.ResponseWriter, r *http.Request) {
 	}
 	src.contentType = mediaType(r)
 	p.finishUpload(src, n)
-	writeJSON(w, http.StatusOK, wrap(sourceJSON(src), sourceLinks(src)))
+	// The Publishing API's spec answers an upload with 201.
+	writeJSON(w, http.StatusCreated, wrap(sourceJSON(src), sourceLinks(src)))
 }
 
 func (p *Portal) dsmInitiate(w http.ResponseWriter, r *http.Request) {

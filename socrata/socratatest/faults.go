@@ -4,10 +4,12 @@ import (
 	"net/http"
 	"strconv"
 	"strings"
+	"time"
 )
 
 // Fault is a failure the portal injects instead of (or after) handling a
-// request. The zero value is no fault.
+// request. The zero value is no fault. [ParseFaults] makes them from
+// names, as `socrata-wizard portal --faults` does.
 //
 // Go's http.Transport silently retries a request whose connection dropped
 // before any reply when the request is idempotent (GET, HEAD, or one with
@@ -21,9 +23,66 @@ type Fault struct {
 	Status int
 	Header http.Header
 	Body   string
+	// AfterHandling makes Status the answer to a request handled to
+	// completion first, its changes applied: a 500 after a write was
+	// applied, which a client must not read as "nothing happened".
+	AfterHandling bool
+	// Echo, with Status (500 when 0), answers with a body that repeats
+	// the request's credentials, as a careless proxy's error page might:
+	// the Authorization header as sent, the user and secret it decodes
+	// to (also URL-encoded), and the app token.
+	Echo Echo
 	// Drop closes the connection instead of replying.
 	Drop Drop
+
+	// Redirect, a 3xx status, answers with a Location naming the same
+	// request again, on the same host or, with RedirectAway, on the other
+	// loopback name of the same server (localhost for 127.0.0.1 or ::1,
+	// 127.0.0.1 for localhost), so that a test can see in
+	// [Portal.Requests] what a client sent there. RedirectTo, when set,
+	// is the scheme and host to send it to instead, such as another
+	// server's URL. The request that follows a redirect is never faulted
+	// again, so a client that follows it ends at the real answer.
+	Redirect     int
+	RedirectAway bool
+	RedirectTo   string
+
+	// Delay waits before the request is handled: nothing is sent, not
+	// even headers, until it has passed. A client that gives up meanwhile
+	// changes nothing.
+	Delay time.Duration
+	// Stall, after the request was handled, sends the headers and the
+	// first half of the answer, then waits this long before the rest.
+	Stall time.Duration
+	// Truncate, after the request was handled, sends the headers and the
+	// first half of the answer, then closes the connection.
+	Truncate bool
+
+	// The answer to a SODA write (and, for CountsOff, a Data Management
+	// API apply) is altered after the write was applied. UnknownTyp
+	// answers in the per-row stream shape with the last UnknownTyp
+	// entries given a typ no client knows; MissingEntries answers in the
+	// stream shape without its last MissingEntries entries; CountsOff
+	// answers in a count shape (snake when the portal answers streams)
+	// with CountsOff more rows created than were (fewer when negative),
+	// and an apply's task set says so too.
+	UnknownTyp, MissingEntries, CountsOff int
 }
+
+// Echo is the form of a body that echoes a request's credentials.
+type Echo int
+
+const (
+	// NoEcho echoes nothing.
+	NoEcho Echo = iota
+	// EchoJSON is a Socrata-shaped JSON error whose message and data
+	// hold the credentials, JSON-escaped.
+	EchoJSON
+	// EchoHTML is an HTML error page listing them, HTML-escaped.
+	EchoHTML
+	// EchoText is plain text listing them as they are.
+	EchoText
+)
 
 // Drop says when a faulted request's connection is closed.
 type Drop int
@@ -40,9 +99,20 @@ const (
 	DropAfterHandling
 )
 
-func (f Fault) active() bool { return f.Status != 0 || f.Drop != NoDrop }
+func (f Fault) active() bool {
+	return f.Status != 0 || f.Drop != NoDrop || f.Echo != NoEcho || f.Redirect != 0 || f.Delay > 0 || f.Stall > 0 ||
+		f.Truncate || f.UnknownTyp != 0 || f.MissingEntries != 0 || f.CountsOff != 0
+}
 
-func (f Fault) write(w http.ResponseWriter) {
+// answers reports whether the fault answers in place of the handler,
+// before or after handling.
+func (f Fault) answers() bool { return f.Status != 0 || f.Echo != NoEcho }
+
+func (f Fault) write(w http.ResponseWriter, r *http.Request) {
+	if f.Echo != NoEcho {
+		f.writeEcho(w, r)
+		return
+	}
 	for k, vs := range f.Header {
 		for _, v := range vs {
 			w.Header().Add(k, v)
@@ -166,9 +236,10 @@ func (p *Portal) pickFault(r *http.Request) Fault {
 // Request is one request as the portal saw it, for assertions. It holds
 // no credentials.
 type Request struct {
-	// Method, Path, Query (still encoded) and ContentType are as the
-	// request arrived.
+	// Method, Host, Path, Query (still encoded, an app token's value
+	// replaced by REDACTED) and ContentType are as the request arrived.
 	Method      string
+	Host        string
 	Path        string
 	Query       string
 	ContentType string
@@ -179,6 +250,9 @@ type Request struct {
 	// User is the id of the signed-in user, or "" for anonymous requests
 	// and bad credentials.
 	User string
+	// AppToken is true when the request carried an app token (the
+	// X-App-Token header or $$app_token), whose value is not kept.
+	AppToken bool
 	// Fault is true when a fault was injected into this request.
 	Fault bool
 }

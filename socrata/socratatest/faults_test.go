@@ -135,7 +135,7 @@ func TestRequestLog(t *testing.T) {
 	if len(log) != 2 {
 		t.Fatalf("%d entries: %+v", len(log), log)
 	}
-	want := Request{Method: "POST", Path: "/resource/" + ParkVisitsID + ".json", Query: "x=1", ContentType: "text/csv",
+	want := Request{Method: "POST", Host: s.Host(), Path: "/resource/" + ParkVisitsID + ".json", Query: "x=1", ContentType: "text/csv",
 		Size: int64(len(body)), Status: 200, User: DemoPublisherID}
 	if log[0] != want {
 		t.Errorf("entry %+v, want %+v", log[0], want)

@@ -5,6 +5,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"net/url"
 	"strings"
 	"sync"
 )
@@ -48,11 +49,16 @@ func (p *Portal) middleware(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		body := &countingReader{r: r.Body}
 		r.Body = body
+		// The request that follows an injected redirect is not faulted
+		// again, and its handler never sees the mark.
+		redirected := takeRedirectMark(r)
 		entry := Request{
 			Method:      r.Method,
+			Host:        r.Host,
 			Path:        r.URL.Path,
-			Query:       r.URL.RawQuery,
+			Query:       withoutAppToken(r.URL.RawQuery),
 			ContentType: r.Header.Get("Content-Type"),
+			AppToken:    r.Header.Get("X-App-Token") != "" || r.URL.Query().Has("$$app_token"),
 		}
 		var once sync.Once
 		logAs := func(status int) {
@@ -63,7 +69,10 @@ func (p *Portal) middleware(next http.Handler) http.Handler {
 			})
 		}
 		rec := &statusRecorder{ResponseWriter: w, onStatus: logAs}
-		fault := p.pickFault(r)
+		var fault Fault
+		if !redirected {
+			fault = p.pickFault(r)
+		}
 		// A handler that never replied, and a connection dropped on
 		// purpose (a panic runs this too), are logged with status 0.
 		defer logAs(0)
@@ -71,11 +80,17 @@ func (p *Portal) middleware(next http.Handler) http.Handler {
 
 		if fault.active() {
 			entry.Fault = true
-			if fault.Drop == DropOnArrival {
-				panic(http.ErrAbortHandler)
+			if fault.Delay > 0 && !wait(r.Context(), fault.Delay) {
+				panic(http.ErrAbortHandler) // the client gave up: nothing was handled
 			}
-			if fault.Status != 0 {
-				fault.write(rec)
+			switch {
+			case fault.Drop == DropOnArrival:
+				panic(http.ErrAbortHandler)
+			case fault.Redirect != 0:
+				fault.writeRedirect(rec, r)
+				return
+			case fault.answers() && !fault.AfterHandling:
+				fault.write(rec, r)
 				return
 			}
 		}
@@ -90,14 +105,51 @@ func (p *Portal) middleware(next http.Handler) http.Handler {
 			entry.User = a.user.id()
 			r = r.WithContext(context.WithValue(r.Context(), userCtxKey, a.user))
 		}
-		if fault.active() && fault.Drop == DropAfterHandling {
+		if !fault.active() {
+			next.ServeHTTP(rec, r)
+			return
+		}
+		if fault.UnknownTyp != 0 || fault.MissingEntries != 0 || fault.CountsOff != 0 {
+			r = r.WithContext(context.WithValue(r.Context(), faultCtxKey{}, fault))
+		}
+		switch {
+		case fault.Drop == DropAfterHandling:
 			// Run the request to completion, changes and all, then lose
 			// the reply: the case a client must not blindly retry.
 			next.ServeHTTP(&discardWriter{h: http.Header{}}, r)
 			panic(http.ErrAbortHandler)
+		case fault.answers():
+			// Handled, changes and all; then the fault's answer instead
+			// of the handler's.
+			next.ServeHTTP(&discardWriter{h: http.Header{}}, r)
+			fault.write(rec, r)
+		case fault.Stall > 0 || fault.Truncate:
+			bf := newBodyFault(rec, r, fault)
+			next.ServeHTTP(bf, r)
+			bf.release()
+			if bf.cut {
+				panic(http.ErrAbortHandler)
+			}
+		default:
+			next.ServeHTTP(rec, r)
 		}
-		next.ServeHTTP(rec, r)
 	})
+}
+
+// withoutAppToken is a raw query with the value of any app token
+// parameter replaced, so that the request log holds no credential.
+func withoutAppToken(raw string) string {
+	if !strings.Contains(raw, "app_token") {
+		return raw
+	}
+	parts := strings.Split(raw, "&")
+	for i, p := range parts {
+		k, _, _ := strings.Cut(p, "=")
+		if key, err := url.QueryUnescape(k); err == nil && (key == "$$app_token" || key == "app_token") {
+			parts[i] = k + "=REDACTED"
+		}
+	}
+	return strings.Join(parts, "&")
 }
 
 // countingReader counts the body bytes a handler read, for Request.Size.

@@ -165,7 +165,8 @@ type Server struct {
 	// and datasets, and inspect rows and requests.
 	Portal *Portal
 
-	srv *httptest.Server
+	srv  *httptest.Server
+	cert *Certificate // nil unless made by NewTLSServer
 }
 
 // NewServer starts a portal configured by opts on 127.0.0.1 and a free
@@ -193,7 +194,9 @@ func (s *Server) Close() {
 
 // Host is the server's host and port, such as "127.0.0.1:43117": the
 // form a socrata client takes as its domain for a loopback portal.
-func (s *Server) Host() string { return strings.TrimPrefix(s.URL, "http://") }
+func (s *Server) Host() string {
+	return strings.TrimPrefix(strings.TrimPrefix(s.URL, "http://"), "https://")
+}
 
 // tempDir makes (once) the directory uploads are spooled to.
 func (p *Portal) tempDir() (string, error) {

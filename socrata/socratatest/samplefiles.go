@@ -4,7 +4,6 @@ import (
 	"fmt"
 	"io"
 	"os"
-	"path/filepath"
 	"strings"
 )
 
@@ -174,22 +173,12 @@ func WriteSamples(dir string) ([]string, error) {
 	}
 	var paths []string
 	for _, f := range SampleFiles() {
-		path := filepath.Join(dir, f.Name)
-		tmp, err := os.CreateTemp(dir, "."+f.Name+".*")
+		path, err := writeFileAtomic(dir, f.Name, func(w io.Writer) error {
+			_, err := f.WriteTo(w)
+			return err
+		})
 		if err != nil {
-			return paths, fmt.Errorf("write sample %s: %w", f.Name, err)
-		}
-		_, werr := f.WriteTo(tmp)
-		cerr := tmp.Close()
-		if werr == nil {
-			werr = cerr
-		}
-		if werr == nil {
-			werr = os.Rename(tmp.Name(), path)
-		}
-		if werr != nil {
-			os.Remove(tmp.Name())
-			return paths, fmt.Errorf("write sample %s: %w", f.Name, werr)
+			return paths, fmt.Errorf("write sample: %w", err)
 		}
 		paths = append(paths, path)
 	}

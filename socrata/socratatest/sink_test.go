@@ -135,7 +135,7 @@ func TestSinkDSMAPICountsRowsAtOnce(t *testing.T) {
 		if tt.chunked {
 			c.sendChunks(srcLinks, sinkCSV)
 		} else {
-			c.wrapped(c.call("POST", link(srcLinks, "bytes"), sinkCSV), 200)
+			c.wrapped(c.call("POST", link(srcLinks, "bytes"), sinkCSV), 201)
 		}
 		// No waiting: the schemas are made when the upload is complete.
 		src, _ := c.wrapped(c.call("GET", link(srcLinks, "show"), nil), 200)
@@ -201,7 +201,7 @@ func TestSinkDSMAPITransformAndLongHeader(t *testing.T) {
 	_, revLinks := c.open("sink-0004", "update")
 	_, srcLinks := c.wrapped(c.call("POST", link(revLinks, "create_source"), map[string]any{
 		"source_type": map[string]any{"type": "upload", "filename": "long.csv"}}), 201)
-	src, _ := c.wrapped(c.call("POST", link(srcLinks, "bytes"), long), 200)
+	src, _ := c.wrapped(c.call("POST", link(srcLinks, "bytes"), long), 201)
 	if msg, _ := src["failure_details"].(map[string]any)["message"].(string); src["failed_at"] == nil || !strings.Contains(msg, "header is longer") {
 		t.Errorf("long header: %v", src)
 	}

@@ -17,30 +17,44 @@ import (
 type WriteShape int
 
 const (
-	// SnakeCaseShape is {"rows_created", "rows_updated", "rows_deleted",
-	// "errors": [{"error", "input_index", "primary_key"}]}. The default.
+	// SnakeCaseShape ("snake") is {"rows_created", "rows_updated",
+	// "rows_deleted", "errors": [{"error", "input_index",
+	// "primary_key"}]}, as soda-java's UpsertResult reads it. The
+	// default.
 	SnakeCaseShape WriteShape = iota
-	// CoreShape is the documented Core summary: {"By RowIdentifier",
-	// "Rows Updated", "Rows Deleted", "Rows Created", "Errors", "By SID"},
-	// where Errors is only a count.
+	// CoreShape ("legacy") is the documented Core summary: {"By
+	// RowIdentifier", "Rows Updated", "Rows Deleted", "Rows Created",
+	// "Errors", "By SID"}, where Errors is only a count.
 	CoreShape
-	// RowArrayShape is the new-backend array with one entry per input
-	// row, in input order: {"typ": "insert"|"update"|"delete"|"error",
-	// "id", "ver"} with "err" on errors.
+	// RowArrayShape ("stream") is the new-backend array with one entry
+	// per input row, in input order: {"typ": "insert"|"update"|"delete"|
+	// "error", "id", "ver"} with "err" on errors, as soda-java's
+	// Soda2Producer reads it.
 	RowArrayShape
 )
 
-// String names the shape.
+// String names the shape as [ParseWriteShape] and `portal --answer`
+// take it: "snake", "legacy" or "stream".
 func (s WriteShape) String() string {
 	switch s {
 	case SnakeCaseShape:
-		return "snake_case"
+		return "snake"
 	case CoreShape:
-		return "core"
+		return "legacy"
 	case RowArrayShape:
-		return "row_array"
+		return "stream"
 	}
 	return fmt.Sprintf("WriteShape(%d)", int(s))
+}
+
+// ParseWriteShape reads a shape's name: "legacy", "snake" or "stream".
+func ParseWriteShape(name string) (WriteShape, error) {
+	for _, s := range []WriteShape{CoreShape, SnakeCaseShape, RowArrayShape} {
+		if strings.EqualFold(strings.TrimSpace(name), s.String()) {
+			return s, nil
+		}
+	}
+	return 0, fmt.Errorf("unknown answer shape %q: use legacy (\"Rows Created\", \"Errors\"...), snake (rows_created, errors...) or stream (one entry per row)", name)
 }
 
 // rowOp is one parsed input row of a write.
@@ -511,6 +525,14 @@ func (p *Portal) handleResourceWrite(w http.ResponseWriter, r *http.Request) {
 	p.mu.RLock()
 	shape := p.shape
 	p.mu.RUnlock()
+	// An injected fault may alter the answer, in a shape it needs.
+	af := answerFault(r)
+	switch {
+	case af.UnknownTyp != 0 || af.MissingEntries != 0:
+		shape = RowArrayShape
+	case af.CountsOff != 0 && shape == RowArrayShape:
+		shape = SnakeCaseShape
+	}
 	keep := shape == RowArrayShape
 	var ops []rowOp
 	counted := writeResult{keepEntries: keep}
@@ -573,6 +595,8 @@ func (p *Portal) handleResourceWrite(w http.ResponseWriter, r *http.Request) {
 		d.rowsUpdatedAt, d.updatedAt = now, now
 		p.mu.Unlock()
 	}
+	alterCounts(&res, af.CountsOff)
+	res.entries = af.alterStream(res.entries)
 	writeResultShape(w, shape, res)
 }
 

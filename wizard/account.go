@@ -93,17 +93,6 @@ func (e *SignInError) set(c Cause, msg, hint string) *SignInError {
 	return e
 }
 
-// Hint returns the advice attached to err, from the first *SignInError,
-// *KeyringError or other error in its chain that has a Hint method, or ""
-// when there is none. Screens and commands print it under the error.
-func Hint(err error) string {
-	var h interface{ Hint() string }
-	if errors.As(err, &h) {
-		return h.Hint()
-	}
-	return ""
-}
-
 // Verify signs in to domain through f (GET /api/users/current.json) and
 // checks that the account can publish. On success it returns the user. On
 // failure it returns a *SignInError whose Cause says why; for

@@ -109,16 +109,3 @@ func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
 	}
 	return f.commit(true)
 }
-
-// rejectsMode is the mode of the rejected-rows file of the data file at
-// src: the data file's own, so that the rows are as private as they were
-// there, but never executable and always writable by its owner, who will
-// fix the rows in it. When src cannot be looked at, it is 0600, the safe
-// side.
-func rejectsMode(src string) os.FileMode {
-	info, err := os.Stat(src)
-	if err != nil {
-		return 0o600
-	}
-	return info.Mode().Perm()&0o666 | 0o600
-}

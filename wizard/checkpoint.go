@@ -173,18 +173,10 @@ func mappingHash(job *Job) string {
 		Points   []PointSource
 		Timezone string
 		BadRows  BadRowPolicy
-	}{job.Dataset, job.Method, job.CSV, job.RowIdentifier, job.Columns, job.Points, job.Timezone, job.badRows()}
+	}{job.Dataset, job.Method, job.CSV, job.RowIdentifier, job.Columns, job.Points, job.Timezone, job.BadRowPolicy()}
 	b, _ := json.Marshal(v)
 	sum := sha256.Sum256(b)
 	return hex.EncodeToString(sum[:])
-}
-
-// badRows is the job's policy with the default filled in.
-func (j *Job) badRows() BadRowPolicy {
-	if j.BadRows == SendBadRows {
-		return SendBadRows
-	}
-	return SkipBadRows
 }
 
 // newCheckpoint starts a checkpoint for an upload of id to the file.

@@ -149,7 +149,7 @@ func (p *Plan) Row(fields []string, dst []FieldValue) ([]FieldValue, []CellProbl
 	var probs []CellProblem
 	for i := range p.Columns {
 		c := &p.Columns[i]
-		s := cell(fields, c.Index)
+		s := c.Cell(fields)
 		v, pr := c.Conv.Convert(s)
 		if pr != OK {
 			probs = append(probs, CellProblem{Source: c.Source, Field: c.Conv.Field, Value: s, Problem: pr, Message: c.Conv.Message(s, pr)})
@@ -159,10 +159,10 @@ func (p *Plan) Row(fields []string, dst []FieldValue) ([]FieldValue, []CellProbl
 	}
 	for i := range p.Points {
 		pt := &p.Points[i]
-		lat, lon := cell(fields, pt.Lat), cell(fields, pt.Lon)
+		lat, lon := pt.Cells(fields)
 		v, pr := LatLonPoint(lat, lon)
 		if pr != OK {
-			probs = append(probs, pointProblem(pt, lat, lon, pr))
+			probs = append(probs, pt.Problem(lat, lon, pr))
 			continue
 		}
 		dst = append(dst, FieldValue{Field: pt.Field, Value: v})
@@ -170,7 +170,8 @@ func (p *Plan) Row(fields []string, dst []FieldValue) ([]FieldValue, []CellProbl
 	return dst, probs
 }
 
-func pointProblem(pt *PlanPoint, lat, lon string, pr Problem) CellProblem {
+// Problem words the problem pr of the point read from lat and lon.
+func (pt *PlanPoint) Problem(lat, lon string, pr Problem) CellProblem {
 	conv := Converter{Field: pt.Field, Type: socrata.Point}
 	shown := lat + ", " + lon
 	msg := conv.Message(shown, pr)
@@ -178,6 +179,15 @@ func pointProblem(pt *PlanPoint, lat, lon string, pr Problem) CellProblem {
 		msg = fmt.Sprintf("latitude %q and longitude %q are not both numbers", lat, lon)
 	}
 	return CellProblem{Source: pt.LatSource + " + " + pt.LonSource, Field: pt.Field, Value: shown, Problem: pr, Message: msg}
+}
+
+// Cell is the column's text in a record, or "" when the record is too
+// short to have it.
+func (c *PlanColumn) Cell(fields []string) string { return cell(fields, c.Index) }
+
+// Cells are the point's latitude and longitude texts in a record.
+func (pt *PlanPoint) Cells(fields []string) (lat, lon string) {
+	return cell(fields, pt.Lat), cell(fields, pt.Lon)
 }
 
 func cell(fields []string, i int) string {

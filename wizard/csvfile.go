@@ -214,21 +214,6 @@ func osError(doing, path string, err error) *CSVError {
 	return &CSVError{Kind: ErrRead, Message: fmt.Sprintf("cannot %s %s: %s", doing, path, osReason(err)), Err: err}
 }
 
-// osReason turns an operating-system error into a few plain words.
-func osReason(err error) string {
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return "there is no such file"
-	case errors.Is(err, os.ErrPermission):
-		return "permission denied"
-	}
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
-}
-
 // The byte-order marks that may start a file, each naming its encoding.
 var (
 	bomUTF8    = []byte{0xEF, 0xBB, 0xBF}
@@ -419,15 +404,6 @@ func raggedError(line, got, want int, delim string, header bool) *CSVError {
 		Message: fmt.Sprintf("line %d has %d %s, %s %d: %s", line, got, plural(got, "field", "fields"), against, want, hint)}
 }
 
-// plural picks the word for n things. It takes an int64 as it is, so that
-// a count of rows needs no conversion that could overflow an int.
-func plural[N ~int | ~int64](n N, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
-}
-
 // wrapParseError turns the parser's error into a *CSVError for people.
 func (f *CSVFile) wrapParseError(err error) error {
 	var pe *parseError
@@ -469,19 +445,17 @@ func (f *CSVFile) recordLimit() int {
 	return max(DefaultMaxRecordBytes, f.fieldLimit())
 }
 
-// byteSize writes a size the way people read it.
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KB", n>>10)
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
+// Dialect says how a delimited file is written.
+type Dialect struct {
+	// Delimiter is ",", "\t", ";" or "|".
+	Delimiter string `json:"delimiter"`
+	// Encoding is "utf-8", "utf-16le", "utf-16be", "windows-1252" or
+	// "iso-8859-1".
+	Encoding string `json:"encoding"`
+	// Header is true when the first record names the columns.
+	Header bool `json:"header"`
+	// NoQuote is true when the quote character is an ordinary character,
+	// as in many TSV files: fields then never span lines and a '"' inside a
+	// value needs no doubling.
+	NoQuote bool `json:"no_quote,omitempty"`
 }

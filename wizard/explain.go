@@ -8,8 +8,6 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 )
@@ -55,6 +53,17 @@ func Explain(err error) string {
 		tries = retry.Attempts
 	}
 	return explainFailure(err).text(tries)
+}
+
+// Hint returns the advice attached to err, from the first *SignInError,
+// *KeyringError or other error in its chain that has a Hint method, or ""
+// when there is none. Screens and commands print it under the error.
+func Hint(err error) string {
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		return h.Hint()
+	}
+	return ""
 }
 
 // explanation is what went wrong (a sentence without its full stop) and
@@ -223,25 +232,6 @@ func afterSentinel(err, sentinel error) string {
 	return msg
 }
 
-// sentence makes s a sentence: a capital first letter, unless it starts
-// with an address or a name that must keep its case (data.ct.gov,
-// http://127.0.0.1:8080, a field_name), and a full stop.
-func sentence(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return ""
-	}
-	first, _, _ := strings.Cut(s, " ")
-	if !strings.ContainsAny(strings.TrimRight(first, ".,:;"), ".:/@_") {
-		r, n := utf8.DecodeRuneInString(s)
-		s = string(unicode.ToUpper(r)) + s[n:]
-	}
-	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, "!") {
-		s += "."
-	}
-	return s
-}
-
 // syncedCopyAdvice is what to do about a synced copy: the RSocrata users'
 // mistake of copying the new-backend id from the API panel.
 const syncedCopyAdvice = "Update the original dataset instead: open it on the portal and use the id in its address."
@@ -252,3 +242,19 @@ const syncedCopyAdvice = "Update the original dataset instead: open it on the po
 func syncedCopy(e *socrata.APIError) bool {
 	return e.Status == http.StatusForbidden && strings.Contains(strings.ToLower(e.Message), "synced")
 }
+
+// failureText words a failure from the client for the middle of a
+// sentence, as Explain would but without its advice (an UploadError's
+// hint gives that): "the portal had a problem (500 Internal Server
+// Error)", "the connection was cut off after the request was sent".
+func failureText(err error) string {
+	var oe *socrata.OutcomeError
+	if errors.As(err, &oe) && oe.Cause != "" {
+		return oe.Cause
+	}
+	return explainFailure(err).what
+}
+
+// failureAdvice is what to do about a failure from the client, whole
+// sentences, or "": the advice Explain adds after failureText's words.
+func failureAdvice(err error) string { return explainFailure(err).todo }

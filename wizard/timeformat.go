@@ -208,18 +208,6 @@ func parseTimeFormats(patterns []string) ([]*TimeFormat, error) {
 	return out, nil
 }
 
-// orList joins patterns for a sentence: "A", "A or B", "A, B or C".
-func orList(patterns []string) string {
-	switch n := len(patterns); n {
-	case 0:
-		return ISO8601
-	case 1:
-		return patterns[0]
-	default:
-		return strings.Join(patterns[:n-1], ", ") + " or " + patterns[n-1]
-	}
-}
-
 // civil is a parsed timestamp before any time zone is applied.
 type civil struct {
 	year, month, day   int

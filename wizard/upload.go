@@ -613,35 +613,6 @@ func lineRange(from, to int) string {
 	return "lines " + groupDigits(int64(from)) + "–" + groupDigits(int64(to))
 }
 
-// fileProblem is a file that could not be read or written, worded for a
-// person ("cannot write the checkpoint /x/p.job.json.checkpoint:
-// permission denied"), wrapping the system's error.
-type fileProblem struct {
-	msg string
-	err error
-}
-
-func (e *fileProblem) Error() string { return e.msg }
-func (e *fileProblem) Unwrap() error { return e.err }
-
-// fileFailed words err, from doing what (such as "cannot write the
-// rejected rows to") with the file at path.
-func fileFailed(what, path string, err error) error {
-	return &fileProblem{msg: what + " " + path + ": " + osReason(err), err: err}
-}
-
-// failureText words a failure from the client for the middle of a
-// sentence, as Explain would but without its advice (an UploadError's
-// hint gives that): "the portal had a problem (500 Internal Server
-// Error)", "the connection was cut off after the request was sent".
-func failureText(err error) string {
-	var oe *socrata.OutcomeError
-	if errors.As(err, &oe) && oe.Cause != "" {
-		return oe.Cause
-	}
-	return explainFailure(err).what
-}
-
 // rowStream is what streamRows has read and sent; its caller reads it
 // once the stream has ended.
 type rowStream struct {
@@ -662,8 +633,8 @@ func (u *uploader) streamRows(w io.Writer, enc *rowEncoder, rej *rejectFile, st 
 		return err
 	}
 	defer rr.Close()
-	ahead := readRecordsAhead(rr)
-	defer ahead.stop()
+	ahead := ReadAhead(rr)
+	defer ahead.Stop()
 	const flushAt = 256 << 10
 	buf := enc.begin(make([]byte, 0, flushAt+4096))
 	for {

@@ -73,7 +73,7 @@ func dsmapiPlan(job *Job, plan *Plan, d Dialect) (raw bool, exprs []string, err 
 		return false, nil, fmt.Errorf("field %s is a %s column, which this program sends only through SODA", c.Conv.Field, c.Conv.Type.Label())
 	}
 	raw = (d.Encoding == EncodingUTF8 || d.Encoding == "") && !d.NoQuote && len(plan.Points) == 0 &&
-		!(job.Method == Replace && job.badRows() == SkipBadRows)
+		!(job.Method == Replace && job.BadRowPolicy() == SkipBadRows)
 	if raw {
 		for i := range plan.Columns {
 			e, ok := rawExpr(&plan.Columns[i])
@@ -202,7 +202,7 @@ func (u *uploader) dsmapi() error {
 	d.rej = newRejectFile(u.rejectedPath(), u.f)
 	defer d.rej.abort()
 	if !raw {
-		d.enc = newRowEncoder(u.plan, u.job.badRows() == SendBadRows, false, -1)
+		d.enc = newRowEncoder(u.plan, u.job.BadRowPolicy() == SendBadRows, false, -1)
 		d.enc.csv = true
 	}
 	err = d.run()
@@ -244,7 +244,7 @@ func (d *dsmRun) stopped() error {
 // failed wraps a failure before the apply: nothing changed.
 func (d *dsmRun) failed(what string, err error) error {
 	var ae *socrata.APIError
-	hint := explainFailure(err).todo
+	hint := failureAdvice(err)
 	if errors.As(err, &ae) && ae.Status >= 400 && ae.Status < 500 && ae.Status != 429 {
 		hint = refusalHint(ae)
 	}

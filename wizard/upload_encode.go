@@ -3,9 +3,7 @@ package wizard
 import (
 	"errors"
 	"sort"
-	"strconv"
 	"strings"
-	"unicode/utf8"
 	"unsafe"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
@@ -135,7 +133,7 @@ func (e *rowEncoder) encode(b []byte, fields []string) ([]byte, string) {
 	b = append(b, '{')
 	if e.del {
 		c := &e.plan.Columns[e.idCol]
-		s := cell(fields, c.Index)
+		s := c.Cell(fields)
 		b = append(b, e.keys[e.idCol]...)
 		v, pr := c.Conv.Convert(s)
 		switch {
@@ -188,7 +186,7 @@ func (e *rowEncoder) encodeCSV(b []byte, fields []string) ([]byte, string) {
 				b = append(b, ',')
 			}
 			var ok bool
-			if b, ok = appendCSVFast(b, c.Conv, cell(fields, c.Index)); ok {
+			if b, ok = c.Conv.AppendCSV(b, c.Cell(fields)); ok {
 				continue
 			}
 			b = b[:at]
@@ -201,7 +199,7 @@ func (e *rowEncoder) encodeCSV(b []byte, fields []string) ([]byte, string) {
 			b = append(b, ',')
 		}
 		if ok {
-			b = appendValueCSV(b, &v)
+			b = v.AppendCSV(b)
 		} else {
 			b = appendCSVField(b, text)
 		}
@@ -227,261 +225,22 @@ func (e *rowEncoder) value(i int, fields []string, v *Value) (text string, ok bo
 	var pr Problem
 	if i < len(e.plan.Columns) {
 		c := &e.plan.Columns[i]
-		text = cell(fields, c.Index)
+		text = c.Cell(fields)
 		if *v, pr = c.Conv.Convert(text); pr != OK && !e.send {
 			e.reasons = append(e.reasons, c.Source+": "+c.Conv.Message(text, pr))
 		}
 		return text, pr == OK
 	}
 	p := &e.plan.Points[i-len(e.plan.Columns)]
-	lat, lon := cell(fields, p.Lat), cell(fields, p.Lon)
+	lat, lon := p.Cells(fields)
 	if *v, pr = LatLonPoint(lat, lon); pr == OK {
 		return "", true
 	}
 	if !e.send {
-		cp := pointProblem(p, lat, lon, pr)
+		cp := p.Problem(lat, lon, pr)
 		e.reasons = append(e.reasons, cp.Source+": "+cp.Message)
 	}
 	return strings.TrimSpace(lat) + ", " + strings.TrimSpace(lon), false
-}
-
-// appendCSVFast appends s converted by conv as a SODA CSV cell, exactly as
-// Convert and appendValueCSV would, for the values most files are made
-// of: text, valid numbers, true/false and floating timestamps. It
-// reports false, having appended nothing, for everything else (null
-// included for timestamps), which then takes the converter's path;
-// TestAppendCSVFast holds the two paths to the same output.
-func appendCSVFast(b []byte, conv *Converter, s string) ([]byte, bool) {
-	k := conv.kind
-	if k == 0 {
-		k = convKindOf(conv.Type)
-	}
-	switch k {
-	case convText:
-		if len(s) <= MaxTextBytes {
-			return appendCSVField(b, s), true
-		}
-	case convNumber:
-		t := trimSpace(s)
-		if t == "" {
-			return b, true
-		}
-		if validNumber(t) {
-			// Signs, digits, a point and an exponent never need quotes.
-			return append(b, t...), true
-		}
-	case convCheckbox:
-		t := trimSpace(s)
-		switch {
-		case t == "":
-			return b, true
-		case strings.EqualFold(t, "true"):
-			return append(b, "true"...), true
-		case strings.EqualFold(t, "false"):
-			return append(b, "false"...), true
-		}
-	case convFloating:
-		t := trimSpace(s)
-		if t == "" {
-			break
-		}
-		if len(conv.Formats) == 0 || conv.Formats[0].iso {
-			// Most files write ISO 8601. A value ISO reads is sent from
-			// here; one it does not goes to Convert, which tries the
-			// column's other formats.
-			if isoValid(t) {
-				// Already 2024-03-14T10:30:00, digit for digit what
-				// appendFloating would write.
-				return append(b, t...), true
-			}
-			cv, p := isoFormat.parse(t, false)
-			if p == timeOK && !cv.hasZone {
-				return cv.appendFloating(b), true
-			}
-			break
-		}
-		if cv, p := conv.readTime(t); p == timeOK && !cv.hasZone {
-			return cv.appendFloating(b), true
-		}
-	}
-	return b, false
-}
-
-// isoValid reports whether t is a floating timestamp written exactly as
-// SODA writes them, 2024-03-14T10:30:00, that ISO 8601 reads without a
-// problem. It is parseISO for that one shape, without building the
-// value: most timestamp columns hold nothing else, and this is the
-// costliest cell of a typical row.
-func isoValid(t string) bool {
-	if len(t) != 19 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' {
-		return false
-	}
-	var d [19]int
-	for _, i := range [...]int{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18} {
-		if t[i] < '0' || t[i] > '9' {
-			return false
-		}
-		d[i] = int(t[i] - '0')
-	}
-	c := civil{
-		year: d[0]*1000 + d[1]*100 + d[2]*10 + d[3], month: d[5]*10 + d[6], day: d[8]*10 + d[9],
-		hour: d[11]*10 + d[12], minute: d[14]*10 + d[15], sec: d[17]*10 + d[18],
-	}
-	return c.check() == timeOK
-}
-
-// appendValueCSV appends a converted value as a SODA CSV cell.
-func appendValueCSV(b []byte, v *Value) []byte {
-	switch v.Kind {
-	case ValueNull:
-		return b
-	case ValueText, ValueNumber:
-		return appendCSVField(b, v.Text)
-	case ValueBool:
-		return strconv.AppendBool(b, v.Bool)
-	case ValueFloating, ValueFixed:
-		// The JSON form is the ISO text in quotes, which CSV does not need.
-		mark := len(b)
-		b = v.AppendJSON(b)
-		n := copy(b[mark:], b[mark+1:len(b)-1])
-		return b[:mark+n]
-	}
-	return appendCSVField(b, v.String())
-}
-
-// csvByte classes bytes for appendCSVField: those that make a field need
-// quotes, and those past ASCII.
-var csvByte = func() (t [256]byte) {
-	for _, c := range []byte{',', '"', '\n', '\r'} {
-		t[c] = csvQuote
-	}
-	for c := utf8.RuneSelf; c < 256; c++ {
-		t[c] = csvHigh
-	}
-	return t
-}()
-
-const (
-	csvQuote = 1 << iota
-	csvHigh
-)
-
-// Masks for csvScan: a byte of ones, and each byte's top bit.
-const (
-	ones = 0x0101010101010101
-	tops = 0x8080808080808080
-)
-
-// csvScan ors together the csvByte classes of s's bytes. Most cells are
-// plain ASCII, so it looks at eight bytes at a time: a word holds one of
-// the four bytes that need quotes when xor-ing it with that byte leaves a
-// zero byte, and a byte past ASCII when any top bit is set.
-func csvScan(s string) byte {
-	var seen byte
-	i := 0
-	for ; i+8 <= len(s); i += 8 {
-		w := uint64(s[i]) | uint64(s[i+1])<<8 | uint64(s[i+2])<<16 | uint64(s[i+3])<<24 |
-			uint64(s[i+4])<<32 | uint64(s[i+5])<<40 | uint64(s[i+6])<<48 | uint64(s[i+7])<<56
-		if w&tops != 0 {
-			seen |= csvHigh
-		}
-		if hasZeroByte(w^(ones*',')) || hasZeroByte(w^(ones*'"')) || hasZeroByte(w^(ones*'\n')) || hasZeroByte(w^(ones*'\r')) {
-			seen |= csvQuote
-		}
-	}
-	for ; i < len(s); i++ {
-		seen |= csvByte[s[i]]
-	}
-	return seen
-}
-
-// hasZeroByte reports whether any byte of w is zero (exactly: a borrow
-// can misplace which byte, never whether there is one).
-func hasZeroByte(w uint64) bool { return (w-ones)&^w&tops != 0 }
-
-// appendCSVField appends s as a CSV field, quoted when it holds a comma,
-// a quote or a line break or starts with a space, as encoding/csv reads
-// it back. Bytes that are not UTF-8 become U+FFFD.
-func appendCSVField(b []byte, s string) []byte {
-	if s == "" {
-		return b
-	}
-	quote := s[0] == ' ' || s[0] == '\t' || s == `\.`
-	seen := csvScan(s)
-	quote = quote || seen&csvQuote != 0
-	if seen&csvHigh != 0 && !utf8.ValidString(s) {
-		s = strings.ToValidUTF8(s, "\ufffd")
-	}
-	if !quote {
-		return append(b, s...)
-	}
-	b = append(b, '"')
-	for {
-		i := strings.IndexByte(s, '"')
-		if i < 0 {
-			break
-		}
-		b = append(b, s[:i+1]...)
-		b = append(b, '"')
-		s = s[i+1:]
-	}
-	b = append(b, s...)
-	return append(b, '"')
-}
-
-const hexDigits = "0123456789abcdef"
-
-// appendJSONString appends s as a JSON string. Unlike strconv.Quote it
-// writes only escapes JSON knows, and bytes that are not UTF-8 become
-// U+FFFD, so the portal never sees a body it cannot parse.
-func appendJSONString(b []byte, s string) []byte {
-	b = append(b, '"')
-	start := 0
-	for i := 0; i < len(s); {
-		c := s[i]
-		if c < utf8.RuneSelf {
-			if c >= 0x20 && c != '"' && c != '\\' {
-				i++
-				continue
-			}
-			b = append(b, s[start:i]...)
-			switch c {
-			case '"', '\\':
-				b = append(b, '\\', c)
-			case '\n':
-				b = append(b, '\\', 'n')
-			case '\r':
-				b = append(b, '\\', 'r')
-			case '\t':
-				b = append(b, '\\', 't')
-			default:
-				b = append(b, '\\', 'u', '0', '0', hexDigits[c>>4], hexDigits[c&0xF])
-			}
-			i++
-			start = i
-			continue
-		}
-		r, size := utf8.DecodeRuneInString(s[i:])
-		if r == utf8.RuneError && size == 1 {
-			b = append(b, s[start:i]...)
-			b = append(b, `\ufffd`...)
-			i++
-			start = i
-			continue
-		}
-		// U+2028 and U+2029 are valid JSON but break some JavaScript
-		// readers; escaping them costs nothing.
-		if r == '\u2028' || r == '\u2029' {
-			b = append(b, s[start:i]...)
-			b = append(b, '\\', 'u', '2', '0', '2', hexDigits[r&0xF])
-			i += size
-			start = i
-			continue
-		}
-		i += size
-	}
-	b = append(b, s[start:]...)
-	return append(b, '"')
 }
 
 // fieldArena keeps records' fields in one buffer, so that a batch can
@@ -593,22 +352,6 @@ func (t *lineTable) line(i int) int {
 	m := t.marks[k]
 	return m.line + (i - m.index)
 }
-
-// aheadReader reads a file's records on a second goroutine, so that
-// parsing and converting run side by side. It wraps the read-ahead the
-// check uses; the upload would rather have it exported by the CSV reader.
-type aheadReader struct{ br *batchReader }
-
-func readRecordsAhead(rr *RecordReader) aheadReader { return aheadReader{readAhead(rr)} }
-
-// Next is RecordReader.Next; the fields are valid until the next call.
-func (a aheadReader) Next() (Record, error) { return a.br.Next() }
-
-// BytesRead is how far into the file reading has got.
-func (a aheadReader) BytesRead() int64 { return a.br.bytes }
-
-// stop ends the reading goroutine.
-func (a aheadReader) stop() { a.br.stop() }
 
 // csvProblem returns err as a *CSVError, or nil. Row loops call it rather
 // than declaring the errors.As target themselves: a target whose address

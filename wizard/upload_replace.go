@@ -29,7 +29,7 @@ var (
 // for, so its outcome is known.
 func (u *uploader) replaceSODA() error {
 	r := u.res
-	enc := newRowEncoder(u.plan, u.job.badRows() == SendBadRows, false, -1)
+	enc := newRowEncoder(u.plan, u.job.BadRowPolicy() == SendBadRows, false, -1)
 	rej := newRejectFile(u.rejectedPath(), u.f)
 	defer rej.abort()
 	pr, pw := io.Pipe()

@@ -9,7 +9,6 @@ import (
 	"net/http"
 	"os"
 	"slices"
-	"strings"
 	"time"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
@@ -120,7 +119,7 @@ func (u *uploader) batchSODA() error {
 	}
 	s.maxBytes = int(min(maxBytes, 1<<30))
 	del := u.job.Method == Delete
-	s.enc = newRowEncoder(u.plan, u.job.badRows() == SendBadRows, del, u.idColumn())
+	s.enc = newRowEncoder(u.plan, u.job.BadRowPolicy() == SendBadRows, del, u.idColumn())
 	s.keyless = u.rowID == "" && !del
 	s.rej = newRejectFile(u.rejectedPath(), u.f)
 	defer s.rej.abort()
@@ -248,7 +247,7 @@ func (s *sodaRun) settle(cp *checkpoint) error {
 	}
 	switch n {
 	case without:
-		r.Notes = append(r.Notes, fmt.Sprintf("%s had not been added by the earlier run, so they were sent again.", capitalize(lines)))
+		r.Notes = append(r.Notes, fmt.Sprintf("%s had not been added by the earlier run, so they were sent again.", capital(lines)))
 		return nil
 	case without + b.Rows:
 	default:
@@ -299,17 +298,8 @@ func (s *sodaRun) settle(cp *checkpoint) error {
 	r.Created += b.Rows
 	r.Sent += b.Rows
 	r.AppliedThrough, r.ResumedFrom = b.LastLine, b.LastLine
-	r.Notes = append(r.Notes, fmt.Sprintf("%s had been added by the earlier run, though its answer was lost, so they were not sent again.", capitalize(lines)))
+	r.Notes = append(r.Notes, fmt.Sprintf("%s had been added by the earlier run, though its answer was lost, so they were not sent again.", capital(lines)))
 	return s.saveCheckpoint(true)
-}
-
-// capitalize puts a capital at the start of s, for a sentence that
-// starts with a phrase such as "lines 2–31".
-func capitalize(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }
 
 func fileAtLeast(path string, n int64) bool {
@@ -325,8 +315,8 @@ func (s *sodaRun) run() error {
 		return s.fileError(err, 0)
 	}
 	defer rr.Close()
-	ahead := readRecordsAhead(rr)
-	defer ahead.stop()
+	ahead := ReadAhead(rr)
+	defer ahead.Stop()
 
 	s.free = make(chan *sodaBatch, 2)
 	s.free <- &sodaBatch{}

@@ -105,7 +105,7 @@ func stopLines(r *UploadResult) []string {
 		out = append(out, verb+" before any row was applied: the dataset is unchanged.")
 	}
 	if r.UnknownFrom > 0 {
-		s := capitalize(lineRange(r.UnknownFrom, r.UnknownTo))
+		s := capital(lineRange(r.UnknownFrom, r.UnknownTo))
 		switch {
 		case r.Resumable && r.ResumeChecksUnknown:
 			out = append(out, s+" may or may not have been added. The dataset has no row identifier, so a resume first counts its rows to tell, and sends them only if they were not.")
@@ -216,24 +216,4 @@ func longDuration(d time.Duration) string {
 		return unit(m/60, "hour", "hours")
 	}
 	return unit(m/60, "hour", "hours") + " " + unit(m%60, "minute", "minutes")
-}
-
-// groupDigits writes n with thousands separators: 12,345.
-func groupDigits(n int64) string {
-	s := strconv.FormatInt(n, 10)
-	neg := n < 0
-	if neg {
-		s = s[1:]
-	}
-	out := make([]byte, 0, len(s)+len(s)/3+1)
-	if neg {
-		out = append(out, '-')
-	}
-	for i := range len(s) {
-		if i > 0 && (len(s)-i)%3 == 0 {
-			out = append(out, ',')
-		}
-		out = append(out, s[i])
-	}
-	return string(out)
 }

@@ -2,7 +2,6 @@ package wizard
 
 import (
 	"context"
-	"encoding/json"
 	"errors"
 	"fmt"
 	"net/http"
@@ -156,21 +155,6 @@ func TestRetryNote(t *testing.T) {
 	for _, tt := range tests {
 		if got := retryNote(tt.e); got != tt.want {
 			t.Errorf("retryNote = %q, want %q", got, tt.want)
-		}
-	}
-}
-
-func TestAppendJSONString(t *testing.T) {
-	for _, s := range []string{"plain", "quote \" and \\ back", "tab\tnew\nline\r", "bell \a and nul \x00 and esc \x1b", "é ü 東京 🙂", "bad \xff byte", "line\u2028sep", ""} {
-		b := appendJSONString(nil, s)
-		if !json.Valid(b) {
-			t.Errorf("appendJSONString(%q) = %s, not valid JSON", s, b)
-			continue
-		}
-		var back string
-		json.Unmarshal(b, &back)
-		if want := strings.ToValidUTF8(s, "\ufffd"); back != want {
-			t.Errorf("appendJSONString(%q) reads back as %q", s, back)
 		}
 	}
 }

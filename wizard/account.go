@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/netfail"
 )
 
 // UserFetcher asks a portal who a set of credentials signs in as. The
@@ -219,7 +220,7 @@ func notSocrataHint(domain string) string {
 }
 
 // explainSignIn turns the client's error into a *SignInError. What kind
-// of network failure err is comes from classifyNet, which Explain shares;
+// of network failure err is comes from netfail.Classify, which Explain shares;
 // the wording here is for signing in.
 func explainSignIn(domain string, err error) *SignInError {
 	e := &SignInError{Domain: domain, err: err}
@@ -239,53 +240,53 @@ func explainSignIn(domain string, err error) *SignInError {
 				"test portals on this computer (loopback).")
 	}
 
-	switch classifyNet(err) {
-	case netUntrusted:
+	switch netfail.Classify(err) {
+	case netfail.Untrusted:
 		return e.set(CauseTLS, "cannot verify "+domain+"'s certificate: it was issued by an authority "+
 			"this computer does not trust",
 			"This usually means a corporate proxy is inspecting HTTPS traffic. Ask your IT team for "+
 				"the proxy's root certificate and install it in the system's trust store (or point "+
 				"SSL_CERT_FILE at a file that holds it). Do not turn certificate checks off.")
-	case netCertName:
+	case netfail.CertName:
 		return e.set(CauseTLS, "the certificate "+domain+" presented is for a different name",
 			"Check the domain. If it is right, something between you and the portal is answering "+
 				"for it: a proxy, or the sign-in page of a hotel or guest network.")
-	case netCertExpired:
+	case netfail.CertExpired:
 		return e.set(CauseTLS, domain+"'s certificate has expired or is not yet valid",
 			"Check this computer's date and time. If they are right, the portal's certificate has a "+
 				"problem: tell the portal's administrators.")
-	case netNotTLS:
+	case netfail.NotTLS:
 		return e.set(CauseTLS, domain+" did not answer in HTTPS (TLS)",
 			"The address may point at a plain-HTTP server or at a proxy's port. Check the domain "+
 				"and your proxy settings.")
-	case netCertInvalid, netTLS:
+	case netfail.CertInvalid, netfail.TLS:
 		return e.set(CauseTLS, "the secure (TLS) connection to "+domain+" failed",
 			"A proxy that inspects HTTPS traffic is the usual cause. Ask your IT team for its root "+
 				"certificate, or try from another network.")
-	case netNoSuchHost:
+	case netfail.NoSuchHost:
 		return e.set(CauseDNS, domain+" does not exist: no DNS record was found for it",
 			"Check the spelling of the domain (Connecticut's portal is data.ct.gov). If it is "+
 				"right, check your network connection or VPN.")
-	case netDNS:
+	case netfail.DNS:
 		return e.set(CauseDNS, "could not look up "+domain+": the DNS server did not answer", networkHint)
-	case netProxy:
+	case netfail.Proxy:
 		return e.set(CauseConnection, "could not connect to the proxy server set in HTTPS_PROXY",
 			"Check the proxy address in HTTPS_PROXY (or unset it if this network needs no proxy).")
-	case netRefused:
+	case netfail.Refused:
 		return e.set(CauseConnection, domain+" refused the connection",
 			"Nothing accepted HTTPS connections there. Check the domain, and the proxy (HTTPS_PROXY) "+
 				"or VPN this network may need.")
-	case netTimeout:
+	case netfail.Timeout:
 		return e.set(CauseTimeout, domain+" did not answer in time",
 			"The portal may be slow, or your network may be holding the connection. Try again; if "+
 				"it keeps happening, check your VPN or proxy.")
-	case netUnreachable:
+	case netfail.Unreachable:
 		return e.set(CauseConnection, "cannot reach "+domain+": the network is unreachable", networkHint)
-	case netCutOff:
+	case netfail.CutOff:
 		return e.set(CauseConnection, "the connection to "+domain+" was closed before the portal answered",
 			"A proxy or firewall may be cutting the connection. Try again; if it keeps happening, "+
 				"ask your IT team whether "+domain+" is blocked.")
-	case netOther:
+	case netfail.Other:
 		return e.set(CauseConnection, "could not connect to "+domain, networkHint)
 	}
 

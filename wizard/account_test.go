@@ -19,6 +19,7 @@ import (
 	"time"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/netfail"
 )
 
 // fetcherFunc adapts a function to UserFetcher.
@@ -331,49 +332,49 @@ func TestClassifyNet(t *testing.T) {
 	tests := []struct {
 		name string
 		err  error
-		want netFailure
+		want netfail.Kind
 	}{
-		{"untrusted", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, netUntrusted},
-		{"other name", &tls.CertificateVerificationError{Err: x509.HostnameError{Certificate: &x509.Certificate{}, Host: "data.ct.gov"}}, netCertName},
-		{"expired", &tls.CertificateVerificationError{Err: x509.CertificateInvalidError{Reason: x509.Expired}}, netCertExpired},
-		{"not TLS", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}, netNotTLS},
-		{"HTTP answer to HTTPS", errors.New("http: server gave HTTP response to HTTPS client"), netNotTLS},
-		{"certificate otherwise invalid", &tls.CertificateVerificationError{Err: x509.CertificateInvalidError{Reason: x509.NotAuthorizedToSign}}, netCertInvalid},
-		{"alert", dial("remote error", tls.AlertError(40)), netTLS},
-		{"no such host", dial("dial", &net.DNSError{Err: "no such host", Name: "data.ct.gox", IsNotFound: true}), netNoSuchHost},
-		{"name server down", dial("dial", &net.DNSError{Err: "server misbehaving", Name: "data.ct.gov", IsTemporary: true}), netDNS},
-		{"proxy refuses", dial("proxyconnect", sys(syscall.ECONNREFUSED)), netProxy},
-		{"refused", dial("dial", sys(syscall.ECONNREFUSED)), netRefused},
-		{"deadline", context.DeadlineExceeded, netTimeout},
-		{"dial timeout", dial("dial", os.ErrDeadlineExceeded), netTimeout},
-		{"client timeout", timeoutError{}, netTimeout},
-		{"unreachable", dial("dial", sys(syscall.ENETUNREACH)), netUnreachable},
-		{"host unreachable", dial("dial", sys(syscall.EHOSTUNREACH)), netUnreachable},
-		{"reset", dial("read", sys(syscall.ECONNRESET)), netCutOff},
-		{"EOF", io.EOF, netCutOff},
-		{"answer cut short", io.ErrUnexpectedEOF, netCutOff},
-		{"other dial failure", dial("dial", errors.New("socket: too many open files")), netOther},
+		{"untrusted", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}, netfail.Untrusted},
+		{"other name", &tls.CertificateVerificationError{Err: x509.HostnameError{Certificate: &x509.Certificate{}, Host: "data.ct.gov"}}, netfail.CertName},
+		{"expired", &tls.CertificateVerificationError{Err: x509.CertificateInvalidError{Reason: x509.Expired}}, netfail.CertExpired},
+		{"not TLS", tls.RecordHeaderError{Msg: "first record does not look like a TLS handshake"}, netfail.NotTLS},
+		{"HTTP answer to HTTPS", errors.New("http: server gave HTTP response to HTTPS client"), netfail.NotTLS},
+		{"certificate otherwise invalid", &tls.CertificateVerificationError{Err: x509.CertificateInvalidError{Reason: x509.NotAuthorizedToSign}}, netfail.CertInvalid},
+		{"alert", dial("remote error", tls.AlertError(40)), netfail.TLS},
+		{"no such host", dial("dial", &net.DNSError{Err: "no such host", Name: "data.ct.gox", IsNotFound: true}), netfail.NoSuchHost},
+		{"name server down", dial("dial", &net.DNSError{Err: "server misbehaving", Name: "data.ct.gov", IsTemporary: true}), netfail.DNS},
+		{"proxy refuses", dial("proxyconnect", sys(syscall.ECONNREFUSED)), netfail.Proxy},
+		{"refused", dial("dial", sys(syscall.ECONNREFUSED)), netfail.Refused},
+		{"deadline", context.DeadlineExceeded, netfail.Timeout},
+		{"dial timeout", dial("dial", os.ErrDeadlineExceeded), netfail.Timeout},
+		{"client timeout", timeoutError{}, netfail.Timeout},
+		{"unreachable", dial("dial", sys(syscall.ENETUNREACH)), netfail.Unreachable},
+		{"host unreachable", dial("dial", sys(syscall.EHOSTUNREACH)), netfail.Unreachable},
+		{"reset", dial("read", sys(syscall.ECONNRESET)), netfail.CutOff},
+		{"EOF", io.EOF, netfail.CutOff},
+		{"answer cut short", io.ErrUnexpectedEOF, netfail.CutOff},
+		{"other dial failure", dial("dial", errors.New("socket: too many open files")), netfail.Other},
 
 		// An error that is more than one kind: the more specific wins.
-		{"proxy that times out", dial("proxyconnect", os.ErrDeadlineExceeded), netProxy},
-		{"proxy with an untrusted certificate", dial("proxyconnect", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}), netUntrusted},
-		{"name lookup that times out", dial("dial", &net.DNSError{Err: "i/o timeout", Name: "data.ct.gov", IsTimeout: true}), netDNS},
-		{"handshake cut off", fmt.Errorf("tls: handshake: %w", io.EOF), netTLS},
+		{"proxy that times out", dial("proxyconnect", os.ErrDeadlineExceeded), netfail.Proxy},
+		{"proxy with an untrusted certificate", dial("proxyconnect", &tls.CertificateVerificationError{Err: x509.UnknownAuthorityError{}}), netfail.Untrusted},
+		{"name lookup that times out", dial("dial", &net.DNSError{Err: "i/o timeout", Name: "data.ct.gov", IsTimeout: true}), netfail.DNS},
+		{"handshake cut off", fmt.Errorf("tls: handshake: %w", io.EOF), netfail.TLS},
 
 		// Not network failures.
-		{"portal answer", &socrata.APIError{Status: 500}, netNone},
-		{"cancelled", context.Canceled, netNone},
-		{"not a portal", socrata.ErrNotSocrata, netNone},
-		{"odd", errors.New("something odd"), netNone},
+		{"portal answer", &socrata.APIError{Status: 500}, netfail.None},
+		{"cancelled", context.Canceled, netfail.None},
+		{"not a portal", socrata.ErrNotSocrata, netfail.None},
+		{"odd", errors.New("something odd"), netfail.None},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
 			// As net/http and the client hand it over.
 			err := fmt.Errorf("socrata: current user: %w", &url.Error{Op: "Get", URL: "https://data.ct.gov/api/users/current.json", Err: tt.err})
-			if got := classifyNet(err); got != tt.want {
-				t.Fatalf("classifyNet = %d, want %d", got, tt.want)
+			if got := netfail.Classify(err); got != tt.want {
+				t.Fatalf("netfail.Classify = %d, want %d", got, tt.want)
 			}
-			if tt.want == netNone {
+			if tt.want == netfail.None {
 				return
 			}
 			if se := explainSignIn("data.ct.gov", err); se.Cause == CauseUnknown || strings.Contains(se.Error()+se.Hint(), "socrata:") {

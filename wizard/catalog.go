@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 )
 
 // SortOrder is how the dataset list is ordered.
@@ -268,16 +269,16 @@ func (l *DatasetList) Describe() string {
 	case l.query == "" && total == 1:
 		what = "1 dataset you can edit"
 	case l.query == "":
-		what = groupDigits(int64(total)) + " datasets you can edit"
+		what = wording.Count(int64(total)) + " datasets you can edit"
 	case total == 0:
 		return fmt.Sprintf("no matches for %q", l.query)
 	case total == 1:
 		what = fmt.Sprintf("1 match for %q", l.query)
 	default:
-		what = fmt.Sprintf("%s matches for %q", groupDigits(int64(total)), l.query)
+		what = fmt.Sprintf("%s matches for %q", wording.Count(int64(total)), l.query)
 	}
 	if shown < total && !l.Complete() {
-		return fmt.Sprintf("%s of %s", groupDigits(int64(shown)), what)
+		return fmt.Sprintf("%s of %s", wording.Count(int64(shown)), what)
 	}
 	return what
 }
@@ -347,7 +348,7 @@ func WriteDatasetsText(w io.Writer, l *DatasetListing) error {
 		return err
 	}
 	if l.Total > len(l.Datasets) {
-		_, err := fmt.Fprintf(w, "(%s of %s shown: the catalog lists at most 10,000; use --search to narrow it)\n", groupDigits(int64(len(l.Datasets))), groupDigits(int64(l.Total)))
+		_, err := fmt.Fprintf(w, "(%s of %s shown: the catalog lists at most 10,000; use --search to narrow it)\n", wording.Count(int64(len(l.Datasets))), wording.Count(int64(l.Total)))
 		return err
 	}
 	return nil

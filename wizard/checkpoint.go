@@ -11,6 +11,9 @@ import (
 	"path/filepath"
 	"strings"
 	"time"
+
+	"github.com/ctopendata/socrata-wizard/wizard/internal/atomicfile"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 )
 
 // checkpointVersion is the format written; a newer one is refused.
@@ -93,7 +96,7 @@ func readCheckpoint(path string) (*checkpoint, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			return nil, fmt.Errorf("there is no checkpoint at %s, so there is nothing to resume: %w", path, os.ErrNotExist)
 		}
-		return nil, fileFailed("cannot read the checkpoint", path, err)
+		return nil, wording.FileFailed("cannot read the checkpoint", path, err)
 	}
 	var cp checkpoint
 	if err := json.Unmarshal(b, &cp); err != nil {
@@ -105,7 +108,7 @@ func readCheckpoint(path string) (*checkpoint, error) {
 	return &cp, nil
 }
 
-// write saves the checkpoint atomically (see atomicFile). The upload
+// write saves the checkpoint atomically (see atomicfile.File). The upload
 // asks for sync every few seconds rather than after every batch, since
 // each costs disk round trips; a checkpoint a power cut damaged is refused
 // with a clear message, and upserts can then be sent again from the start.
@@ -115,16 +118,16 @@ func (cp *checkpoint) write(path string, sync bool) error {
 	if err != nil {
 		return err
 	}
-	f, err := createAtomic(path, 0o600)
+	f, err := atomicfile.Create(path, 0o600)
 	if err == nil {
 		if _, err = f.Write(append(b, '\n')); err != nil {
-			f.abort()
+			f.Abort()
 		} else {
-			err = f.commit(sync)
+			err = f.Commit(sync)
 		}
 	}
 	if err != nil {
-		return fileFailed("cannot write the checkpoint", path, err)
+		return wording.FileFailed("cannot write the checkpoint", path, err)
 	}
 	return nil
 }
@@ -206,8 +209,8 @@ func (cp *checkpoint) check(domain, dataset string, id fileIdentity, job *Job, k
 		why = append(why, fmt.Sprintf("it is for the file %s, not %s", cp.File, id.path))
 	} else if cp.Size != id.size || !cp.ModTime.Equal(id.modTime) || cp.Head != id.head {
 		why = append(why, fmt.Sprintf("%s has changed since the upload stopped (it was %s, modified %s; it is now %s, modified %s)",
-			filepath.Base(id.path), byteSize(cp.Size), cp.ModTime.Local().Format("2006-01-02 15:04:05"),
-			byteSize(id.size), id.modTime.Local().Format("2006-01-02 15:04:05")))
+			filepath.Base(id.path), wording.Size(cp.Size), cp.ModTime.Local().Format("2006-01-02 15:04:05"),
+			wording.Size(id.size), id.modTime.Local().Format("2006-01-02 15:04:05")))
 	}
 	if cp.Method != job.Method.String() {
 		why = append(why, fmt.Sprintf("it was for %s and the job is now %s", withArticle(cp.Method), withArticle(job.Method.String())))
@@ -221,7 +224,7 @@ func (cp *checkpoint) check(domain, dataset string, id fileIdentity, job *Job, k
 	if keyless {
 		applied := "no line was applied"
 		if cp.LastLine > 0 {
-			applied = "lines up to " + groupDigits(int64(cp.LastLine)) + " were applied"
+			applied = "lines up to " + wording.Count(int64(cp.LastLine)) + " were applied"
 		}
 		hint = "Restore the file and job as they were and resume. The dataset has no row identifier, so uploading from the start would add the applied rows twice (" + applied + ")."
 	}

@@ -9,6 +9,8 @@ import (
 	"unicode/utf8"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/quote"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 )
 
 // MaxTextBytes is the longest text value the check lets through. Socrata
@@ -80,13 +82,13 @@ func (v Value) Instant() time.Time {
 }
 
 // AppendJSON appends the value as it goes into a SODA JSON row. Strings
-// are written by appendJSONString rather than strconv.AppendQuote, whose Go
+// are written by quote.AppendJSON rather than strconv.AppendQuote, whose Go
 // escapes (\v, \x00, \U0001D173) are not JSON and would spoil a whole
 // batch.
 func (v Value) AppendJSON(b []byte) []byte {
 	switch v.Kind {
 	case ValueText, ValueNumber:
-		return appendJSONString(b, v.Text)
+		return quote.AppendJSON(b, v.Text)
 	case ValueBool:
 		return strconv.AppendBool(b, v.Bool)
 	case ValueFloating:
@@ -105,33 +107,33 @@ func (v Value) AppendJSON(b []byte) []byte {
 		return append(b, "]}"...)
 	case ValueGeometry:
 		b = append(b, `{"type":`...)
-		b = appendJSONString(b, v.Geom)
+		b = quote.AppendJSON(b, v.Geom)
 		b = append(b, `,"coordinates":`...)
 		b = append(b, v.Text...)
 		return append(b, '}')
 	case ValueURL:
 		b = append(b, `{"url":`...)
-		b = appendJSONString(b, v.Text)
+		b = quote.AppendJSON(b, v.Text)
 		if v.Desc != "" {
 			b = append(b, `,"description":`...)
-			b = appendJSONString(b, v.Desc)
+			b = quote.AppendJSON(b, v.Desc)
 		}
 		return append(b, '}')
 	case ValuePhone:
 		b = append(b, `{"phone_number":`...)
-		b = appendJSONString(b, v.Text)
+		b = quote.AppendJSON(b, v.Text)
 		if v.Desc != "" {
 			b = append(b, `,"phone_type":`...)
-			b = appendJSONString(b, v.Desc)
+			b = quote.AppendJSON(b, v.Desc)
 		}
 		return append(b, '}')
 	case ValueLocation:
 		b = append(b, '{')
 		if v.HasCoords {
 			b = append(b, `"latitude":`...)
-			b = appendJSONString(b, strconv.FormatFloat(v.Lat, 'f', -1, 64))
+			b = quote.AppendJSON(b, strconv.FormatFloat(v.Lat, 'f', -1, 64))
 			b = append(b, `,"longitude":`...)
-			b = appendJSONString(b, strconv.FormatFloat(v.Lon, 'f', -1, 64))
+			b = quote.AppendJSON(b, strconv.FormatFloat(v.Lon, 'f', -1, 64))
 		}
 		if v.Text != "" {
 			if v.HasCoords {
@@ -139,7 +141,7 @@ func (v Value) AppendJSON(b []byte) []byte {
 			}
 			addr, _ := json.Marshal(map[string]string{"address": v.Text})
 			b = append(b, `"human_address":`...)
-			b = appendJSONString(b, string(addr))
+			b = quote.AppendJSON(b, string(addr))
 		}
 		return append(b, '}')
 	}
@@ -987,7 +989,7 @@ func (c *Converter) Message(s string, p Problem) string {
 		return fmt.Sprintf("%s is not true or false: turn on yes/no for this column to read Y/N, Yes/No and 1/0", q)
 	case ProbTimeFormat:
 		if ps := c.Patterns(); len(ps) > 1 {
-			return fmt.Sprintf("%s does not match the date formats %s: add the format it is written in", q, orList(ps))
+			return fmt.Sprintf("%s does not match the date formats %s: add the format it is written in", q, wording.OrList(ps))
 		}
 		return fmt.Sprintf("%s does not match the date format %s: choose the format the file uses, or add a second format for values written like this one", q, c.Patterns()[0])
 	case ProbTimeDate:

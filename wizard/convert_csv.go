@@ -3,6 +3,8 @@ package wizard
 import (
 	"strconv"
 	"strings"
+
+	"github.com/ctopendata/socrata-wizard/wizard/internal/quote"
 )
 
 // AppendCSV appends s converted as a SODA CSV cell, exactly as Convert
@@ -20,7 +22,7 @@ func (c *Converter) AppendCSV(b []byte, s string) ([]byte, bool) {
 	switch k {
 	case convText:
 		if len(s) <= MaxTextBytes {
-			return appendCSVField(b, s), true
+			return quote.AppendCSV(b, s), true
 		}
 	case convNumber:
 		t := trimSpace(s)
@@ -98,7 +100,7 @@ func (v *Value) AppendCSV(b []byte) []byte {
 	case ValueNull:
 		return b
 	case ValueText, ValueNumber:
-		return appendCSVField(b, v.Text)
+		return quote.AppendCSV(b, v.Text)
 	case ValueBool:
 		return strconv.AppendBool(b, v.Bool)
 	case ValueFloating, ValueFixed:
@@ -108,5 +110,5 @@ func (v *Value) AppendCSV(b []byte) []byte {
 		n := copy(b[mark:], b[mark+1:len(b)-1])
 		return b[:mark+n]
 	}
-	return appendCSVField(b, v.String())
+	return quote.AppendCSV(b, v.String())
 }

@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/quote"
 )
 
 // Plan is a job's column mapping compiled against a file's header: which
@@ -210,7 +211,7 @@ func (p *Plan) AppendJSONRow(b []byte, fields []string) ([]byte, []CellProblem) 
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, fv.Field)
+		b = quote.AppendJSON(b, fv.Field)
 		b = append(b, ':')
 		b = fv.Value.AppendJSON(b)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
@@ -211,7 +212,7 @@ func OpenCSVWith(path string, opts OpenOptions) (*CSVFile, error) {
 // osError is the *CSVError for a file the operating system would not
 // open or read; doing is "open" or "read".
 func osError(doing, path string, err error) *CSVError {
-	return &CSVError{Kind: ErrRead, Message: fmt.Sprintf("cannot %s %s: %s", doing, path, osReason(err)), Err: err}
+	return &CSVError{Kind: ErrRead, Message: fmt.Sprintf("cannot %s %s: %s", doing, path, wording.OSReason(err)), Err: err}
 }
 
 // The byte-order marks that may start a file, each naming its encoding.
@@ -401,7 +402,7 @@ func raggedError(line, got, want int, delim string, header bool) *CSVError {
 		hint = "check for a missing delimiter, or a line break inside a value that is not quoted"
 	}
 	return &CSVError{Kind: ErrRaggedRow, Line: line,
-		Message: fmt.Sprintf("line %d has %d %s, %s %d: %s", line, got, plural(got, "field", "fields"), against, want, hint)}
+		Message: fmt.Sprintf("line %d has %d %s, %s %d: %s", line, got, wording.Plural(got, "field", "fields"), against, want, hint)}
 }
 
 // wrapParseError turns the parser's error into a *CSVError for people.
@@ -423,12 +424,12 @@ func (f *CSVFile) wrapParseError(err error) error {
 			Message: fmt.Sprintf("line %d%s opens a quoted value that is never closed: add the closing quote", pe.start, col)}
 	case parseFieldTooLong:
 		return &CSVError{Kind: ErrFieldTooLong, Line: pe.start, Column: pe.column,
-			Message: fmt.Sprintf("line %d%s has a value longer than %s: this is usually a quote that is never closed; if the value is real, it is too long to publish", pe.start, col, byteSize(int64(f.fieldLimit())))}
+			Message: fmt.Sprintf("line %d%s has a value longer than %s: this is usually a quote that is never closed; if the value is real, it is too long to publish", pe.start, col, wording.Size(int64(f.fieldLimit())))}
 	case parseLineTooLong:
 		return &CSVError{Kind: ErrLineTooLong, Line: pe.start,
-			Message: fmt.Sprintf("line %d is longer than %s: check that the file is a CSV or TSV file and that its line endings are LF or CRLF, and look for a quote that is never closed", pe.start, byteSize(int64(f.recordLimit())))}
+			Message: fmt.Sprintf("line %d is longer than %s: check that the file is a CSV or TSV file and that its line endings are LF or CRLF, and look for a quote that is never closed", pe.start, wording.Size(int64(f.recordLimit())))}
 	}
-	return &CSVError{Kind: ErrRead, Line: pe.line, Message: fmt.Sprintf("cannot read %s at line %d: %s", f.Path, pe.line, osReason(pe.err)), Err: pe.err}
+	return &CSVError{Kind: ErrRead, Line: pe.line, Message: fmt.Sprintf("cannot read %s at line %d: %s", f.Path, pe.line, wording.OSReason(pe.err)), Err: pe.err}
 }
 
 func (f *CSVFile) fieldLimit() int {

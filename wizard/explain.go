@@ -10,6 +10,8 @@ import (
 	"strings"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/netfail"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 )
 
 // Explain turns an error from the portal client into a sentence for a
@@ -31,13 +33,13 @@ func Explain(err error) string {
 		Hint() string
 	}
 	if errors.As(err, &hinted) {
-		return sentence(hinted.Error())
+		return wording.Sentence(hinted.Error())
 	}
 	// A write that may have been applied comes first: "Stopped." or "try
 	// again" would invite sending it twice.
 	var outcome *socrata.OutcomeError
 	if errors.As(err, &outcome) {
-		return sentence(outcome.What+" may or may not have been applied: "+outcome.Cause) + " " + sentence(outcome.Advice)
+		return wording.Sentence(outcome.What+" may or may not have been applied: "+outcome.Cause) + " " + wording.Sentence(outcome.Advice)
 	}
 	if errors.Is(err, context.Canceled) {
 		return "Stopped."
@@ -73,7 +75,7 @@ type explanation struct{ what, todo string }
 // text joins the parts, saying how many times the call was tried when it
 // was tried more than once.
 func (x explanation) text(tries int) string {
-	s := sentence(x.what)
+	s := wording.Sentence(x.what)
 	if tries > 1 {
 		s += fmt.Sprintf(" Tried %d times.", tries)
 	}
@@ -84,7 +86,7 @@ func (x explanation) text(tries int) string {
 }
 
 // explainFailure explains one failure, ignoring retries. What kind of
-// network failure err is comes from classifyNet, which a sign-in's
+// network failure err is comes from netfail.Classify, which a sign-in's
 // message shares; the wording here is for any call.
 func explainFailure(err error) explanation {
 	const tooLong = "Check your connection and try again; if it keeps happening the portal may be busy."
@@ -118,36 +120,36 @@ func explainFailure(err error) explanation {
 		return explanation{"the server's answer was not what a Socrata portal sends",
 			"Check that the portal address is right (such as data.ct.gov) and that it is a Socrata open data portal."}
 	}
-	switch classifyNet(err) {
-	case netNoSuchHost:
+	switch netfail.Classify(err) {
+	case netfail.NoSuchHost:
 		errors.As(err, &dnsErr)
 		return explanation{"no portal is known by that name (" + dnsErr.Name + ")",
 			"Check the spelling of the domain, such as data.ct.gov."}
-	case netDNS:
+	case netfail.DNS:
 		errors.As(err, &dnsErr)
 		return explanation{"the name " + dnsErr.Name + " could not be looked up: the name server did not answer",
 			"Check that this computer is online, and the VPN or proxy your network may need."}
-	case netUntrusted, netCertName, netCertExpired, netCertInvalid:
+	case netfail.Untrusted, netfail.CertName, netfail.CertExpired, netfail.CertInvalid:
 		return explanation{"the portal's security certificate could not be verified",
 			"If you are on a work network, a proxy may be intercepting HTTPS: ask your IT team, or try another network."}
-	case netNotTLS:
+	case netfail.NotTLS:
 		return explanation{"the server at " + host + " did not answer with HTTPS",
 			"Check the domain and port; a test portal on this computer is reached with http://."}
-	case netProxy:
+	case netfail.Proxy:
 		return explanation{"could not connect to the proxy server set in HTTPS_PROXY",
 			"Check the proxy address in HTTPS_PROXY, or unset it if this network needs no proxy."}
-	case netRefused:
+	case netfail.Refused:
 		return explanation{"could not connect to " + host + ": the connection was refused",
 			"The portal may be down, or the address or port may be wrong. Check the domain, and the VPN or proxy your network may need."}
-	case netTimeout:
+	case netfail.Timeout:
 		return explanation{"the portal took too long to answer", tooLong}
-	case netCutOff:
+	case netfail.CutOff:
 		return explanation{"the connection to " + host + " was cut off",
 			"Try again; if it keeps happening, a proxy or firewall may be cutting the connection."}
-	case netUnreachable:
+	case netfail.Unreachable:
 		return explanation{"could not reach " + host + ": the network is unreachable",
 			"Check that this computer is online, and the VPN or proxy your network may need."}
-	case netTLS, netOther:
+	case netfail.TLS, netfail.Other:
 		return explanation{"could not connect to " + host,
 			"Check your network connection, VPN or proxy, and the domain."}
 	}
@@ -223,7 +225,7 @@ func explainAPI(e *socrata.APIError) explanation {
 
 // afterSentinel is err's text after the sentinel's own words, which the
 // client puts first ("not a portal address: ..."), since the rest is the
-// sentence a person needs.
+// Sentence a person needs.
 func afterSentinel(err, sentinel error) string {
 	msg := strings.TrimPrefix(err.Error(), "socrata: ")
 	if rest, ok := strings.CutPrefix(msg, sentinel.Error()+": "); ok {
@@ -244,7 +246,7 @@ func syncedCopy(e *socrata.APIError) bool {
 }
 
 // failureText words a failure from the client for the middle of a
-// sentence, as Explain would but without its advice (an UploadError's
+// Sentence, as Explain would but without its advice (an UploadError's
 // hint gives that): "the portal had a problem (500 Internal Server
 // Error)", "the connection was cut off after the request was sent".
 func failureText(err error) string {

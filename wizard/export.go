@@ -11,6 +11,8 @@ import (
 	"strings"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/atomicfile"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 )
 
 // Export is what an exporter wrote for another tool.
@@ -174,11 +176,11 @@ func (e *Export) write(path string, data []byte, perm os.FileMode) error {
 	if len(e.Files) == 0 {
 		dir := filepath.Dir(path)
 		if err := os.MkdirAll(dir, 0o755); err != nil {
-			return fileFailed("cannot create the export folder", dir, err)
+			return wording.FileFailed("cannot create the export folder", dir, err)
 		}
 	}
-	if err := writeFileAtomic(path, data, perm); err != nil {
-		return fileFailed("cannot write", path, err)
+	if err := atomicfile.WriteFile(path, data, perm); err != nil {
+		return wording.FileFailed("cannot write", path, err)
 	}
 	e.Files = append(e.Files, path)
 	return nil

@@ -14,6 +14,9 @@ import (
 	"strings"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/atomicfile"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/jsonpos"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 )
 
 // JobFileExt is the extension of job files; [DefaultJobPath] puts it after
@@ -115,7 +118,7 @@ func (j *Job) Validate() error {
 		for i, d := range delimiters {
 			quoted[i] = strconv.Quote(d)
 		}
-		add("\"csv.delimiter\" %q is not supported: want %s", j.CSV.Delimiter, orList(quoted))
+		add("\"csv.delimiter\" %q is not supported: want %s", j.CSV.Delimiter, wording.OrList(quoted))
 	}
 	if !slices.Contains(encodings, j.CSV.Encoding) {
 		add("\"csv.encoding\" %q is not supported: want %s", j.CSV.Encoding, strings.Join(encodings, ", "))
@@ -235,8 +238,8 @@ func SaveJob(path string, j *Job) error {
 		return fmt.Errorf("cannot save the job to %s: %w", path, err)
 	}
 	data = append(data, '\n')
-	if err := writeFileAtomic(path, data, 0o644); err != nil {
-		return fileFailed("cannot save the job to", path, err)
+	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
+		return wording.FileFailed("cannot save the job to", path, err)
 	}
 	return nil
 }
@@ -273,7 +276,7 @@ func relativeTo(dir, file string) string {
 func LoadJob(path string) (*Job, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		why := osReason(err)
+		why := wording.OSReason(err)
 		if errors.Is(err, os.ErrNotExist) {
 			why += ": check the path, or save the job again from the wizard"
 		}
@@ -331,7 +334,7 @@ func LoadJob(path string) (*Job, error) {
 func describeJSONError(data []byte, err error) string {
 	var typeErr *json.UnmarshalTypeError
 	at := func(offset int64) string {
-		line, col := lineCol(data, offset)
+		line, col := jsonpos.LineCol(data, offset)
 		return fmt.Sprintf("line %d, column %d", line, col)
 	}
 	atKey := func(key string) string {
@@ -343,7 +346,7 @@ func describeJSONError(data []byte, err error) string {
 	}
 	switch {
 	case errors.As(err, new(*json.SyntaxError)), errors.Is(err, io.ErrUnexpectedEOF):
-		if line, col, ok := jsonErrorPosition(data, err); ok {
+		if line, col, ok := jsonpos.Find(data, err); ok {
 			return fmt.Sprintf("it is not valid JSON at line %d, column %d (%v)", line, col, err)
 		}
 		return fmt.Sprintf("it is not valid JSON (%v)", err)
@@ -375,30 +378,4 @@ func jsonKind(kind string) string {
 		return "an object {...}"
 	}
 	return "a " + kind
-}
-
-// jsonErrorPosition finds the line and column of a syntax error.
-func jsonErrorPosition(data []byte, err error) (line, col int, ok bool) {
-	var syn *json.SyntaxError
-	switch {
-	case errors.As(err, &syn):
-		// Offset counts the bytes read, including the offending one.
-		line, col = lineCol(data, max(syn.Offset-1, 0))
-		return line, col, true
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		line, col = lineCol(data, int64(len(data)))
-		return line, col, true
-	}
-	return 0, 0, false
-}
-
-// lineCol converts a byte offset into a 1-based line and column.
-func lineCol(data []byte, offset int64) (line, col int) {
-	if offset > int64(len(data)) {
-		offset = int64(len(data))
-	}
-	before := data[:offset]
-	line = bytes.Count(before, []byte("\n")) + 1
-	col = int(offset) - bytes.LastIndexByte(before, '\n')
-	return line, col
 }

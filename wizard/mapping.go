@@ -11,6 +11,7 @@ import (
 	"unicode"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 )
 
 // MatchKind says how a file column came to fill a field.
@@ -90,7 +91,7 @@ type ColumnMatch struct {
 // "close spelling (2 edits)".
 func (c ColumnMatch) Describe() string {
 	if c.Kind == MatchClose {
-		return fmt.Sprintf("close spelling (%d %s)", c.Distance, plural(c.Distance, "edit", "edits"))
+		return fmt.Sprintf("close spelling (%d %s)", c.Distance, wording.Plural(c.Distance, "edit", "edits"))
 	}
 	return c.Kind.String()
 }

@@ -13,6 +13,9 @@ import (
 	"time"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/atomicfile"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/jsonpos"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 )
 
 // ConfigDirEnv names the environment variable that moves the config
@@ -117,13 +120,13 @@ func LoadProfiles(dir string) (*Profiles, error) {
 		return ps, nil
 	}
 	if err != nil {
-		return nil, fileFailed("cannot read the saved logins in", ps.path, err)
+		return nil, wording.FileFailed("cannot read the saved logins in", ps.path, err)
 	}
 	var f profilesJSON
 	dec := json.NewDecoder(bytes.NewReader(data))
 	if err := dec.Decode(&f); err != nil {
 		where := ""
-		if line, col, ok := jsonErrorPosition(data, err); ok {
+		if line, col, ok := jsonpos.Find(data, err); ok {
 			where = fmt.Sprintf(" at line %d, column %d", line, col)
 		}
 		return nil, fmt.Errorf("the saved logins file %s is damaged%s (%w); fix it, or delete it and "+
@@ -355,10 +358,10 @@ func (ps *Profiles) Save() error {
 	}
 	data = append(data, '\n')
 	if err := os.MkdirAll(filepath.Dir(ps.path), 0o700); err != nil {
-		return fileFailed("cannot create the settings folder", filepath.Dir(ps.path), err)
+		return wording.FileFailed("cannot create the settings folder", filepath.Dir(ps.path), err)
 	}
-	if err := writeFileAtomic(ps.path, data, 0o600); err != nil {
-		return fileFailed("cannot save the list of saved logins to", ps.path, err)
+	if err := atomicfile.WriteFile(ps.path, data, 0o600); err != nil {
+		return wording.FileFailed("cannot save the list of saved logins to", ps.path, err)
 	}
 	return nil
 }

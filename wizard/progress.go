@@ -6,6 +6,8 @@ import (
 	"strings"
 	"sync"
 	"time"
+
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 )
 
 // ProgressPrinter shows an upload's progress in a headless run: a bar
@@ -101,8 +103,8 @@ func (p *ProgressPrinter) Finish() {
 
 // Size writes a number of bytes as every message of this program does:
 // "871 bytes", "4 MB", "14.7 MB".
-func Size(n int64) string { return byteSize(n) }
+func Size(n int64) string { return wording.Size(n) }
 
 // Count writes n with thousands separators, as every message of this
 // program does: 12,345.
-func Count(n int64) string { return groupDigits(n) }
+func Count(n int64) string { return wording.Count(n) }

@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/ctopendata/socrata-wizard/wizard/internal/atomicfile"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 )
 
 // RejectedPath is where the bad rows of the file at path are written:
@@ -24,7 +27,7 @@ func RejectedPath(path string) string {
 // A row with fewer fields than the header is padded with empty cells, so
 // that its reason stands under "problem" like every other; a row with more
 // keeps them all, its reason after the last. It writes to a temporary file
-// and renames it into place on commit (see atomicFile), so a crash never
+// and renames it into place on commit (see atomicfile.File), so a crash never
 // leaves half a file; a resumed upload continues the file an earlier run
 // committed.
 type rejectFile struct {
@@ -36,7 +39,7 @@ type rejectFile struct {
 	prior    string
 	priorLen int64
 
-	tmp *atomicFile
+	tmp *atomicfile.File
 	bw  *bufio.Writer
 	cw  *csv.Writer
 	row []string
@@ -55,9 +58,9 @@ func (r *rejectFile) continueFrom(prior string, n int64) {
 }
 
 func (r *rejectFile) open() error {
-	tmp, err := createAtomic(r.path, r.mode)
+	tmp, err := atomicfile.Create(r.path, r.mode)
 	if err != nil {
-		return fileFailed("cannot write the rejected rows to", r.path, err)
+		return wording.FileFailed("cannot write the rejected rows to", r.path, err)
 	}
 	r.tmp = tmp
 	r.bw = bufio.NewWriterSize(tmp, 64<<10)
@@ -71,7 +74,7 @@ func (r *rejectFile) open() error {
 			_, err = io.Copy(r.bw, src)
 			old.Close()
 			if err != nil {
-				return fileFailed("cannot copy the earlier rejected rows from", r.prior, err)
+				return wording.FileFailed("cannot copy the earlier rejected rows from", r.prior, err)
 			}
 			return nil
 		}
@@ -125,7 +128,7 @@ func (r *rejectFile) flush() (string, int64, error) {
 	return r.tmp.Name(), n, err
 }
 
-// commit renames the file into place and returns its path, or "" when no
+// Commit renames the file into place and returns its path, or "" when no
 // row was written this run (then an earlier run's file, if any, stays as
 // it was and its path is returned).
 func (r *rejectFile) commit() (string, error) {
@@ -143,22 +146,22 @@ func (r *rejectFile) commit() (string, error) {
 		err = r.bw.Flush()
 	}
 	if err == nil {
-		err = r.tmp.commit(true)
+		err = r.tmp.Commit(true)
 	} else {
-		r.tmp.abort()
+		r.tmp.Abort()
 	}
 	r.tmp = nil
 	if err != nil {
-		return "", fileFailed("cannot write the rejected rows to", r.path, err)
+		return "", wording.FileFailed("cannot write the rejected rows to", r.path, err)
 	}
 	r.prior, r.priorLen = r.path, -1
 	return r.path, nil
 }
 
-// abort removes the temporary file.
+// Abort removes the temporary file.
 func (r *rejectFile) abort() {
 	if r.tmp != nil {
-		r.tmp.abort()
+		r.tmp.Abort()
 		r.tmp = nil
 	}
 }

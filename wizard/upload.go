@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 )
 
 // Defaults for SODA batches and for choosing a route. They follow
@@ -259,7 +260,7 @@ func ResolveRoute(m Method, r Route, fileSize int64) Route {
 func DescribeRoute(m Method, r Route, fileSize int64) string {
 	got := ResolveRoute(m, r, fileSize)
 	auto := ResolveRoute(m, RouteAuto, fileSize)
-	size := byteSize(fileSize)
+	size := wording.Size(fileSize)
 	switch {
 	case r != RouteAuto && got != auto:
 		if got == RouteSODA {
@@ -272,7 +273,7 @@ func DescribeRoute(m Method, r Route, fileSize int64) string {
 	case got == RouteDSMAPI && m == Replace:
 		return fmt.Sprintf("Sending through the Data Management API, because a replace through it is all or nothing: the dataset stays as it is unless the whole %s file is applied.", size)
 	case got == RouteDSMAPI:
-		return fmt.Sprintf("Sending through the Data Management API, because the file is %s (over %s): it goes up in chunks, and the portal checks every row before applying any. An interrupted upload changes nothing and starts again from the beginning.", size, byteSize(LargeFile))
+		return fmt.Sprintf("Sending through the Data Management API, because the file is %s (over %s): it goes up in chunks, and the portal checks every row before applying any. An interrupted upload changes nothing and starts again from the beginning.", size, wording.Size(LargeFile))
 	case m == Replace:
 		return fmt.Sprintf("Sending through SODA as one streamed request that replaces every row (%s).", size)
 	}
@@ -550,7 +551,7 @@ func (u *uploader) sodaInstead() string {
 		return ""
 	}
 	if missing := u.unfilled(); len(missing) > 0 {
-		return fmt.Sprintf("the file does not fill %s %s, which SODA leaves as they are", plural(len(missing), "field", "fields"), strings.Join(missing, ", "))
+		return fmt.Sprintf("the file does not fill %s %s, which SODA leaves as they are", wording.Plural(len(missing), "field", "fields"), strings.Join(missing, ", "))
 	}
 	return ""
 }
@@ -608,9 +609,9 @@ func (u *uploader) fileName() string { return filepath.Base(u.f.Path) }
 // lineRange writes "lines 2–10,001", or "line 7" for one line.
 func lineRange(from, to int) string {
 	if from >= to {
-		return "line " + groupDigits(int64(to))
+		return "line " + wording.Count(int64(to))
 	}
-	return "lines " + groupDigits(int64(from)) + "–" + groupDigits(int64(to))
+	return "lines " + wording.Count(int64(from)) + "–" + wording.Count(int64(to))
 }
 
 // rowStream is what streamRows has read and sent; its caller reads it

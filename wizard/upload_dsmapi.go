@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 )
 
 // The Data Management API route (socrata-api.md §5.3): open a revision,
@@ -340,7 +341,7 @@ func (d *dsmRun) upload(plan *socrata.UploadPlan) error {
 			}
 		}
 		if err != nil {
-			return &UploadError{msg: fmt.Sprintf("cannot read %s: %s", u.f.Path, osReason(err)), err: err}
+			return &UploadError{msg: fmt.Sprintf("cannot read %s: %s", u.f.Path, wording.OSReason(err)), err: err}
 		}
 		defer func() {
 			// The summary needs the file's last line. Counting them
@@ -426,9 +427,9 @@ func (d *dsmRun) upload(plan *socrata.UploadPlan) error {
 					if err != nil {
 						of := ""
 						if batches > 0 {
-							of = " of " + groupDigits(int64(batches))
+							of = " of " + wording.Count(int64(batches))
 						}
-						fail(fmt.Sprintf("chunk %s%s (%s)", groupDigits(int64(j.seq+1)), of, byteRange(j.off, j.off+j.n)), err)
+						fail(fmt.Sprintf("chunk %s%s (%s)", wording.Count(int64(j.seq+1)), of, byteRange(j.off, j.off+j.n)), err)
 					}
 				}
 				if j.buf != nil {
@@ -512,7 +513,7 @@ produce:
 			return &UploadError{msg: ce.Message + "; the upload was abandoned, so nothing was applied and the dataset is unchanged",
 				hint: "Fix the file and upload again.", err: readErr}
 		}
-		return &UploadError{msg: fmt.Sprintf("cannot read %s: %s; nothing was applied and the dataset is unchanged", u.f.Path, osReason(readErr)), err: readErr}
+		return &UploadError{msg: fmt.Sprintf("cannot read %s: %s; nothing was applied and the dataset is unchanged", u.f.Path, wording.OSReason(readErr)), err: readErr}
 	case seq == 0:
 		// Only the file as it is can come to nothing: the converted form
 		// always has its header.
@@ -567,7 +568,7 @@ func (d *dsmRun) lastLineSent() int {
 // byteRange writes "bytes 4,194,304–8,388,607" for the bytes from up to
 // (not including) to.
 func byteRange(from, to int64) string {
-	return "bytes " + groupDigits(from) + "–" + groupDigits(max(to-1, from))
+	return "bytes " + wording.Count(from) + "–" + wording.Count(max(to-1, from))
 }
 
 // process waits for the portal to read the file, maps its columns,
@@ -584,7 +585,7 @@ func (d *dsmRun) process() error {
 	if !ok {
 		return d.failed("reading the file", errors.New("the portal parsed the file but reported no columns"))
 	}
-	d.stage("the portal is checking " + groupDigits(in.TotalRows) + " rows")
+	d.stage("the portal is checking " + wording.Count(in.TotalRows) + " rows")
 	out, err := d.pollOutput(in.ID, 0)
 	if err != nil {
 		return err
@@ -599,7 +600,7 @@ func (d *dsmRun) process() error {
 		if err != nil {
 			return d.failed("mapping the columns", err)
 		}
-		d.stage("the portal is checking " + groupDigits(in.TotalRows) + " rows against the dataset's types")
+		d.stage("the portal is checking " + wording.Count(in.TotalRows) + " rows against the dataset's types")
 		if out, err = d.pollOutput(in.ID, o.ID); err != nil {
 			return err
 		}
@@ -609,7 +610,7 @@ func (d *dsmRun) process() error {
 		for _, c := range bad {
 			names = append(names, fmt.Sprintf("%s (%s)", c.FieldName, c.Transform.FailureMessage))
 		}
-		return &UploadError{msg: "the portal could not convert " + plural(len(names), "column", "columns") + " " + strings.Join(names, ", ") + "; nothing was applied and the dataset is unchanged",
+		return &UploadError{msg: "the portal could not convert " + wording.Plural(len(names), "column", "columns") + " " + strings.Join(names, ", ") + "; nothing was applied and the dataset is unchanged",
 			hint: "Check the column's type and format in the mapping, then upload again."}
 	}
 	if u.stopping() {
@@ -629,7 +630,7 @@ func (d *dsmRun) process() error {
 		if u.job.Method == Replace {
 			return &UploadError{
 				msg: fmt.Sprintf("%s %s cannot be converted (the first is %s); a replace through the Data Management API is all or nothing, so nothing was applied and the dataset is unchanged",
-					groupDigits(portalBad), plural(int(min(portalBad, 2)), "row", "rows"), firstProblemText(u.res.RowErrors)),
+					wording.Count(portalBad), wording.Plural(int(min(portalBad, 2)), "row", "rows"), firstProblemText(u.res.RowErrors)),
 				hint: "Fix those rows (the rejected-rows file lists them with their lines), then upload again.",
 			}
 		}
@@ -649,7 +650,7 @@ func firstProblemText(ps []RowProblem) string {
 	if ps[0].Line == 0 {
 		return ps[0].Message
 	}
-	return fmt.Sprintf("line %s: %s", groupDigits(int64(ps[0].Line)), ps[0].Message)
+	return fmt.Sprintf("line %s: %s", wording.Count(int64(ps[0].Line)), ps[0].Message)
 }
 
 // poll waits between polls, a little longer each time, up to 5 s.
@@ -790,7 +791,7 @@ func (d *dsmRun) outputColumns(in *socrata.InputSchema, out *socrata.OutputSchem
 	if len(missing) > 0 && (u.job.Method == Upsert || u.job.Method == Append) {
 		u.res.Notes = append(u.res.Notes, fmt.Sprintf(
 			"The file does not fill %s %s. Through the Data Management API a portal may treat a field missing from the file as one to empty or drop; check the dataset's columns, or send updates that leave fields out through SODA.",
-			plural(len(missing), "field", "fields"), strings.Join(missing, ", ")))
+			wording.Plural(len(missing), "field", "fields"), strings.Join(missing, ", ")))
 	}
 	if sameColumns(want, out.Specs()) {
 		return nil, nil
@@ -1029,7 +1030,7 @@ func (d *dsmRun) finish(ts socrata.TaskSet) error {
 		r.Notes = append(r.Notes, "The portal applied the change but did not say how many rows it created, updated or deleted.")
 	}
 	if nf, ok := count("not_found"); ok && nf > 0 {
-		r.Notes = append(r.Notes, fmt.Sprintf("%s %s to delete %s not in the dataset.", groupDigits(nf), plural(int(min(nf, 2)), "row", "rows"), plural(int(min(nf, 2)), "was", "were")))
+		r.Notes = append(r.Notes, fmt.Sprintf("%s %s to delete %s not in the dataset.", wording.Count(nf), wording.Plural(int(min(nf, 2)), "row", "rows"), wording.Plural(int(min(nf, 2)), "was", "were")))
 	}
 	r.Complete = true
 	r.AppliedThrough = d.lastLineSent()

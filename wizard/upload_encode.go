@@ -7,6 +7,7 @@ import (
 	"unsafe"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/quote"
 )
 
 // rowEncoder turns records into SODA JSON row objects with the plan's
@@ -43,7 +44,7 @@ func newRowEncoder(plan *Plan, send, del bool, idCol int) *rowEncoder {
 		if i > 0 {
 			e.header = append(e.header, ',')
 		}
-		e.header = appendCSVField(e.header, f)
+		e.header = quote.AppendCSV(e.header, f)
 	}
 	e.header = append(e.header, '\n')
 	if idCol >= 0 {
@@ -116,7 +117,7 @@ func (e *rowEncoder) end(b []byte) []byte {
 }
 
 func appendKey(b []byte, field string) []byte {
-	b = appendJSONString(b, field)
+	b = quote.AppendJSON(b, field)
 	return append(b, ':')
 }
 
@@ -140,7 +141,7 @@ func (e *rowEncoder) encode(b []byte, fields []string) ([]byte, string) {
 		case pr == OK:
 			b = v.AppendJSON(b)
 		case e.send:
-			b = appendJSONString(b, s)
+			b = quote.AppendJSON(b, s)
 		default:
 			return b[:mark], c.Source + ": " + c.Conv.Message(s, pr)
 		}
@@ -161,7 +162,7 @@ func (e *rowEncoder) encode(b []byte, fields []string) ([]byte, string) {
 		if ok {
 			b = v.AppendJSON(b)
 		} else {
-			b = appendJSONString(b, text)
+			b = quote.AppendJSON(b, text)
 		}
 	}
 	if len(e.reasons) > 0 {
@@ -201,7 +202,7 @@ func (e *rowEncoder) encodeCSV(b []byte, fields []string) ([]byte, string) {
 		if ok {
 			b = v.AppendCSV(b)
 		} else {
-			b = appendCSVField(b, text)
+			b = quote.AppendCSV(b, text)
 		}
 	}
 	if len(e.reasons) > 0 {

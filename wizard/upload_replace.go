@@ -8,6 +8,7 @@ import (
 	"sync/atomic"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 )
 
 // errStopped ends a streamed body when the upload is asked to stop before
@@ -76,7 +77,7 @@ func (u *uploader) replaceSODA() error {
 		if hidden := wr.Errors - len(wr.RowErrors); hidden > 0 {
 			r.Rejected += int64(hidden)
 			r.Notes = append(r.Notes, fmt.Sprintf("The portal rejected %s %s but did not say which: its answer gives only a count.",
-				groupDigits(int64(hidden)), plural(hidden, "row", "rows")))
+				wording.Count(int64(hidden)), wording.Plural(hidden, "row", "rows")))
 		}
 		r.Complete = true
 		r.AppliedThrough = lastLine
@@ -99,7 +100,7 @@ func (u *uploader) replaceSODA() error {
 				return &UploadError{msg: ce.Message + "; the replace was abandoned before the file was sent whole, so the dataset is unchanged",
 					hint: "Fix the file and upload again.", err: readErr}
 			}
-			return &UploadError{msg: fmt.Sprintf("the replace was abandoned because %s could not be read (%s); the file was not sent whole, so the dataset is unchanged", u.fileName(), osReason(readErr)), err: readErr}
+			return &UploadError{msg: fmt.Sprintf("the replace was abandoned because %s could not be read (%s); the file was not sent whole, so the dataset is unchanged", u.fileName(), wording.OSReason(readErr)), err: readErr}
 		case u.send.Err() != nil:
 			return &UploadError{msg: "the replace was abandoned before the whole file was sent, so the dataset is unchanged",
 				hint: "Upload again to replace the dataset.", err: errors.Join(u.send.Err(), err)}
@@ -125,7 +126,7 @@ func (u *uploader) replaceSODA() error {
 			first := bad[0]
 			return &UploadError{
 				msg: fmt.Sprintf("the portal refused the replace because %s %s cannot be written (the first is line %s: %s); a replace is all or nothing, so the dataset is unchanged",
-					groupDigits(int64(len(bad))), plural(len(bad), "row", "rows"), groupDigits(int64(lines.line(first.Index))), first.Message),
+					wording.Count(int64(len(bad))), wording.Plural(len(bad), "row", "rows"), wording.Count(int64(lines.line(first.Index))), first.Message),
 				hint: "Fix those rows (they are listed with their lines), then upload again.",
 				err:  err,
 			}

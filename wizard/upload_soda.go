@@ -12,6 +12,7 @@ import (
 	"time"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 )
 
 // sodaBatch is one SODA request being built or sent, with what is needed
@@ -141,7 +142,7 @@ func (s *sodaRun) prepare() error {
 	}
 	id, err := identify(u.f.Path)
 	if err != nil {
-		return &UploadError{msg: fmt.Sprintf("cannot read %s: %s", u.f.Path, osReason(err)), err: err}
+		return &UploadError{msg: fmt.Sprintf("cannot read %s: %s", u.f.Path, wording.OSReason(err)), err: err}
 	}
 	domain := u.c.Domain().String()
 	if !u.opts.Resume {
@@ -212,7 +213,7 @@ func (s *sodaRun) settle(cp *checkpoint) error {
 	refuse := func(why string, err error) error {
 		applied := "no line was applied"
 		if cp.LastLine >= r.FirstLine {
-			applied = lineRange(r.FirstLine, cp.LastLine) + " " + plural(cp.LastLine-r.FirstLine+1, "is", "are") + " in it"
+			applied = lineRange(r.FirstLine, cp.LastLine) + " " + wording.Plural(cp.LastLine-r.FirstLine+1, "is", "are") + " in it"
 		}
 		return &UploadError{
 			msg: fmt.Sprintf("cannot tell whether %s were added to the dataset by the earlier run: %s", lines, why),
@@ -247,12 +248,12 @@ func (s *sodaRun) settle(cp *checkpoint) error {
 	}
 	switch n {
 	case without:
-		r.Notes = append(r.Notes, fmt.Sprintf("%s had not been added by the earlier run, so they were sent again.", capital(lines)))
+		r.Notes = append(r.Notes, fmt.Sprintf("%s had not been added by the earlier run, so they were sent again.", wording.Capital(lines)))
 		return nil
 	case without + b.Rows:
 	default:
 		return refuse(fmt.Sprintf("it has %s %s, and would have %s without them or %s with them, so it has changed some other way since",
-			groupDigits(n), plural(int(min(n, 2)), "row", "rows"), groupDigits(without), groupDigits(without+b.Rows)), nil)
+			wording.Count(n), wording.Plural(int(min(n, 2)), "row", "rows"), wording.Count(without), wording.Count(without+b.Rows)), nil)
 	}
 	// The batch was added: write the rows it left out to the
 	// rejected-rows file, as its confirmation would have, and go on after
@@ -298,7 +299,7 @@ func (s *sodaRun) settle(cp *checkpoint) error {
 	r.Created += b.Rows
 	r.Sent += b.Rows
 	r.AppliedThrough, r.ResumedFrom = b.LastLine, b.LastLine
-	r.Notes = append(r.Notes, fmt.Sprintf("%s had been added by the earlier run, though its answer was lost, so they were not sent again.", capital(lines)))
+	r.Notes = append(r.Notes, fmt.Sprintf("%s had been added by the earlier run, though its answer was lost, so they were not sent again.", wording.Capital(lines)))
 	return s.saveCheckpoint(true)
 }
 
@@ -579,7 +580,7 @@ func (s *sodaRun) confirm(b *sodaBatch, wr *socrata.WriteResult) error {
 			r.Rejected += int64(hidden)
 			r.Notes = append(r.Notes, fmt.Sprintf(
 				"The portal rejected %s %s among %s but did not say which: its answer gives only a count. Check those lines against the dataset.",
-				groupDigits(int64(hidden)), plural(hidden, "row", "rows"), lineRange(b.first, b.last)))
+				wording.Count(int64(hidden)), wording.Plural(hidden, "row", "rows"), lineRange(b.first, b.last)))
 		}
 	}
 	slices.SortStableFunc(rejs, func(a, b rejRow) int { return a.line - b.line })
@@ -622,7 +623,7 @@ func (s *sodaRun) saveCheckpoint(final bool) error {
 	cp.Unsure = s.unsure
 	name, n, err := s.rej.flush()
 	if err != nil {
-		return &UploadError{msg: fileFailed("cannot write the rejected rows to", s.rej.path, err).Error(),
+		return &UploadError{msg: wording.FileFailed("cannot write the rejected rows to", s.rej.path, err).Error(),
 			hint: "Make room or fix the folder's permissions, then resume; the rows sent so far were applied.", err: err}
 	}
 	if name != "" {
@@ -727,7 +728,7 @@ func (s *sodaRun) finish(eof bool, readErr error) error {
 		r.AppliedThrough = s.lastLine
 		if s.cpPath != "" {
 			if err := os.Remove(s.cpPath); err != nil && !errors.Is(err, os.ErrNotExist) {
-				r.Notes = append(r.Notes, fmt.Sprintf("The checkpoint %s could not be removed (%s); delete it, or a later --resume will find it.", s.cpPath, osReason(err)))
+				r.Notes = append(r.Notes, fmt.Sprintf("The checkpoint %s could not be removed (%s); delete it, or a later --resume will find it.", s.cpPath, wording.OSReason(err)))
 			}
 		}
 		if cerr != nil {
@@ -768,15 +769,15 @@ func (s *sodaRun) appliedText() string {
 	if s.lastLine == 0 {
 		return "before any row was applied: the dataset is unchanged"
 	}
-	return fmt.Sprintf("after line %s: %s %s applied; nothing after", groupDigits(int64(s.lastLine)),
-		lineRange(r.FirstLine, s.lastLine), plural(s.lastLine-r.FirstLine+1, "was", "were"))
+	return fmt.Sprintf("after line %s: %s %s applied; nothing after", wording.Count(int64(s.lastLine)),
+		lineRange(r.FirstLine, s.lastLine), wording.Plural(s.lastLine-r.FirstLine+1, "was", "were"))
 }
 
 func (s *sodaRun) resumeText() string {
 	if !s.u.res.Resumable {
 		return "Upload again to send the rest."
 	}
-	return fmt.Sprintf("Resume to continue from line %s.", groupDigits(int64(s.lastLine+1)))
+	return fmt.Sprintf("Resume to continue from line %s.", wording.Count(int64(s.lastLine+1)))
 }
 
 // fileError explains a file that could not be read to the end.
@@ -786,10 +787,10 @@ func (s *sodaRun) fileError(err error, applied int) error {
 	hint := "Fix the file and upload it again."
 	if applied >= r.FirstLine {
 		lines := lineRange(r.FirstLine, applied)
-		what = lines + " " + plural(applied-r.FirstLine+1, "was", "were") + " applied; nothing after"
+		what = lines + " " + wording.Plural(applied-r.FirstLine+1, "was", "were") + " applied; nothing after"
 		if s.keyless {
 			hint = fmt.Sprintf("Fix the file, then upload the lines after %s as a new append: the dataset has no row identifier, so sending %s again would add them twice.",
-				groupDigits(int64(applied)), lines)
+				wording.Count(int64(applied)), lines)
 		} else {
 			hint = fmt.Sprintf("Fix the file and upload it again: sending %s again is safe, as the portal matches rows by their row identifier (%s).", lines, s.u.rowID)
 		}
@@ -798,5 +799,5 @@ func (s *sodaRun) fileError(err error, applied int) error {
 	if errors.As(err, &ce) {
 		return &UploadError{msg: fmt.Sprintf("%s stopped the upload (%s)", ce.Message, what), hint: hint, err: err}
 	}
-	return &UploadError{msg: fmt.Sprintf("cannot read %s: %s (%s)", s.u.f.Path, osReason(err), what), hint: hint, err: err}
+	return &UploadError{msg: fmt.Sprintf("cannot read %s: %s (%s)", s.u.f.Path, wording.OSReason(err), what), hint: hint, err: err}
 }

@@ -5,6 +5,8 @@ import (
 	"strconv"
 	"strings"
 	"time"
+
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 )
 
 // DescribeProgress words an upload's progress in one line, such as
@@ -34,15 +36,15 @@ func DescribeProgress(p UploadProgress, elapsed time.Duration) string {
 		}
 		switch {
 		case p.Batch > 0 && p.Batches >= p.Batch:
-			parts = append(parts, fmt.Sprintf("%s %s of %s", unit, groupDigits(int64(p.Batch)), groupDigits(int64(p.Batches))))
+			parts = append(parts, fmt.Sprintf("%s %s of %s", unit, wording.Count(int64(p.Batch)), wording.Count(int64(p.Batches))))
 		case p.Batch > 0:
 			// The estimate of the batches was too low, or there is none
 			// yet: the number alone.
-			parts = append(parts, unit+" "+groupDigits(int64(p.Batch)))
+			parts = append(parts, unit+" "+wording.Count(int64(p.Batch)))
 		}
 	}
 	if p.Rows > 0 {
-		parts = append(parts, groupDigits(p.Rows)+" "+plural(int(min(p.Rows, 2)), "row", "rows"))
+		parts = append(parts, wording.Count(p.Rows)+" "+wording.Plural(int(min(p.Rows, 2)), "row", "rows"))
 	}
 	if p.TotalBytes > 0 && p.Phase != PhaseDone {
 		parts = append(parts, sizeOf(p.Bytes, p.TotalBytes))
@@ -71,8 +73,8 @@ func SummaryLines(r *UploadResult) []string {
 	}
 	var out []string
 	out = append(out, fmt.Sprintf("Created %s %s, updated %s, deleted %s, rejected %s.",
-		groupDigits(r.Created), plural(int(min(r.Created, 2)), "row", "rows"),
-		groupDigits(r.Updated), groupDigits(r.Deleted), groupDigits(r.Rejected)))
+		wording.Count(r.Created), wording.Plural(int(min(r.Created, 2)), "row", "rows"),
+		wording.Count(r.Updated), wording.Count(r.Deleted), wording.Count(r.Rejected)))
 	out = append(out, "Took "+longDuration(r.Duration)+".")
 	if r.Link != "" {
 		out = append(out, "Dataset: "+r.Link)
@@ -99,13 +101,13 @@ func stopLines(r *UploadResult) []string {
 	}
 	switch {
 	case r.AppliedThrough >= r.FirstLine:
-		out = append(out, fmt.Sprintf("%s after line %s: %s %s applied; nothing after.", verb, groupDigits(int64(r.AppliedThrough)),
-			lineRange(r.FirstLine, r.AppliedThrough), plural(r.AppliedThrough-r.FirstLine+1, "was", "were")))
+		out = append(out, fmt.Sprintf("%s after line %s: %s %s applied; nothing after.", verb, wording.Count(int64(r.AppliedThrough)),
+			lineRange(r.FirstLine, r.AppliedThrough), wording.Plural(r.AppliedThrough-r.FirstLine+1, "was", "were")))
 	case r.UnknownFrom == 0:
 		out = append(out, verb+" before any row was applied: the dataset is unchanged.")
 	}
 	if r.UnknownFrom > 0 {
-		s := capital(lineRange(r.UnknownFrom, r.UnknownTo))
+		s := wording.Capital(lineRange(r.UnknownFrom, r.UnknownTo))
 		switch {
 		case r.Resumable && r.ResumeChecksUnknown:
 			out = append(out, s+" may or may not have been added. The dataset has no row identifier, so a resume first counts its rows to tell, and sends them only if they were not.")
@@ -118,7 +120,7 @@ func stopLines(r *UploadResult) []string {
 		}
 	}
 	if r.Resumable {
-		next := groupDigits(int64(r.AppliedThrough + 1))
+		next := wording.Count(int64(r.AppliedThrough + 1))
 		if r.ResumeHint != "" {
 			out = append(out, fmt.Sprintf("Resume with %s to continue from line %s.", r.ResumeHint, next))
 		} else {
@@ -132,7 +134,7 @@ func stopLines(r *UploadResult) []string {
 func sizeOf(n, total int64) string {
 	unit, div := unitFor(total)
 	if div == 1 {
-		return fmt.Sprintf("%s of %s bytes", groupDigits(n), groupDigits(total))
+		return fmt.Sprintf("%s of %s bytes", wording.Count(n), wording.Count(total))
 	}
 	return fmt.Sprintf("%.1f of %.1f %s", float64(n)/div, float64(total)/div, unit)
 }
@@ -188,7 +190,7 @@ func shortDuration(d time.Duration) string {
 // minutes".
 func longDuration(d time.Duration) string {
 	unit := func(n int64, one, many string) string {
-		return groupDigits(n) + " " + plural(int(min(n, 2)), one, many)
+		return wording.Count(n) + " " + wording.Plural(int(min(n, 2)), one, many)
 	}
 	switch {
 	case d < time.Second:

@@ -1,15 +1,8 @@
-package wizard
-
-import (
-	"os"
-	"path/filepath"
-)
-
-// Every file this package writes for a person to keep (job files, the
-// saved-logins index, exports, checkpoints, rejected-rows files) is written
-// through atomicFile, so that a reader, or a program stopped or killed
-// midway, finds the old file or the whole new one and never part of
-// either.
+// Package atomicfile writes files so that a reader, or a program stopped
+// or killed midway, finds the old file or the whole new one and never part
+// of either. Every file the wizard writes for a person to keep (job files,
+// the saved-logins index, exports, checkpoints, rejected-rows files) goes
+// through it.
 //
 // Each caller names the file's mode, since a temporary file starts
 // readable by its owner only and that is not always what the finished
@@ -19,28 +12,34 @@ import (
 //     checkpoint, one run's working state that no one else needs;
 //   - 0644 (0755 for scripts): documents meant to be shared and run, such
 //     as job files and exports;
-//   - the data file's own mode for its rejected rows (see rejectsMode),
+//   - the data file's own mode for its rejected rows,
 //     since they are rows of that file: whoever may read the one may read
 //     the other, and no one else.
 //
 // The mode is set exactly, whatever the umask, as os.WriteFile would not:
 // a job file is 0644 on every machine.
+package atomicfile
 
-// atomicFile is a file written under a temporary name beside its path and
+import (
+	"os"
+	"path/filepath"
+)
+
+// File is a file written under a temporary name beside its path and
 // renamed over it on commit. It serves files written whole (through
-// [writeFileAtomic]) and files streamed over a long run, such as the
+// [WriteFile]) and files streamed over a long run, such as the
 // rejected rows of an upload.
-type atomicFile struct {
+type File struct {
 	*os.File
 	path string
 }
 
-// createAtomic starts writing the file at path with mode perm. The
+// Create starts writing the file at path with mode perm. The
 // temporary file is in the same folder, since a rename is atomic only
 // within one file system; its name, .<name>.<random>.tmp, starts with a
 // dot to keep it out of listings and ends in .tmp so that a leftover one
 // is plainly disposable.
-func createAtomic(path string, perm os.FileMode) (*atomicFile, error) {
+func Create(path string, perm os.FileMode) (*File, error) {
 	dir, base := filepath.Split(path)
 	if dir == "" {
 		dir = "."
@@ -56,14 +55,14 @@ func createAtomic(path string, perm os.FileMode) (*atomicFile, error) {
 		os.Remove(f.Name())
 		return nil, err
 	}
-	return &atomicFile{File: f, path: path}, nil
+	return &File{File: f, path: path}, nil
 }
 
-// commit closes the file and renames it over path. sync first flushes it,
+// Commit closes the file and renames it over path. sync first flushes it,
 // and after the rename the folder, to the disk, which guards against a
 // power cut too but costs disk round trips. On failure the temporary file
 // is removed and path is left as it was.
-func (f *atomicFile) commit(sync bool) error {
+func (f *File) Commit(sync bool) error {
 	var err error
 	if sync {
 		err = f.Sync()
@@ -89,23 +88,23 @@ func (f *atomicFile) commit(sync bool) error {
 	return nil
 }
 
-// abort closes and removes the temporary file, leaving path as it was.
-func (f *atomicFile) abort() {
+// Abort closes and removes the temporary file, leaving path as it was.
+func (f *File) Abort() {
 	f.Close()
 	os.Remove(f.Name())
 }
 
-// writeFileAtomic writes data to path with mode perm, synced to the disk,
+// WriteFile writes data to path with mode perm, synced to the disk,
 // so that readers see either the old file or the whole new one. On any
 // error path is untouched and no temporary file is left.
-func writeFileAtomic(path string, data []byte, perm os.FileMode) error {
-	f, err := createAtomic(path, perm)
+func WriteFile(path string, data []byte, perm os.FileMode) error {
+	f, err := Create(path, perm)
 	if err != nil {
 		return err
 	}
 	if _, err := f.Write(data); err != nil {
-		f.abort()
+		f.Abort()
 		return err
 	}
-	return f.commit(true)
+	return f.Commit(true)
 }

@@ -1,4 +1,4 @@
-package wizard
+package atomicfile
 
 import (
 	"errors"
@@ -28,16 +28,16 @@ func folderNames(t *testing.T, dir string) []string {
 func TestAtomicFile(t *testing.T) {
 	tests := []struct {
 		name string
-		end  func(f *atomicFile) error
+		end  func(f *File) error
 		// dirAtPath puts a folder where the file goes, so the rename fails.
 		dirAtPath bool
 		want      string // path's content afterwards
 		wantErr   bool
 	}{
-		{"commit", func(f *atomicFile) error { return f.commit(false) }, false, "new", false},
-		{"commit with sync", func(f *atomicFile) error { return f.commit(true) }, false, "new", false},
-		{"abort", func(f *atomicFile) error { f.abort(); return nil }, false, "old", false},
-		{"rename fails", func(f *atomicFile) error { return f.commit(true) }, true, "", true},
+		{"commit", func(f *File) error { return f.Commit(false) }, false, "new", false},
+		{"commit with sync", func(f *File) error { return f.Commit(true) }, false, "new", false},
+		{"abort", func(f *File) error { f.Abort(); return nil }, false, "old", false},
+		{"rename fails", func(f *File) error { return f.Commit(true) }, true, "", true},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -53,7 +53,7 @@ func TestAtomicFile(t *testing.T) {
 			} else if err := os.WriteFile(path, []byte("old"), 0o600); err != nil {
 				t.Fatal(err)
 			}
-			f, err := createAtomic(path, 0o644)
+			f, err := Create(path, 0o644)
 			if err != nil {
 				t.Fatal(err)
 			}
@@ -116,7 +116,7 @@ func TestWriteFileAtomic(t *testing.T) {
 					t.Fatal(err)
 				}
 			}
-			err := writeFileAtomic(path, []byte("new"), tt.perm)
+			err := WriteFile(path, []byte("new"), tt.perm)
 			if tt.missing {
 				if !errors.Is(err, os.ErrNotExist) {
 					t.Errorf("err = %v, want one that is os.ErrNotExist", err)
@@ -142,36 +142,5 @@ func TestWriteFileAtomic(t *testing.T) {
 				t.Errorf("mode = %v (%v), want %v", info.Mode().Perm(), err, tt.perm)
 			}
 		})
-	}
-}
-
-// TestRejectsMode checks that a rejected-rows file is as private as its
-// data file, writable by its owner, and never executable.
-func TestRejectsMode(t *testing.T) {
-	if runtime.GOOS == "windows" {
-		t.Skip("Windows has no such modes")
-	}
-	tests := []struct{ data, want os.FileMode }{
-		{0o644, 0o644},
-		{0o600, 0o600},
-		{0o640, 0o640},
-		{0o444, 0o644}, // a read-only data file: the person still edits the rejects
-		{0o755, 0o644}, // never executable
-		{0o666, 0o666},
-	}
-	for _, tt := range tests {
-		path := filepath.Join(t.TempDir(), "data.csv")
-		if err := os.WriteFile(path, []byte("a\n1\n"), 0o600); err != nil {
-			t.Fatal(err)
-		}
-		if err := os.Chmod(path, tt.data); err != nil {
-			t.Fatal(err)
-		}
-		if got := rejectsMode(path); got != tt.want {
-			t.Errorf("data file %v: rejects mode %v, want %v", tt.data, got, tt.want)
-		}
-	}
-	if got := rejectsMode(filepath.Join(t.TempDir(), "gone.csv")); got != 0o600 {
-		t.Errorf("missing data file: rejects mode %v, want 0600", got)
 	}
 }

@@ -1,11 +1,15 @@
-package wizard
+// Package quote writes text as a CSV field or a JSON string straight into
+// a byte buffer, for the bodies an upload sends and the values the
+// converter writes: quicker than encoding/csv and encoding/json for one
+// value, and never writing bytes that are not UTF-8.
+package quote
 
 import (
 	"strings"
 	"unicode/utf8"
 )
 
-// csvByte classes bytes for appendCSVField: those that make a field need
+// csvByte classes bytes for AppendCSV: those that make a field need
 // quotes, and those past ASCII.
 var csvByte = func() (t [256]byte) {
 	for _, c := range []byte{',', '"', '\n', '\r'} {
@@ -55,10 +59,10 @@ func csvScan(s string) byte {
 // can misplace which byte, never whether there is one).
 func hasZeroByte(w uint64) bool { return (w-ones)&^w&tops != 0 }
 
-// appendCSVField appends s as a CSV field, quoted when it holds a comma,
+// AppendCSV appends s as a CSV field, quoted when it holds a comma,
 // a quote or a line break or starts with a space, as encoding/csv reads
 // it back. Bytes that are not UTF-8 become U+FFFD.
-func appendCSVField(b []byte, s string) []byte {
+func AppendCSV(b []byte, s string) []byte {
 	if s == "" {
 		return b
 	}
@@ -87,10 +91,10 @@ func appendCSVField(b []byte, s string) []byte {
 
 const hexDigits = "0123456789abcdef"
 
-// appendJSONString appends s as a JSON string. Unlike strconv.Quote it
+// AppendJSON appends s as a JSON string. Unlike strconv.Quote it
 // writes only escapes JSON knows, and bytes that are not UTF-8 become
 // U+FFFD, so the portal never sees a body it cannot parse.
-func appendJSONString(b []byte, s string) []byte {
+func AppendJSON(b []byte, s string) []byte {
 	b = append(b, '"')
 	start := 0
 	for i := 0; i < len(s); {

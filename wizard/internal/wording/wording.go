@@ -1,4 +1,8 @@
-package wizard
+// Package wording writes the small parts of the program's sentences the
+// same way everywhere: plurals, counts with thousands separators, sizes,
+// lists joined with "or", a capital letter and a full stop, and a file
+// that could not be read or written.
+package wording
 
 import (
 	"errors"
@@ -10,8 +14,8 @@ import (
 	"unicode/utf8"
 )
 
-// osReason turns an operating-system error into a few plain words.
-func osReason(err error) string {
+// OSReason turns an operating-system error into a few plain words.
+func OSReason(err error) string {
 	switch {
 	case errors.Is(err, os.ErrNotExist):
 		return "there is no such file"
@@ -25,17 +29,17 @@ func osReason(err error) string {
 	return err.Error()
 }
 
-// plural picks the word for n things. It takes an int64 as it is, so that
+// Plural picks the word for n things. It takes an int64 as it is, so that
 // a count of rows needs no conversion that could overflow an int.
-func plural[N ~int | ~int64](n N, one, many string) string {
+func Plural[N ~int | ~int64](n N, one, many string) string {
 	if n == 1 {
 		return one
 	}
 	return many
 }
 
-// byteSize writes a size the way people read it.
-func byteSize(n int64) string {
+// Size writes a size the way people read it.
+func Size(n int64) string {
 	switch {
 	case n >= 1<<30 && n%(1<<30) == 0:
 		return fmt.Sprintf("%d GB", n>>30)
@@ -51,8 +55,8 @@ func byteSize(n int64) string {
 	return fmt.Sprintf("%d bytes", n)
 }
 
-// groupDigits writes n with thousands separators: 12,345.
-func groupDigits(n int64) string {
+// Count writes n with thousands separators: 12,345.
+func Count(n int64) string {
 	s := strconv.FormatInt(n, 10)
 	neg := n < 0
 	if neg {
@@ -71,19 +75,19 @@ func groupDigits(n int64) string {
 	return string(out)
 }
 
-// capital puts a capital at the start of s, for a sentence that starts
+// Capital puts a capital at the start of s, for a sentence that starts
 // with a phrase such as "lines 2–31".
-func capital(s string) string {
+func Capital(s string) string {
 	if s == "" {
 		return s
 	}
 	return strings.ToUpper(s[:1]) + s[1:]
 }
 
-// sentence makes s a sentence: a capital first letter, unless it starts
+// Sentence makes s a sentence: a capital first letter, unless it starts
 // with an address or a name that must keep its case (data.ct.gov,
 // http://127.0.0.1:8080, a field_name), and a full stop.
-func sentence(s string) string {
+func Sentence(s string) string {
 	s = strings.TrimSpace(s)
 	if s == "" {
 		return ""
@@ -99,15 +103,16 @@ func sentence(s string) string {
 	return s
 }
 
-// orList joins patterns for a sentence: "A", "A or B", "A, B or C".
-func orList(patterns []string) string {
-	switch n := len(patterns); n {
+// OrList joins items for a sentence: "A", "A or B", "A, B or C"; none
+// gives "".
+func OrList(items []string) string {
+	switch n := len(items); n {
 	case 0:
-		return ISO8601
+		return ""
 	case 1:
-		return patterns[0]
+		return items[0]
 	default:
-		return strings.Join(patterns[:n-1], ", ") + " or " + patterns[n-1]
+		return strings.Join(items[:n-1], ", ") + " or " + items[n-1]
 	}
 }
 
@@ -123,8 +128,8 @@ func (e *fileProblem) Error() string { return e.msg }
 
 func (e *fileProblem) Unwrap() error { return e.err }
 
-// fileFailed words err, from doing what (such as "cannot write the
+// FileFailed words err, from doing what (such as "cannot write the
 // rejected rows to") with the file at path.
-func fileFailed(what, path string, err error) error {
-	return &fileProblem{msg: what + " " + path + ": " + osReason(err), err: err}
+func FileFailed(what, path string, err error) error {
+	return &fileProblem{msg: what + " " + path + ": " + OSReason(err), err: err}
 }

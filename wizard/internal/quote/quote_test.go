@@ -1,4 +1,4 @@
-package wizard
+package quote
 
 import (
 	"encoding/json"
@@ -39,15 +39,15 @@ func TestCSVScan(t *testing.T) {
 
 func TestAppendJSONString(t *testing.T) {
 	for _, s := range []string{"plain", "quote \" and \\ back", "tab\tnew\nline\r", "bell \a and nul \x00 and esc \x1b", "é ü 東京 🙂", "bad \xff byte", "line\u2028sep", ""} {
-		b := appendJSONString(nil, s)
+		b := AppendJSON(nil, s)
 		if !json.Valid(b) {
-			t.Errorf("appendJSONString(%q) = %s, not valid JSON", s, b)
+			t.Errorf("AppendJSON(%q) = %s, not valid JSON", s, b)
 			continue
 		}
 		var back string
 		json.Unmarshal(b, &back)
 		if want := strings.ToValidUTF8(s, "\ufffd"); back != want {
-			t.Errorf("appendJSONString(%q) reads back as %q", s, back)
+			t.Errorf("AppendJSON(%q) reads back as %q", s, back)
 		}
 	}
 }

@@ -14,6 +14,7 @@ import (
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
 // checkState is what the check step is showing.
@@ -28,7 +29,7 @@ const (
 // commonFormats are offered for every timestamp column, after the
 // patterns detected from its own values.
 var commonFormats = []string{
-	wizard.ISO8601, "yyyy-MM-dd", "MM/dd/yyyy", "M/d/yyyy", "M/d/yy", "MM/dd/yyyy HH:mm",
+	timestamp.ISO8601, "yyyy-MM-dd", "MM/dd/yyyy", "M/d/yyyy", "M/d/yy", "MM/dd/yyyy HH:mm",
 	"MM/dd/yyyy hh:mm a", "yyyy-MM-dd HH:mm:ss", "dd/MM/yyyy", "dd-MMM-yyyy",
 }
 

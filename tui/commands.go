@@ -8,6 +8,7 @@ import (
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
 // Every command that does I/O lives in this file. Each result message
@@ -171,7 +172,7 @@ type fileOpenedMsg struct {
 	file    *wizard.CSVFile
 	mapping *wizard.Mapping
 	samples [][]string
-	guesses map[int]wizard.TimeGuess
+	guesses map[int]timestamp.Guess
 	err     error
 }
 

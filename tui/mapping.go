@@ -12,6 +12,7 @@ import (
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
 // mappingState is what the mapping step is showing.
@@ -53,7 +54,7 @@ type mappingStep struct {
 	file    *wizard.CSVFile
 	mapping *wizard.Mapping
 	samples [][]string
-	guesses map[int]wizard.TimeGuess
+	guesses map[int]timestamp.Guess
 	method  wizard.Method
 	cursor  int
 	top     int

@@ -11,6 +11,7 @@ import (
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/wizard/internal/quote"
 	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
 // MaxTextBytes is the longest text value the check lets through. Socrata
@@ -72,13 +73,13 @@ type Value struct {
 
 	// civil is a timestamp's wall-clock time; for a fixed timestamp its
 	// offset is the one in force there, from the value or the zone.
-	civil civil
+	civil timestamp.Civil
 }
 
 // Instant is the moment a fixed timestamp names, or for a floating one the
 // wall-clock time read as UTC.
 func (v Value) Instant() time.Time {
-	return time.Unix(v.civil.wallSeconds()-int64(v.civil.offset), int64(v.civil.nsec)).UTC()
+	return v.civil.Instant()
 }
 
 // AppendJSON appends the value as it goes into a SODA JSON row. Strings
@@ -93,11 +94,11 @@ func (v Value) AppendJSON(b []byte) []byte {
 		return strconv.AppendBool(b, v.Bool)
 	case ValueFloating:
 		b = append(b, '"')
-		b = v.civil.appendFloating(b)
+		b = v.civil.AppendFloating(b)
 		return append(b, '"')
 	case ValueFixed:
 		b = append(b, '"')
-		b = v.civil.appendFixed(b)
+		b = v.civil.AppendFixed(b)
 		return append(b, '"')
 	case ValuePoint:
 		b = append(b, `{"type":"Point","coordinates":[`...)
@@ -161,9 +162,9 @@ func (v Value) String() string {
 	case ValueBool:
 		return strconv.FormatBool(v.Bool)
 	case ValueFloating:
-		return string(v.civil.appendFloating(nil))
+		return string(v.civil.AppendFloating(nil))
 	case ValueFixed:
-		return string(v.civil.appendFixed(nil))
+		return string(v.civil.AppendFixed(nil))
 	case ValuePoint:
 		return "POINT (" + strconv.FormatFloat(v.Lon, 'f', -1, 64) + " " + strconv.FormatFloat(v.Lat, 'f', -1, 64) + ")"
 	case ValueGeometry:
@@ -237,10 +238,10 @@ type Converter struct {
 	// Formats read timestamps: a value is read with the first that reads
 	// it, and none means ISO8601. Location places fixed timestamps that
 	// have no offset of their own.
-	Formats  []*TimeFormat
+	Formats  []*timestamp.Format
 	Location *time.Location
 
-	zones *zoneTable
+	zones *timestamp.Zone
 	kind  convKind
 }
 
@@ -295,7 +296,7 @@ func NewConverter(field string, typ socrata.DataType, cm ColumnMap, defaultTZ st
 	c := &Converter{Field: field, Type: typ, Clean: cm.Clean, YesNo: cm.YesNo, kind: convKindOf(typ)}
 	switch typ {
 	case socrata.FloatingTimestamp, socrata.FixedTimestamp:
-		tfs, err := parseTimeFormats(cm.Formats)
+		tfs, err := timestamp.ParseFormats(cm.Formats)
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", field, err)
 		}
@@ -313,7 +314,7 @@ func NewConverter(field string, typ socrata.DataType, cm ColumnMap, defaultTZ st
 				return nil, fmt.Errorf("field %s: %q is not a time zone this program knows: use a name such as America/New_York or UTC", field, tz)
 			}
 			c.Location = loc
-			c.zones = zoneTableFor(loc)
+			c.zones = timestamp.ZoneOf(loc)
 		}
 	case socrata.Unsupported:
 		return nil, fmt.Errorf("field %s has a type (%s) that cannot be written by upload: ignore the column that fills it", field, cm.Type)
@@ -382,24 +383,24 @@ func (c *Converter) Convert(s string) (Value, Problem) {
 		return Value{}, ProbCheckbox
 	case convFloating:
 		cv, p := c.readTime(t)
-		if p != timeOK {
+		if p != timestamp.OK {
 			return Value{}, timeProblemOf(p)
 		}
-		if cv.hasZone {
+		if cv.HasZone {
 			return Value{}, ProbTimeZoneOnFloating
 		}
 		return Value{Kind: ValueFloating, civil: cv}, OK
 	case convFixed:
 		cv, p := c.readTime(t)
-		if p != timeOK {
+		if p != timestamp.OK {
 			return Value{}, timeProblemOf(p)
 		}
-		if !cv.hasZone {
-			off, ok := c.zones.offset(&cv)
+		if !cv.HasZone {
+			off, ok := c.zones.Offset(&cv)
 			if !ok {
 				return Value{}, ProbTimeGap
 			}
-			cv.offset = off
+			cv.Offset = off
 		}
 		return Value{Kind: ValueFixed, civil: cv}, OK
 	case convPoint:
@@ -424,47 +425,47 @@ func (c *Converter) Convert(s string) (Value, Problem) {
 // reads it. When none does, the problem is the first that says more than
 // "does not match" (a 31st of April, say), since that format is most
 // likely the one the value was written in.
-func (c *Converter) readTime(t string) (civil, timeProblem) {
+func (c *Converter) readTime(t string) (timestamp.Civil, timestamp.Problem) {
 	fs := c.Formats
 	if len(fs) == 0 {
-		return isoFormat.parse(t, false)
+		return timestamp.ReadISO(t)
 	}
-	cv, p := fs[0].parse(t, false)
-	if p == timeOK || len(fs) == 1 {
+	cv, p := fs[0].Read(t)
+	if p == timestamp.OK || len(fs) == 1 {
 		return cv, p
 	}
 	first := p
 	for _, tf := range fs[1:] {
-		cv, p = tf.parse(t, false)
-		if p == timeOK {
+		cv, p = tf.Read(t)
+		if p == timestamp.OK {
 			return cv, p
 		}
-		if first == timeNoMatch {
+		if first == timestamp.NoMatch {
 			first = p
 		}
 	}
-	return civil{}, first
+	return timestamp.Civil{}, first
 }
 
-// formatOf is the format that gave value s the time problem p, for
-// messages: the one readTime took its problem from.
-func (c *Converter) formatOf(s string, p Problem) *TimeFormat {
+// patternOf is the pattern of the format that gave value s the time
+// problem p, for messages: the one readTime took its problem from.
+func (c *Converter) patternOf(s string, p Problem) string {
 	if len(c.Formats) == 0 {
-		return isoFormat
+		return timestamp.ISO8601
 	}
 	t := trimSpace(s)
 	for _, tf := range c.Formats {
-		if _, tp := tf.parse(t, false); tp != timeOK && timeProblemOf(tp) == p {
-			return tf
+		if _, tp := tf.Read(t); tp != timestamp.OK && timeProblemOf(tp) == p {
+			return tf.Pattern()
 		}
 	}
-	return c.Formats[0]
+	return c.Formats[0].Pattern()
 }
 
 // Patterns are the converter's timestamp patterns in DataSync notation.
 func (c *Converter) Patterns() []string {
 	if len(c.Formats) == 0 {
-		return []string{ISO8601}
+		return []string{timestamp.ISO8601}
 	}
 	out := make([]string, len(c.Formats))
 	for i, tf := range c.Formats {
@@ -473,13 +474,13 @@ func (c *Converter) Patterns() []string {
 	return out
 }
 
-func timeProblemOf(p timeProblem) Problem {
+func timeProblemOf(p timestamp.Problem) Problem {
 	switch p {
-	case timeBadDate:
+	case timestamp.BadDate:
 		return ProbTimeDate
-	case timeBadTime:
+	case timestamp.BadTime:
 		return ProbTimeOfDay
-	case timeShortYear:
+	case timestamp.ShortYear:
 		return ProbTimeShortYear
 	}
 	return ProbTimeFormat
@@ -585,11 +586,11 @@ func stripThousands(s string) (string, bool) {
 		return "", false
 	}
 	groups := strings.Split(intPart, ",")
-	if len(groups[0]) < 1 || len(groups[0]) > 3 || !isDigits(groups[0]) {
+	if len(groups[0]) < 1 || len(groups[0]) > 3 || !digitsOnly(groups[0]) {
 		return "", false
 	}
 	for _, g := range groups[1:] {
-		if len(g) != 3 || !isDigits(g) {
+		if len(g) != 3 || !digitsOnly(g) {
 			return "", false
 		}
 	}
@@ -619,8 +620,8 @@ func diagnoseNumber(s string) Problem {
 			return ProbThousands
 		}
 		// 1,5 or 1.234,5: a comma as the decimal mark.
-		if i := strings.LastIndexByte(t, ','); i > 0 && i < len(t)-1 && isDigits(t[i+1:]) && !strings.Contains(t[i:], ".") {
-			if _, ok := stripThousands(strings.ReplaceAll(t[:i], ".", ",")); ok || isDigits(t[:i]) {
+		if i := strings.LastIndexByte(t, ','); i > 0 && i < len(t)-1 && digitsOnly(t[i+1:]) && !strings.Contains(t[i:], ".") {
+			if _, ok := stripThousands(strings.ReplaceAll(t[:i], ".", ",")); ok || digitsOnly(t[:i]) {
 				return ProbCommaDecimal
 			}
 		}
@@ -993,11 +994,11 @@ func (c *Converter) Message(s string, p Problem) string {
 		}
 		return fmt.Sprintf("%s does not match the date format %s: choose the format the file uses, or add a second format for values written like this one", q, c.Patterns()[0])
 	case ProbTimeDate:
-		return fmt.Sprintf("%s is not a real date (check the day and month, and the format %s)", q, c.formatOf(s, p).Pattern())
+		return fmt.Sprintf("%s is not a real date (check the day and month, and the format %s)", q, c.patternOf(s, p))
 	case ProbTimeOfDay:
 		return fmt.Sprintf("%s is not a real time of day", q)
 	case ProbTimeShortYear:
-		return fmt.Sprintf("%s has a two-digit year, which %s would read as a year before 1000: choose a format with yy", q, c.formatOf(s, p).Pattern())
+		return fmt.Sprintf("%s has a two-digit year, which %s would read as a year before 1000: choose a format with yy", q, c.patternOf(s, p))
 	case ProbTimeZoneOnFloating:
 		return fmt.Sprintf("%s has a time zone, but %s is a date and time without one: remove the zone, or change the column's type on the portal", q, c.Field)
 	case ProbTimeGap:
@@ -1035,4 +1036,14 @@ func truncateRunes(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n]) + "…"
+}
+
+// digitsOnly reports whether s is one or more ASCII digits.
+func digitsOnly(s string) bool {
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

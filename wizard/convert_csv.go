@@ -5,6 +5,7 @@ import (
 	"strings"
 
 	"github.com/ctopendata/socrata-wizard/wizard/internal/quote"
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
 // AppendCSV appends s converted as a SODA CSV cell, exactly as Convert
@@ -48,49 +49,26 @@ func (c *Converter) AppendCSV(b []byte, s string) ([]byte, bool) {
 		if t == "" {
 			break
 		}
-		if len(c.Formats) == 0 || c.Formats[0].iso {
+		if len(c.Formats) == 0 || c.Formats[0].IsISO() {
 			// Most files write ISO 8601. A value ISO reads is sent from
 			// here; one it does not goes to Convert, which tries the
 			// column's other formats.
-			if isoValid(t) {
+			if timestamp.IsFloating(t) {
 				// Already 2024-03-14T10:30:00, digit for digit what
 				// appendFloating would write.
 				return append(b, t...), true
 			}
-			cv, p := isoFormat.parse(t, false)
-			if p == timeOK && !cv.hasZone {
-				return cv.appendFloating(b), true
+			cv, p := timestamp.ReadISO(t)
+			if p == timestamp.OK && !cv.HasZone {
+				return cv.AppendFloating(b), true
 			}
 			break
 		}
-		if cv, p := c.readTime(t); p == timeOK && !cv.hasZone {
-			return cv.appendFloating(b), true
+		if cv, p := c.readTime(t); p == timestamp.OK && !cv.HasZone {
+			return cv.AppendFloating(b), true
 		}
 	}
 	return b, false
-}
-
-// isoValid reports whether t is a floating timestamp written exactly as
-// SODA writes them, 2024-03-14T10:30:00, that ISO 8601 reads without a
-// problem. It is parseISO for that one shape, without building the
-// value: most timestamp columns hold nothing else, and this is the
-// costliest cell of a typical row.
-func isoValid(t string) bool {
-	if len(t) != 19 || t[4] != '-' || t[7] != '-' || t[10] != 'T' || t[13] != ':' || t[16] != ':' {
-		return false
-	}
-	var d [19]int
-	for _, i := range [...]int{0, 1, 2, 3, 5, 6, 8, 9, 11, 12, 14, 15, 17, 18} {
-		if t[i] < '0' || t[i] > '9' {
-			return false
-		}
-		d[i] = int(t[i] - '0')
-	}
-	c := civil{
-		year: d[0]*1000 + d[1]*100 + d[2]*10 + d[3], month: d[5]*10 + d[6], day: d[8]*10 + d[9],
-		hour: d[11]*10 + d[12], minute: d[14]*10 + d[15], sec: d[17]*10 + d[18],
-	}
-	return c.check() == timeOK
 }
 
 // AppendCSV appends the value as a SODA CSV cell: null as an empty cell,

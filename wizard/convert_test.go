@@ -190,39 +190,6 @@ func TestFixedInstant(t *testing.T) {
 	}
 }
 
-// TestZoneTableMatchesTimeDate holds the fast offset lookup to what
-// time.Date says, over random wall-clock times and around every
-// transition.
-func TestZoneTableMatchesTimeDate(t *testing.T) {
-	for _, name := range []string{"America/New_York", "Europe/London", "Australia/Lord_Howe", "UTC", "Asia/Kolkata"} {
-		loc, err := time.LoadLocation(name)
-		if err != nil {
-			t.Fatal(err)
-		}
-		z := zoneTableFor(loc)
-		check := func(y, mo, d, h, mi int) {
-			c := civil{year: y, month: mo, day: d, hour: h, minute: mi}
-			off, ok := z.offset(&c)
-			tm := time.Date(y, time.Month(mo), d, h, mi, 0, 0, loc)
-			exists := tm.Hour() == h && tm.Minute() == mi && tm.Day() == d
-			_, want := tm.Zone()
-			if ok != exists || (ok && off != want) {
-				t.Fatalf("%s %d-%02d-%02d %02d:%02d: offset %d %v, want %d %v", name, y, mo, d, h, mi, off, ok, want, exists)
-			}
-		}
-		rng := rand.New(rand.NewSource(1))
-		for i := 0; i < 20000; i++ {
-			check(1901+rng.Intn(250), 1+rng.Intn(12), 1+rng.Intn(28), rng.Intn(24), rng.Intn(60))
-		}
-		for _, tr := range z.trans {
-			for d := -3 * 3600; d <= 3*3600; d += 900 {
-				w := time.Unix(tr+int64(d), 0).UTC()
-				check(w.Year(), int(w.Month()), w.Day(), w.Hour(), w.Minute())
-			}
-		}
-	}
-}
-
 // TestLatLonPoint checks points built from two columns.
 func TestLatLonPoint(t *testing.T) {
 	tests := []struct {

@@ -9,6 +9,7 @@ import (
 	"text/template"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
 // ErrNoRSocrataDelete is returned by ExportRSocrata for delete jobs:
@@ -36,7 +37,7 @@ func ExportRSocrata(j *Job, dir string) (*Export, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := buildScriptData(j, file, rStrptime)
+	d, err := buildScriptData(j, file, timestamp.RStrptime)
 	if err != nil {
 		return nil, err
 	}

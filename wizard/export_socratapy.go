@@ -9,6 +9,7 @@ import (
 	"unicode"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
 // pyTransforms maps a dataset type to the Data Management API transform
@@ -79,7 +80,7 @@ func commentSafe(s string) string {
 // DataSync date patterns for reader, the script's strptime. Formats it
 // cannot translate are an error: a script that parses dates wrongly is
 // worse than none.
-func buildScriptData(j *Job, file string, reader dateReader) (*scriptData, error) {
+func buildScriptData(j *Job, file string, reader timestamp.Reader) (*scriptData, error) {
 	d := &scriptData{
 		Title: j.DatasetName, Domain: socrata.Domain(j.Domain).Host(),
 		Dataset: j.Dataset, File: file, FileName: filepath.Base(file), Encoding: j.CSV.Encoding, Delimiter: j.CSV.Delimiter,
@@ -110,7 +111,7 @@ func buildScriptData(j *Job, file string, reader dateReader) (*scriptData, error
 			if kind == socrata.FloatingTimestamp || kind == socrata.FixedTimestamp {
 				if !isISOFormats(c.Formats) {
 					for _, pattern := range c.Formats {
-						f, err := strftimeFor(pattern, reader)
+						f, err := timestamp.Strftime(pattern, reader)
 						if err != nil {
 							return nil, fmt.Errorf("file column %q: %w", c.Source, err)
 						}
@@ -142,7 +143,7 @@ func ExportSocrataPy(j *Job, dir string) (*Export, error) {
 	if err != nil {
 		return nil, err
 	}
-	d, err := buildScriptData(j, file, pythonStrptime)
+	d, err := buildScriptData(j, file, timestamp.PythonStrptime)
 	if err != nil {
 		return nil, err
 	}

@@ -110,3 +110,7 @@ func (j *Job) BadRowPolicy() BadRowPolicy {
 	}
 	return SkipBadRows
 }
+
+// DefaultTimezone is the zone fixed timestamps are read in when neither the
+// job nor the column names one: data.ct.gov's.
+const DefaultTimezone = "America/New_York"

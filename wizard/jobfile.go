@@ -17,6 +17,7 @@ import (
 	"github.com/ctopendata/socrata-wizard/wizard/internal/atomicfile"
 	"github.com/ctopendata/socrata-wizard/wizard/internal/jsonpos"
 	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
 // JobFileExt is the extension of job files; [DefaultJobPath] puts it after
@@ -175,7 +176,7 @@ func (j *Job) validateColumns() []string {
 			add("column %q has type %q, which cannot be written", c.Source, c.Type)
 		}
 		if len(c.Formats) > 0 {
-			if _, err := parseTimeFormats(c.Formats); err != nil {
+			if _, err := timestamp.ParseFormats(c.Formats); err != nil {
 				add("column %q: %v", c.Source, err)
 			}
 		}

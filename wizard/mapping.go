@@ -12,6 +12,7 @@ import (
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
 // MatchKind says how a file column came to fill a field.
@@ -425,7 +426,7 @@ func (m *Mapping) SetYesNo(i int, on bool) error {
 // it was.
 func (m *Mapping) SetFormats(i int, patterns []string) error {
 	if len(patterns) > 0 {
-		if _, err := parseTimeFormats(patterns); err != nil {
+		if _, err := timestamp.ParseFormats(patterns); err != nil {
 			return err
 		}
 	}
@@ -674,8 +675,8 @@ func Samples(f *CSVFile, rows, per int) ([][]string, error) {
 // DetectFormats sets one pattern on every timestamp column that has none,
 // chosen from its sample values, and returns what was found per column index, for
 // the mapping screen to show (the note on an ambiguous day and month, say).
-func (m *Mapping) DetectFormats(samples [][]string) map[int]TimeGuess {
-	out := map[int]TimeGuess{}
+func (m *Mapping) DetectFormats(samples [][]string) map[int]timestamp.Guess {
+	out := map[int]timestamp.Guess{}
 	if m.ds == nil {
 		return out
 	}
@@ -688,7 +689,7 @@ func (m *Mapping) DetectFormats(samples [][]string) map[int]TimeGuess {
 		if !ok || (col.Type != socrata.FloatingTimestamp && col.Type != socrata.FixedTimestamp) {
 			continue
 		}
-		g := DetectTimeFormat(samples[i])
+		g := timestamp.Detect(samples[i])
 		out[i] = g
 		if len(c.Formats) == 0 && g.Pattern != "" {
 			c.Formats = []string{g.Pattern}

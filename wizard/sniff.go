@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 	"golang.org/x/text/transform"
 )
 
@@ -307,7 +308,7 @@ func kindOf(s string) cellKind {
 		return kindBool
 	case looksNumeric(s):
 		return kindNumber
-	case looksLikeTimestamp(s):
+	case timestamp.LooksLike(s):
 		return kindDate
 	}
 	return kindText

@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
 // The fuzz tests run their seed corpus in every `go test`; run one with
@@ -191,7 +192,7 @@ func FuzzTimestamp(f *testing.F) {
 			f.Add(s, uint8(i))
 		}
 	}
-	patterns := []string{ISO8601, "MM/dd/yyyy", "M/d/yy h:mm a", "dd-MMM-yyyy", "yyyyMMdd", "yyyy-MM-dd HH:mm:ss.SSSZ"}
+	patterns := []string{timestamp.ISO8601, "MM/dd/yyyy", "M/d/yy h:mm a", "dd-MMM-yyyy", "yyyyMMdd", "yyyy-MM-dd HH:mm:ss.SSSZ"}
 	types := []socrata.DataType{socrata.FloatingTimestamp, socrata.FixedTimestamp}
 	// What is sent is read back as ISO8601, in the same default zone.
 	readBack := map[socrata.DataType]*Converter{}

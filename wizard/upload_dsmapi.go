@@ -17,6 +17,7 @@ import (
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
 // The Data Management API route (socrata-api.md §5.3): open a revision,
@@ -159,12 +160,12 @@ func rawExpr(c *PlanColumn) (string, bool) {
 // timestampExpr is the transform that reads a timestamp column written in
 // format tf (nil meaning ISO 8601), if there is one: the translation
 // refuses the patterns a transform would read differently from the check.
-func timestampExpr(conv *Converter, tf *TimeFormat) (string, bool) {
-	iso := tf == nil || tf.iso
+func timestampExpr(conv *Converter, tf *timestamp.Format) (string, bool) {
+	iso := tf == nil || tf.IsISO()
 	format := ""
 	if !iso {
 		var err error
-		if format, err = tf.strftime(portalTransform); err != nil {
+		if format, err = tf.Strftime(timestamp.PortalTransform); err != nil {
 			return "", false
 		}
 	}

@@ -6,6 +6,8 @@ import (
 	"io"
 	"strconv"
 	"strings"
+
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
 // DefaultMaxExamples is how many bad values a report keeps per column.
@@ -252,7 +254,7 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 				cr.record(rec.Line, s, msg, pr, maxEx)
 				if pr == ProbTimeFormat && !cr.suggested {
 					cr.suggested = true
-					cr.SuggestedFormat = suggestFormat(trimSpace(s))
+					cr.SuggestedFormat = timestamp.Suggest(trimSpace(s))
 					if cr.SuggestedFormat != "" {
 						cr.SuggestedFor = strings.Clone(truncateRunes(trimSpace(s), 200))
 					}
@@ -315,22 +317,4 @@ func (cr *ColumnReport) record(line int, value, msg string, p Problem, maxEx int
 	if len(cr.Examples) < maxEx {
 		cr.Examples = append(cr.Examples, Example{Line: line, Value: strings.Clone(truncateRunes(value, 200)), Message: msg})
 	}
-}
-
-// suggestFormat names a pattern that reads v, preferring a pattern to
-// ISO8601, since a column that already has a pattern gains a second one
-// more plainly (and every export can mix patterns, which is not so for
-// ISO8601). It is "" when no candidate reads v.
-func suggestFormat(v string) string {
-	for _, tf := range compiledCandidates {
-		if !tf.iso {
-			if _, p := tf.parse(v, true); p == timeOK {
-				return tf.pattern
-			}
-		}
-	}
-	if _, p := isoFormat.parse(v, false); p == timeOK {
-		return ISO8601
-	}
-	return ""
 }

@@ -1,34 +1,43 @@
-package wizard
+package timestamp
 
 import (
 	"fmt"
 	"strings"
 )
 
-// dateReader is a program that reads dates with a strftime pattern, into
+// Reader is a program that reads dates with a strftime pattern, into
 // which a job's DataSync patterns are translated. They do not all read the
 // same elements as this program does, so the translation takes the reader
 // and refuses what it would read differently.
-type dateReader uint8
+type Reader uint8
 
 const (
-	// portalTransform is the Data Management API's to_floating_timestamp
+	// PortalTransform is the Data Management API's to_floating_timestamp
 	// and to_fixed_timestamp, which the upload uses to let the portal
-	// convert a column.
-	portalTransform dateReader = iota
-	// pythonStrptime is Python's datetime.strptime, in the socrata-py
+	// convert a column exactly as the check reads it: "%m/%d/%Y" for
+	// M/d/yyyy. They read ISO-8601 when given no format. Elements without
+	// an exact equivalent are refused, so that a transform never reads a
+	// date differently from the check: two-digit years (yy reads 1950 to
+	// 2049 here), fractions of a second, weekdays, full month names, and
+	// numbers written together without a separator (yyyyMMdd). A column
+	// with several patterns is converted by trying each in turn:
+	// coalesce(forgive(to_floating_timestamp(`c`, '%m/%d/%Y')),
+	// to_floating_timestamp(`c`, '%Y-%m-%d')), every argument but the last
+	// wrapped in forgive.
+	PortalTransform Reader = iota
+	// PythonStrptime is Python's datetime.strptime, in the socrata-py
 	// export.
-	pythonStrptime
-	// rStrptime is R's strptime, in the RSocrata export.
-	rStrptime
+	PythonStrptime
+	// RStrptime is R's strptime, in the RSocrata export.
+	RStrptime
 )
 
 // String names the reader for messages.
-func (r dateReader) String() string {
+func (r Reader) String() string {
 	switch r {
-	case pythonStrptime:
+	case PythonStrptime:
 		return "the socrata-py script"
-	case rStrptime:
+	case RStrptime:
 		return "the RSocrata script"
 	}
 	return "a transform"
@@ -40,38 +49,23 @@ func (r dateReader) String() string {
 // does; see their convert functions), full month names, weekdays, and
 // numbers written together (yyyyMMdd), since %Y reads four digits there.
 // A transform reads none of these exactly.
-func (r dateReader) script() bool { return r == pythonStrptime || r == rStrptime }
+func (r Reader) script() bool { return r == PythonStrptime || r == RStrptime }
 
-// StrftimeFormat translates a pattern into the strftime form that the
-// Data Management API's to_floating_timestamp and to_fixed_timestamp take,
-// such as "%m/%d/%Y" for M/d/yyyy, so that an upload can let the portal
-// convert a column exactly as the check reads it. ISO8601 gives "": those
-// functions read ISO-8601 when given no format. Elements without an exact
-// equivalent are refused with an error, so that a transform never reads a
-// date differently from the check: two-digit years (yy reads 1950 to 2049
-// here), fractions of a second, weekdays, full month names, and numbers
-// written together without a separator (yyyyMMdd). A column with several
-// patterns is converted by trying each in turn:
-// coalesce(forgive(to_floating_timestamp(`c`, '%m/%d/%Y')),
-// to_floating_timestamp(`c`, '%Y-%m-%d')), every argument but the last
-// wrapped in forgive.
-func StrftimeFormat(pattern string) (string, error) { return strftimeFor(pattern, portalTransform) }
-
-// strftimeFor compiles pattern and translates it for reader.
-func strftimeFor(pattern string, reader dateReader) (string, error) {
-	tf, err := ParseTimeFormat(pattern)
+// Strftime compiles pattern and translates it for reader.
+func Strftime(pattern string, reader Reader) (string, error) {
+	tf, err := ParseFormat(pattern)
 	if err != nil {
 		return "", err
 	}
-	return tf.strftime(reader)
+	return tf.Strftime(reader)
 }
 
-// strftime translates the pattern into the strftime notation reader takes
+// Strftime translates the pattern into the strftime notation reader takes
 // ("%m/%d/%Y %I:%M %p" for MM/dd/yyyy hh:mm a), or "" for ISO8601, which
 // every reader reads without a pattern. An element the reader would read
 // differently from this program is an error naming it, since a date read
 // wrongly is worse than a job refused.
-func (tf *TimeFormat) strftime(reader dateReader) (string, error) {
+func (tf *Format) Strftime(reader Reader) (string, error) {
 	if tf.iso {
 		return "", nil
 	}

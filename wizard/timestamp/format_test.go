@@ -1,14 +1,17 @@
-package wizard
+package timestamp
 
 import (
+	"fmt"
+	"math/rand"
 	"reflect"
 	"strings"
 	"testing"
+	"time"
 )
 
-// TestDetectTimeFormat checks the pattern found for typical columns and
+// TestDetect checks the pattern found for typical columns and
 // the note shown when day and month could be either way round.
-func TestDetectTimeFormat(t *testing.T) {
+func TestDetect(t *testing.T) {
 	tests := []struct {
 		name    string
 		samples []string
@@ -35,7 +38,7 @@ func TestDetectTimeFormat(t *testing.T) {
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
-			g := DetectTimeFormat(tt.samples)
+			g := Detect(tt.samples)
 			if g.Pattern != tt.pattern || g.Matched != tt.matched {
 				t.Fatalf("got %q matching %d, want %q matching %d (%+v)", g.Pattern, g.Matched, tt.pattern, tt.matched, g)
 			}
@@ -51,14 +54,14 @@ func TestDetectTimeFormat(t *testing.T) {
 			}
 		})
 	}
-	g := DetectTimeFormat([]string{"01/02/2024", "March 5th"})
+	g := Detect([]string{"01/02/2024", "March 5th"})
 	if g.Unmatched != "March 5th" {
 		t.Errorf("unmatched %q", g.Unmatched)
 	}
 }
 
-// TestParseTimeFormat checks the patterns refused, and with what words.
-func TestParseTimeFormat(t *testing.T) {
+// TestParseFormat checks the patterns refused, and with what words.
+func TestParseFormat(t *testing.T) {
 	bad := map[string]string{
 		"MM/dd/yyyy z":    "uses z (a zone name), which DataSync does not allow",
 		"MM/dd/yyyy Q":    `uses the letter "Q"`,
@@ -67,7 +70,7 @@ func TestParseTimeFormat(t *testing.T) {
 		"yyyy-MM-dd 'at'": "needs",
 	}
 	for p, want := range bad {
-		_, err := ParseTimeFormat(p)
+		_, err := ParseFormat(p)
 		if p == "yyyy-MM-dd 'at'" {
 			if err != nil {
 				t.Errorf("%q refused: %v", p, err)
@@ -78,23 +81,89 @@ func TestParseTimeFormat(t *testing.T) {
 			t.Errorf("%q: %v, want %q", p, err, want)
 		}
 	}
-	tf, err := ParseTimeFormat("yyyy-MM-dd'T'HH:mm:ss")
+	tf, err := ParseFormat("yyyy-MM-dd'T'HH:mm:ss")
 	if err != nil {
 		t.Fatal(err)
 	}
 	c, p := tf.parse("2024-03-01T10:20:30", false)
-	if p != timeOK || c.hour != 10 || c.sec != 30 {
+	if p != OK || c.Hour != 10 || c.Second != 30 {
 		t.Errorf("quoted T: %+v %v", c, p)
 	}
 	// Joda reads any number of digits where the pattern is padded.
-	tf, _ = ParseTimeFormat("MM/dd/yyyy")
-	if _, p := tf.parse("3/1/2024", false); p != timeOK {
+	tf, _ = ParseFormat("MM/dd/yyyy")
+	if _, p := tf.parse("3/1/2024", false); p != OK {
 		t.Errorf("MM/dd/yyyy refused 3/1/2024: %v", p)
 	}
-	if _, p := tf.parse("3/1/2024", true); p == timeOK {
+	if _, p := tf.parse("3/1/2024", true); p == OK {
 		t.Error("strict MM/dd/yyyy accepted 3/1/2024")
 	}
 	if !reflect.DeepEqual(timeCandidates[0], ISO8601) {
 		t.Errorf("ISO8601 is not the first candidate")
+	}
+}
+
+// TestIsFloating holds IsFloating to ReadISO for every date and time at the
+// edges of their ranges, and for strings of the right length but the
+// wrong shape: it must accept exactly what ReadISO reads without a
+// problem and writes back unchanged.
+func TestIsFloating(t *testing.T) {
+	var cases []string
+	for _, y := range []int{999, 1000, 1900, 2000, 2023, 2024, 9999} {
+		for m := 0; m <= 13; m++ {
+			for _, d := range []int{0, 1, 28, 29, 30, 31, 32} {
+				for _, hms := range [][3]int{{0, 0, 0}, {23, 59, 59}, {24, 0, 0}, {12, 60, 0}, {12, 0, 60}} {
+					cases = append(cases, fmt.Sprintf("%04d-%02d-%02dT%02d:%02d:%02d", y, m, d, hms[0], hms[1], hms[2]))
+				}
+			}
+		}
+	}
+	cases = append(cases, "2024-03-14t10:30:00", "2024-03-14 10:30:00", "2024/03/14T10:30:00", "2024-03-14T10.30.00",
+		"2024-0a-14T10:30:00", "2024-03-14T10:30:0Z", "+024-03-14T10:30:00", "2024-03-14T10:30:00Z", "2024-03-14T10:30")
+	accepted := 0
+	for _, s := range cases {
+		cv, p := ReadISO(s)
+		want := p == OK && !cv.HasZone && string(cv.AppendFloating(nil)) == s
+		if got := IsFloating(s); got != want {
+			t.Errorf("IsFloating(%q) = %v, want %v", s, got, want)
+		}
+		if want {
+			accepted++
+		}
+	}
+	if accepted < 500 {
+		t.Errorf("only %d of %d cases were valid timestamps", accepted, len(cases))
+	}
+}
+
+// TestZoneTableMatchesTimeDate holds the fast offset lookup to what
+// time.Date says, over random wall-clock times and around every
+// transition.
+func TestZoneTableMatchesTimeDate(t *testing.T) {
+	for _, name := range []string{"America/New_York", "Europe/London", "Australia/Lord_Howe", "UTC", "Asia/Kolkata"} {
+		loc, err := time.LoadLocation(name)
+		if err != nil {
+			t.Fatal(err)
+		}
+		z := ZoneOf(loc)
+		check := func(y, mo, d, h, mi int) {
+			c := Civil{Year: y, Month: mo, Day: d, Hour: h, Minute: mi}
+			off, ok := z.Offset(&c)
+			tm := time.Date(y, time.Month(mo), d, h, mi, 0, 0, loc)
+			exists := tm.Hour() == h && tm.Minute() == mi && tm.Day() == d
+			_, want := tm.Zone()
+			if ok != exists || (ok && off != want) {
+				t.Fatalf("%s %d-%02d-%02d %02d:%02d: offset %d %v, want %d %v", name, y, mo, d, h, mi, off, ok, want, exists)
+			}
+		}
+		rng := rand.New(rand.NewSource(1))
+		for i := 0; i < 20000; i++ {
+			check(1901+rng.Intn(250), 1+rng.Intn(12), 1+rng.Intn(28), rng.Intn(24), rng.Intn(60))
+		}
+		for _, tr := range z.trans {
+			for d := -3 * 3600; d <= 3*3600; d += 900 {
+				w := time.Unix(tr+int64(d), 0).UTC()
+				check(w.Year(), int(w.Month()), w.Day(), w.Hour(), w.Minute())
+			}
+		}
 	}
 }

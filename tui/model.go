@@ -9,6 +9,7 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/account"
 )
 
 // ErrAborted is returned by [Model.Err] when the user quit before the
@@ -215,7 +216,7 @@ func (m Model) headerView(width int) string {
 	}
 	var who string
 	if u := m.draft.User; u != nil {
-		who = wizard.UserName(u) + " on "
+		who = account.UserName(u) + " on "
 	}
 	if m.draft.Domain != "" {
 		who += m.draft.Domain.Host()

@@ -11,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/interop"
 )
 
 // The exports the save step offers besides the job file itself.
@@ -313,14 +314,14 @@ func saveJob(job *wizard.Job, path string, replace bool, exports []int) tea.Cmd 
 		msg := jobSavedMsg{path: path, files: []string{abs}}
 		dir := filepath.Dir(abs)
 		for _, e := range exports {
-			var ex *wizard.Export
+			var ex *interop.Export
 			switch e {
 			case exportDataSync:
-				ex, err = wizard.ExportDataSync(job, dir)
+				ex, err = interop.ExportDataSync(job, dir)
 			case exportSocrataPy:
-				ex, err = wizard.ExportSocrataPy(job, dir)
+				ex, err = interop.ExportSocrataPy(job, dir)
 			case exportRSocrata:
-				ex, err = wizard.ExportRSocrata(job, dir)
+				ex, err = interop.ExportRSocrata(job, dir)
 			}
 			if err != nil {
 				msg.err = fmt.Errorf("the job file was saved, but the %s was not: %w", exportNames[e], err)

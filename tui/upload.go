@@ -14,6 +14,7 @@ import (
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/upload"
 )
 
 // uploadState is what the upload step is showing.
@@ -45,8 +46,8 @@ type uploadStep struct {
 	state   uploadState
 	seq     int
 	cancel  context.CancelFunc
-	prog    wizard.UploadProgress
-	result  *wizard.UploadResult
+	prog    upload.Progress
+	result  *upload.Result
 	err     error
 	count   int64 // the dataset's rows after the upload, or -1 when unknown
 	started time.Time
@@ -84,17 +85,17 @@ func (s *uploadStep) start(resume bool) tea.Cmd {
 	s.state = upRunning
 	s.err, s.result = nil, nil
 	s.started = time.Now()
-	s.prog = wizard.UploadProgress{TotalBytes: s.file.Size}
+	s.prog = upload.Progress{TotalBytes: s.file.Size}
 	s.job.Route = s.route
 	ctx, cancel := context.WithCancel(s.deps.Ctx)
 	s.cancel = cancel
-	opts := wizard.UploadOptions{
+	opts := upload.Options{
 		Resume:     resume,
-		Checkpoint: wizard.CheckpointPath(wizard.DefaultJobPath(s.file.Path)),
+		Checkpoint: upload.CheckpointPath(wizard.DefaultJobPath(s.file.Path)),
 		ResumeHint: "ctrl+r",
 		Retries:    s.deps.Retries,
 	}
-	p := newPump[wizard.UploadProgress](s.seq)
+	p := newPump[upload.Progress](s.seq)
 	return tea.Batch(runUpload(ctx, p, s.client, s.ds, s.file, s.job, opts), p.wait())
 }
 
@@ -112,7 +113,7 @@ func (s *uploadStep) HandleQuit() (bool, tea.Cmd) {
 // Update handles keys, progress and the result.
 func (s *uploadStep) Update(msg tea.Msg) (step, tea.Cmd) {
 	switch msg := msg.(type) {
-	case progressMsg[wizard.UploadProgress]:
+	case progressMsg[upload.Progress]:
 		if msg.seq != s.seq {
 			return s, nil
 		}
@@ -276,7 +277,7 @@ func (s *uploadStep) confirmView() string {
 		}
 		b.WriteString(" ")
 	}
-	b.WriteString("\n" + s.st.Muted.Render(wrap(wizard.DescribeRoute(s.job.Method, s.route, s.file.Size), s.width)) + "\n\n")
+	b.WriteString("\n" + s.st.Muted.Render(wrap(upload.DescribeRoute(s.job.Method, s.route, s.file.Size), s.width)) + "\n\n")
 	b.WriteString(wrap("Press enter to start. ctrl+c stops the upload safely and says exactly what was applied.", s.width))
 	return b.String()
 }
@@ -300,7 +301,7 @@ func (s *uploadStep) runningView() string {
 	}
 	b.WriteString(s.st.Title.Render(truncate(title, s.width)) + "\n\n")
 	b.WriteString(s.bar.ViewAs(p.Fraction()) + "\n")
-	b.WriteString(truncate(wizard.DescribeProgress(p, time.Since(s.started)), s.width) + "\n")
+	b.WriteString(truncate(upload.DescribeProgress(p, time.Since(s.started)), s.width) + "\n")
 	if p.Note != "" {
 		b.WriteString(s.st.Warn.Render(wrap(p.Note, s.width)) + "\n")
 	}
@@ -325,7 +326,7 @@ func (s *uploadStep) resultView() string {
 		b.WriteString(s.st.Good.Render("✓ Upload finished") + "\n\n")
 	}
 	if r != nil {
-		for _, line := range wizard.SummaryLines(r) {
+		for _, line := range upload.SummaryLines(r) {
 			b.WriteString(wrap(line, s.width) + "\n")
 		}
 		if s.count >= 0 {

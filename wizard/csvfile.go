@@ -210,7 +210,7 @@ func OpenCSVWith(path string, opts OpenOptions) (*CSVFile, error) {
 }
 
 // osError is the *CSVError for a file the operating system would not
-// open or read; doing is "open" or "read".
+// Open or read; doing is "open" or "read".
 func osError(doing, path string, err error) *CSVError {
 	return &CSVError{Kind: ErrRead, Message: fmt.Sprintf("cannot %s %s: %s", doing, path, wording.OSReason(err)), Err: err}
 }

@@ -184,9 +184,9 @@ func explainAPI(e *socrata.APIError) explanation {
 		e.Status == http.StatusForbidden && e.Code == "authentication_required":
 		return explanation{"the portal did not accept your credentials",
 			"Check the key id and secret (or username and password), or create a new API key."}
-	case syncedCopy(e):
+	case SyncedCopy(e):
 		return explanation{"this dataset is a synced copy that the portal will not let anyone update by hand",
-			syncedCopyAdvice}
+			SyncedCopyAdvice}
 	case e.Status == http.StatusForbidden && detail != "":
 		todo := "If you should be able to do this, ask the dataset's owner to share it with you with edit rights."
 		if strings.Contains(strings.ToLower(detail), "owner") {
@@ -234,22 +234,22 @@ func afterSentinel(err, sentinel error) string {
 	return msg
 }
 
-// syncedCopyAdvice is what to do about a synced copy: the RSocrata users'
+// SyncedCopyAdvice is what to do about a synced copy: the RSocrata users'
 // mistake of copying the new-backend id from the API panel.
-const syncedCopyAdvice = "Update the original dataset instead: open it on the portal and use the id in its address."
+const SyncedCopyAdvice = "Update the original dataset instead: open it on the portal and use the id in its address."
 
-// syncedCopy reports whether the portal refused a write because the
+// SyncedCopy reports whether the portal refused a write because the
 // dataset is a synced copy ("Cannot update a synced dataset manually").
 // The portal says so only in its message; there is no code for it.
-func syncedCopy(e *socrata.APIError) bool {
+func SyncedCopy(e *socrata.APIError) bool {
 	return e.Status == http.StatusForbidden && strings.Contains(strings.ToLower(e.Message), "synced")
 }
 
-// failureText words a failure from the client for the middle of a
+// FailureText words a failure from the client for the middle of a
 // Sentence, as Explain would but without its advice (an UploadError's
 // hint gives that): "the portal had a problem (500 Internal Server
 // Error)", "the connection was cut off after the request was sent".
-func failureText(err error) string {
+func FailureText(err error) string {
 	var oe *socrata.OutcomeError
 	if errors.As(err, &oe) && oe.Cause != "" {
 		return oe.Cause
@@ -257,6 +257,6 @@ func failureText(err error) string {
 	return explainFailure(err).what
 }
 
-// failureAdvice is what to do about a failure from the client, whole
+// FailureAdvice is what to do about a failure from the client, whole
 // sentences, or "": the advice Explain adds after failureText's words.
-func failureAdvice(err error) string { return explainFailure(err).todo }
+func FailureAdvice(err error) string { return explainFailure(err).todo }

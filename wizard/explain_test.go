@@ -2,6 +2,7 @@ package wizard
 
 import (
 	"context"
+	"crypto/rand"
 	"errors"
 	"io"
 	"log"
@@ -17,6 +18,9 @@ import (
 	"github.com/ctopendata/socrata-wizard/socrata/socratatest"
 )
 
+// newSecret is a fresh secret, which no sentence may contain.
+func newSecret() string { return "s3cr3t-" + rand.Text() }
+
 // explainEnv is what the cases of TestExplain share: an in-process portal
 // with the samples, and the secrets every case must keep out of the text.
 type explainEnv struct {
@@ -28,7 +32,7 @@ type explainEnv struct {
 // creds makes API key credentials with a fresh secret and app token, and
 // remembers them as secrets.
 func (e *explainEnv) creds() socrata.Credentials {
-	c := socrata.Credentials{Kind: socrata.APIKey, ID: "key-" + newSecret(e.t)[7:15], Secret: newSecret(e.t), AppToken: newSecret(e.t)}
+	c := socrata.Credentials{Kind: socrata.APIKey, ID: "key-" + newSecret()[7:15], Secret: newSecret(), AppToken: newSecret()}
 	e.secrets = append(e.secrets, c.Secret, c.AppToken)
 	return c
 }
@@ -145,7 +149,7 @@ func TestExplain(t *testing.T) {
 			name: "wrong secret",
 			run: func(e *explainEnv) error {
 				c := e.demo()
-				c.Secret = newSecret(t)
+				c.Secret = newSecret()
 				e.secrets = append(e.secrets, c.Secret)
 				_, err := e.onPortal(c, 1).CurrentUser(ctx)
 				return err
@@ -580,32 +584,6 @@ func TestExplain(t *testing.T) {
 				return err
 			},
 			want: []string{"The server at 127.0.0.1:", " did not answer with HTTPS. Check the domain and port; a test portal on this computer is reached with http://."},
-		},
-
-		// Errors that carry their own sentence and hint.
-		{
-			name: "sign-in to a server that is not a portal",
-			run: func(e *explainEnv) error {
-				srv := e.server(answer(200, jsonCT, `{"displayName": "Somebody"}`))
-				_, err := Verify(ctx, e.client(srv.URL, e.creds(), srv.Client(), 1), srv.URL)
-				if Hint(err) == "" {
-					t.Errorf("sign-in error %v has no hint", err)
-				}
-				return err
-			},
-			want: []string{"http://127.0.0.1:", " does not look like a Socrata portal"},
-		},
-		{
-			name: "sign-in with a wrong secret",
-			run: func(e *explainEnv) error {
-				c := e.demo()
-				c.Secret = newSecret(t)
-				e.secrets = append(e.secrets, c.Secret)
-				_, err := Verify(ctx, e.onPortal(c, 1), e.portal.Host())
-				return err
-			},
-			want: []string{"127.0.0.1:", " did not accept these credentials (401 Unauthorized)."},
-			not:  []string{"The portal did not accept"},
 		},
 	}
 	for _, tt := range tests {

@@ -20,7 +20,7 @@ func RejectedPath(path string) string {
 	return strings.TrimSuffix(path, ext) + ".rejected.csv"
 }
 
-// rejectFile writes rejected rows as CSV, for the check (--write-rejects)
+// RejectFile writes rejected rows as CSV, for the check (--write-rejects)
 // and for an upload alike, so that a person gets the same file from both:
 // a header of "line", the file's columns and "problem", then per row the
 // source line, the row's fields as they are in the file, and the reason.
@@ -30,7 +30,7 @@ func RejectedPath(path string) string {
 // and renames it into place on commit (see atomicfile.File), so a crash never
 // leaves half a file; a resumed upload continues the file an earlier run
 // committed.
-type rejectFile struct {
+type RejectFile struct {
 	path   string
 	header []string
 	mode   os.FileMode // see rejectsMode
@@ -46,18 +46,21 @@ type rejectFile struct {
 	n   int64
 }
 
-// newRejectFile writes the rejected rows of f to path.
-func newRejectFile(path string, f *CSVFile) *rejectFile {
-	return &rejectFile{path: path, header: f.Header, mode: rejectsMode(f.Path), priorLen: -1}
+// NewRejectFile writes the rejected rows of f to path.
+func NewRejectFile(path string, f *CSVFile) *RejectFile {
+	return &RejectFile{path: path, header: f.Header, mode: rejectsMode(f.Path), priorLen: -1}
 }
 
-// continueFrom makes the file start with the first n bytes of prior (all
+// Path is where the rows are written.
+func (r *RejectFile) Path() string { return r.path }
+
+// ContinueFrom makes the file start with the first n bytes of prior (all
 // of it when n < 0), the rows an earlier run rejected.
-func (r *rejectFile) continueFrom(prior string, n int64) {
+func (r *RejectFile) ContinueFrom(prior string, n int64) {
 	r.prior, r.priorLen = prior, n
 }
 
-func (r *rejectFile) open() error {
+func (r *RejectFile) Open() error {
 	tmp, err := atomicfile.Create(r.path, r.mode)
 	if err != nil {
 		return wording.FileFailed("cannot write the rejected rows to", r.path, err)
@@ -86,12 +89,12 @@ func (r *rejectFile) open() error {
 	return r.cw.Write(head)
 }
 
-// add writes one rejected row. line 0 means the portal did not say which
+// Add writes one rejected row. line 0 means the portal did not say which
 // line it was.
-func (r *rejectFile) add(line int, fields []string, reason string) error {
+func (r *RejectFile) Add(line int, fields []string, reason string) error {
 	if r.tmp == nil {
-		if err := r.open(); err != nil {
-			r.abort()
+		if err := r.Open(); err != nil {
+			r.Abort()
 			return err
 		}
 	}
@@ -110,10 +113,10 @@ func (r *rejectFile) add(line int, fields []string, reason string) error {
 	return r.cw.Write(r.row)
 }
 
-// flush writes what is buffered to the temporary file and returns its
+// Flush writes what is buffered to the temporary file and returns its
 // name and length, for the checkpoint: after a crash, a resume continues
 // from that much of it.
-func (r *rejectFile) flush() (string, int64, error) {
+func (r *RejectFile) Flush() (string, int64, error) {
 	if r.tmp == nil {
 		return "", 0, nil
 	}
@@ -131,7 +134,7 @@ func (r *rejectFile) flush() (string, int64, error) {
 // Commit renames the file into place and returns its path, or "" when no
 // row was written this run (then an earlier run's file, if any, stays as
 // it was and its path is returned).
-func (r *rejectFile) commit() (string, error) {
+func (r *RejectFile) Commit() (string, error) {
 	if r.tmp == nil {
 		if r.prior != "" {
 			if _, err := os.Stat(r.prior); err == nil {
@@ -159,7 +162,7 @@ func (r *rejectFile) commit() (string, error) {
 }
 
 // Abort removes the temporary file.
-func (r *rejectFile) abort() {
+func (r *RejectFile) Abort() {
 	if r.tmp != nil {
 		r.tmp.Abort()
 		r.tmp = nil

@@ -186,10 +186,10 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 	it := ReadAhead(rr)
 	defer it.Stop()
 
-	var rej *rejectFile
+	var rej *RejectFile
 	if opts.WriteRejects {
-		rej = newRejectFile(RejectedPath(f.Path), f)
-		defer rej.abort()
+		rej = NewRejectFile(RejectedPath(f.Path), f)
+		defer rej.Abort()
 	}
 
 	width := len(f.Header)
@@ -228,7 +228,7 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 				rep.StructureFirst = append(rep.StructureFirst, Example{Line: ce.Line, Message: ce.Message})
 			}
 			if rej != nil {
-				if err := rej.add(rec.Line, rec.Fields, ce.Message); err != nil {
+				if err := rej.Add(rec.Line, rec.Fields, ce.Message); err != nil {
 					return rep, err
 				}
 			}
@@ -279,7 +279,7 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 		if bad {
 			rep.BadRows++
 			if rej != nil {
-				if err := rej.add(rec.Line, rec.Fields, strings.Join(reasons, "; ")); err != nil {
+				if err := rej.Add(rec.Line, rec.Fields, strings.Join(reasons, "; ")); err != nil {
 					return rep, err
 				}
 			}
@@ -287,7 +287,7 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 	}
 	progress()
 	if rej != nil && rep.BadRows > 0 && rep.Fatal == "" {
-		path, err := rej.commit()
+		path, err := rej.Commit()
 		if err != nil {
 			return rep, err
 		}

@@ -1,6 +1,6 @@
 //go:build !unix
 
-package wizard
+package upload
 
 import "time"
 

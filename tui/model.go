@@ -12,9 +12,9 @@ import (
 	"github.com/ctopendata/socrata-wizard/wizard/account"
 )
 
-// ErrAborted is returned by [Model.Err] when the user quit before the
+// errAborted is returned by [Model.Err] when the user quit before the
 // wizard finished.
-var ErrAborted = errors.New("wizard stopped before it finished")
+var errAborted = errors.New("wizard stopped before it finished")
 
 // maxWidth keeps lines readable on very wide terminals.
 const maxWidth = 140
@@ -263,13 +263,10 @@ func (m Model) fatalView(width int) string {
 // Trail lists the one-line summaries of the finished steps.
 func (m Model) Trail() []string { return append([]string(nil), m.trail...) }
 
-// Draft is what the wizard learnt, for the command to report after exit.
-func (m Model) Draft() wizard.Draft { return m.draft }
-
 // Err is nil when the wizard finished, and ErrAborted when the user quit.
 func (m Model) Err() error {
 	if m.finished {
 		return nil
 	}
-	return ErrAborted
+	return errAborted
 }

@@ -107,12 +107,6 @@ func NewDatasetList(userID, query string, order SortOrder, pageSize int) *Datase
 	return &DatasetList{userID: userID, query: strings.TrimSpace(query), order: order, pageN: pageSize}
 }
 
-// Query is the search text the list was made for.
-func (l *DatasetList) Query() string { return l.query }
-
-// Order is the list's sort order.
-func (l *DatasetList) Order() SortOrder { return l.order }
-
 // Requests returns the pages to fetch so that at least want entries can be
 // shown, and marks them as asked for. It returns nothing while the needed
 // pages are already on their way.
@@ -186,8 +180,8 @@ func (l *DatasetList) Fetched() bool { return l.stream[0].fetched && l.stream[1]
 // Visible is the merged list, as far as it is known.
 func (l *DatasetList) Visible() []ListedDataset { return l.merged }
 
-// Total is how many datasets match in all, owned and shared.
-func (l *DatasetList) Total() int { return l.stream[0].total + l.stream[1].total }
+// total is how many datasets match in all, owned and shared.
+func (l *DatasetList) total() int { return l.stream[0].total + l.stream[1].total }
 
 // Capped reports whether the list stops at the catalog's 10,000-result
 // window, so that the user should narrow the search.
@@ -263,7 +257,7 @@ func (l *DatasetList) Describe() string {
 	if !l.Fetched() {
 		return "loading…"
 	}
-	total, shown := l.Total(), len(l.merged)
+	total, shown := l.total(), len(l.merged)
 	var what string
 	switch {
 	case l.query == "" && total == 1:
@@ -329,7 +323,7 @@ func ListDatasets(ctx context.Context, c lister, userID, query string, which Whi
 			l.Add(r.Source, r.Query.Offset, page)
 		}
 	}
-	return &DatasetListing{Datasets: l.Visible(), Total: l.Total()}, nil
+	return &DatasetListing{Datasets: l.Visible(), Total: l.total()}, nil
 }
 
 // WriteDatasetsText writes a listing as an aligned table for people and

@@ -45,7 +45,7 @@ func Check(ctx context.Context, job *Job, opts CheckOptions) (*Report, error) {
 
 	// The mapping, judged against what the job knows of the dataset.
 	ds := jobDataset(job)
-	m := MappingFromJob(job, f.Header, ds)
+	m := mappingFromJob(job, f.Header, ds)
 	for _, is := range m.Check(ds, job.Method) {
 		if is.Severity != SeverityInfo {
 			rep.Mapping = append(rep.Mapping, is)

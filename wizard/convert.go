@@ -14,9 +14,9 @@ import (
 	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
-// MaxTextBytes is the longest text value the check lets through. Socrata
+// maxTextBytes is the longest text value the check lets through. Socrata
 // documents a limit of about 4 KB per text cell.
-const MaxTextBytes = 4096
+const maxTextBytes = 4096
 
 // ValueKind says what a converted [Value] holds.
 type ValueKind uint8
@@ -196,32 +196,32 @@ type Problem uint8
 // The problems a value can have.
 const (
 	OK Problem = iota
-	ProbNumber
-	ProbThousands
-	ProbCurrency
-	ProbPercentSign
-	ProbCommaDecimal
-	ProbParens
-	ProbNaN
-	ProbCheckbox
-	ProbCheckboxYesNo
-	ProbTimeFormat
-	ProbTimeDate
-	ProbTimeOfDay
-	ProbTimeShortYear
-	ProbTimeZoneOnFloating
-	ProbTimeGap
-	ProbPoint
-	ProbPointLatLon
-	ProbPointRange
-	ProbPointSwapped
-	ProbPointHalf
-	ProbGeometry
-	ProbURL
-	ProbURLNoScheme
-	ProbTextLong
-	ProbPhone
-	ProbLocation
+	probNumber
+	probThousands
+	probCurrency
+	probPercentSign
+	probCommaDecimal
+	probParens
+	probNaN
+	probCheckbox
+	probCheckboxYesNo
+	probTimeFormat
+	probTimeDate
+	probTimeOfDay
+	probTimeShortYear
+	probTimeZoneOnFloating
+	probTimeGap
+	probPoint
+	probPointLatLon
+	probPointRange
+	probPointSwapped
+	probPointHalf
+	probGeometry
+	probURL
+	probURLNoScheme
+	probTextLong
+	probPhone
+	probLocation
 )
 
 // Converter turns one column's text values into what the portal is sent,
@@ -346,8 +346,8 @@ func (c *Converter) Convert(s string) (Value, Problem) {
 		if s == "" {
 			return Value{}, OK
 		}
-		if len(s) > MaxTextBytes {
-			return Value{}, ProbTextLong
+		if len(s) > maxTextBytes {
+			return Value{}, probTextLong
 		}
 		return Value{Kind: ValueText, Text: s}, OK
 	}
@@ -378,16 +378,16 @@ func (c *Converter) Convert(s string) (Value, Problem) {
 			if c.YesNo {
 				return Value{Kind: ValueBool, Bool: yes}, OK
 			}
-			return Value{}, ProbCheckboxYesNo
+			return Value{}, probCheckboxYesNo
 		}
-		return Value{}, ProbCheckbox
+		return Value{}, probCheckbox
 	case convFloating:
 		cv, p := c.readTime(t)
 		if p != timestamp.OK {
 			return Value{}, timeProblemOf(p)
 		}
 		if cv.HasZone {
-			return Value{}, ProbTimeZoneOnFloating
+			return Value{}, probTimeZoneOnFloating
 		}
 		return Value{Kind: ValueFloating, civil: cv}, OK
 	case convFixed:
@@ -398,7 +398,7 @@ func (c *Converter) Convert(s string) (Value, Problem) {
 		if !cv.HasZone {
 			off, ok := c.zones.Offset(&cv)
 			if !ok {
-				return Value{}, ProbTimeGap
+				return Value{}, probTimeGap
 			}
 			cv.Offset = off
 		}
@@ -462,8 +462,8 @@ func (c *Converter) patternOf(s string, p Problem) string {
 	return c.Formats[0].Pattern()
 }
 
-// Patterns are the converter's timestamp patterns in DataSync notation.
-func (c *Converter) Patterns() []string {
+// patterns are the converter's timestamp patterns in DataSync notation.
+func (c *Converter) patterns() []string {
 	if len(c.Formats) == 0 {
 		return []string{timestamp.ISO8601}
 	}
@@ -477,13 +477,13 @@ func (c *Converter) Patterns() []string {
 func timeProblemOf(p timestamp.Problem) Problem {
 	switch p {
 	case timestamp.BadDate:
-		return ProbTimeDate
+		return probTimeDate
 	case timestamp.BadTime:
-		return ProbTimeOfDay
+		return probTimeOfDay
 	case timestamp.ShortYear:
-		return ProbTimeShortYear
+		return probTimeShortYear
 	}
-	return ProbTimeFormat
+	return probTimeFormat
 }
 
 func isYes(s string) bool {
@@ -603,35 +603,35 @@ func diagnoseNumber(s string) Problem {
 	low := strings.ToLower(s)
 	switch low {
 	case "nan", "inf", "+inf", "-inf", "infinity", "-infinity", "+infinity":
-		return ProbNaN
+		return probNaN
 	}
 	if strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") {
-		return ProbParens
+		return probParens
 	}
 	if strings.ContainsAny(s, currencySymbols) {
-		return ProbCurrency
+		return probCurrency
 	}
 	if strings.HasSuffix(s, "%") || strings.HasPrefix(s, "%") {
-		return ProbPercentSign
+		return probPercentSign
 	}
 	if strings.Contains(s, ",") {
 		t := strings.TrimLeft(s, "+-")
 		if _, ok := stripThousands(t); ok {
-			return ProbThousands
+			return probThousands
 		}
 		// 1,5 or 1.234,5: a comma as the decimal mark.
 		if i := strings.LastIndexByte(t, ','); i > 0 && i < len(t)-1 && digitsOnly(t[i+1:]) && !strings.Contains(t[i:], ".") {
 			if _, ok := stripThousands(strings.ReplaceAll(t[:i], ".", ",")); ok || digitsOnly(t[:i]) {
-				return ProbCommaDecimal
+				return probCommaDecimal
 			}
 		}
 	}
 	if strings.Contains(s, " ") {
 		if _, ok := stripThousands(strings.ReplaceAll(strings.TrimLeft(s, "+-"), " ", ",")); ok {
-			return ProbThousands
+			return probThousands
 		}
 	}
-	return ProbNumber
+	return probNumber
 }
 
 // parsePoint reads WKT (POINT (lon lat)) or a GeoJSON point. It returns
@@ -645,28 +645,28 @@ func parsePoint(s string) (lon, lat float64, p Problem) {
 			Coordinates []float64 `json:"coordinates"`
 		}
 		if err := json.Unmarshal([]byte(s), &g); err != nil || !strings.EqualFold(g.Type, "point") || len(g.Coordinates) != 2 {
-			return 0, 0, ProbPoint
+			return 0, 0, probPoint
 		}
 		return g.Coordinates[0], g.Coordinates[1], pointProblemOf(g.Coordinates[0], g.Coordinates[1])
 	}
 	if hasPointWord(s) {
 		rest := trimSpace(s[5:])
 		if len(rest) < 2 || rest[0] != '(' || rest[len(rest)-1] != ')' {
-			return 0, 0, ProbPoint
+			return 0, 0, probPoint
 		}
 		inner := trimSpace(rest[1 : len(rest)-1])
 		sp := indexSpace(inner)
 		if sp < 0 {
-			return 0, 0, ProbPoint
+			return 0, 0, probPoint
 		}
 		xs, ys := inner[:sp], trimSpace(inner[sp:])
 		if indexSpace(ys) >= 0 {
-			return 0, 0, ProbPoint
+			return 0, 0, probPoint
 		}
 		x, ok1 := parseFloat(xs)
 		y, ok2 := parseFloat(ys)
 		if !ok1 || !ok2 {
-			return 0, 0, ProbPoint
+			return 0, 0, probPoint
 		}
 		return x, y, pointProblemOf(x, y)
 	}
@@ -676,11 +676,11 @@ func parsePoint(s string) (lon, lat float64, p Problem) {
 	if a, b, ok := strings.Cut(t, ","); ok {
 		if _, err := strconv.ParseFloat(trimSpace(a), 64); err == nil {
 			if _, err := strconv.ParseFloat(trimSpace(b), 64); err == nil {
-				return 0, 0, ProbPointLatLon
+				return 0, 0, probPointLatLon
 			}
 		}
 	}
-	return 0, 0, ProbPoint
+	return 0, 0, probPoint
 }
 
 // hasPointWord reports whether s starts with "point" in any case, without
@@ -695,9 +695,9 @@ func hasPointWord(s string) bool {
 func pointProblemOf(lon, lat float64) Problem {
 	if lon != lon || lat != lat || lon < -180 || lon > 180 || lat < -90 || lat > 90 {
 		if lat >= -180 && lat <= 180 && lon >= -90 && lon <= 90 {
-			return ProbPointSwapped
+			return probPointSwapped
 		}
-		return ProbPointRange
+		return probPointRange
 	}
 	return OK
 }
@@ -768,15 +768,15 @@ func LatLonPoint(lat, lon string) (Value, Problem) {
 		return Value{}, OK
 	}
 	if lat == "" || lon == "" {
-		return Value{}, ProbPointHalf
+		return Value{}, probPointHalf
 	}
 	y, ok1 := parseFloat(lat)
 	x, ok2 := parseFloat(lon)
 	if !ok1 || !ok2 {
-		return Value{}, ProbPoint
+		return Value{}, probPoint
 	}
 	if y < -90 || y > 90 || x < -180 || x > 180 || x != x || y != y {
-		return Value{}, ProbPointRange
+		return Value{}, probPointRange
 	}
 	return Value{Kind: ValuePoint, Lon: x, Lat: y}, OK
 }
@@ -794,13 +794,13 @@ var geoTypes = map[socrata.DataType][2]string{
 func parseGeometry(s string, typ socrata.DataType) (Value, Problem) {
 	names := geoTypes[typ]
 	if len(s) < len(names[0]) || !strings.EqualFold(s[:len(names[0])], names[0]) {
-		return Value{}, ProbGeometry
+		return Value{}, probGeometry
 	}
 	rest := trimSpace(s[len(names[0]):])
 	var b []byte
 	n, ok := wktToJSON(rest, &b)
 	if !ok || trimSpace(rest[n:]) != "" {
-		return Value{}, ProbGeometry
+		return Value{}, probGeometry
 	}
 	return Value{Kind: ValueGeometry, Geom: names[1], Text: string(b)}, OK
 }
@@ -885,12 +885,12 @@ func parseURL(s string) (Value, Problem) {
 	}
 	if !hasScheme(u) {
 		if strings.HasPrefix(strings.ToLower(u), "www.") || (strings.Contains(u, ".") && !strings.Contains(u, " ")) {
-			return Value{}, ProbURLNoScheme
+			return Value{}, probURLNoScheme
 		}
-		return Value{}, ProbURL
+		return Value{}, probURL
 	}
 	if strings.ContainsAny(u, " \t\n") {
-		return Value{}, ProbURL
+		return Value{}, probURL
 	}
 	return Value{Kind: ValueURL, Text: u, Desc: desc}, OK
 }
@@ -918,11 +918,11 @@ func parsePhone(s string) (Value, Problem) {
 			digits++
 		case strings.ContainsRune(" -+().xX", r):
 		default:
-			return Value{}, ProbPhone
+			return Value{}, probPhone
 		}
 	}
 	if digits == 0 {
-		return Value{}, ProbPhone
+		return Value{}, probPhone
 	}
 	if typ = trimSpace(typ); typ != "" {
 		found := false
@@ -933,7 +933,7 @@ func parsePhone(s string) (Value, Problem) {
 			}
 		}
 		if !found {
-			return Value{}, ProbPhone
+			return Value{}, probPhone
 		}
 	}
 	return Value{Kind: ValuePhone, Text: num, Desc: typ}, OK
@@ -952,10 +952,10 @@ func parseLocation(s string) (Value, Problem) {
 				// NaN passes the range check below, and the portal
 				// cannot store it.
 				if err1 != nil || err2 != nil || lat != lat || lon != lon {
-					return Value{}, ProbLocation
+					return Value{}, probLocation
 				}
 				if lat < -90 || lat > 90 || lon < -180 || lon > 180 {
-					return Value{}, ProbPointRange
+					return Value{}, probPointRange
 				}
 				v.Lat, v.Lon, v.HasCoords = lat, lon, true
 				v.Text = trimSpace(s[:i])
@@ -970,60 +970,60 @@ func parseLocation(s string) (Value, Problem) {
 func (c *Converter) Message(s string, p Problem) string {
 	q := strconv.Quote(truncateRunes(trimSpace(s), 60))
 	switch p {
-	case ProbNumber:
+	case probNumber:
 		return fmt.Sprintf("%s is not a number: use digits with an optional decimal point, such as 1234.5", q)
-	case ProbThousands:
+	case probThousands:
 		return fmt.Sprintf("%s has a thousands separator: turn on clean for this column or remove it", q)
-	case ProbCurrency:
+	case probCurrency:
 		return fmt.Sprintf("%s has a currency symbol: turn on clean for this column or remove it", q)
-	case ProbPercentSign:
+	case probPercentSign:
 		return fmt.Sprintf("%s has a percent sign: turn on clean for this column, or write 45%% as 45", q)
-	case ProbCommaDecimal:
+	case probCommaDecimal:
 		return fmt.Sprintf("%s uses a comma as the decimal mark: Socrata needs a point, such as 1.5", q)
-	case ProbParens:
+	case probParens:
 		return fmt.Sprintf("%s uses parentheses for a negative number: turn on clean for this column, or write it with a minus sign", q)
-	case ProbNaN:
+	case probNaN:
 		return fmt.Sprintf("%s is not a number the portal accepts: leave the cell empty instead", q)
-	case ProbCheckbox:
+	case probCheckbox:
 		return fmt.Sprintf("%s is not true or false", q)
-	case ProbCheckboxYesNo:
+	case probCheckboxYesNo:
 		return fmt.Sprintf("%s is not true or false: turn on yes/no for this column to read Y/N, Yes/No and 1/0", q)
-	case ProbTimeFormat:
-		if ps := c.Patterns(); len(ps) > 1 {
+	case probTimeFormat:
+		if ps := c.patterns(); len(ps) > 1 {
 			return fmt.Sprintf("%s does not match the date formats %s: add the format it is written in", q, wording.OrList(ps))
 		}
-		return fmt.Sprintf("%s does not match the date format %s: choose the format the file uses, or add a second format for values written like this one", q, c.Patterns()[0])
-	case ProbTimeDate:
+		return fmt.Sprintf("%s does not match the date format %s: choose the format the file uses, or add a second format for values written like this one", q, c.patterns()[0])
+	case probTimeDate:
 		return fmt.Sprintf("%s is not a real date (check the day and month, and the format %s)", q, c.patternOf(s, p))
-	case ProbTimeOfDay:
+	case probTimeOfDay:
 		return fmt.Sprintf("%s is not a real time of day", q)
-	case ProbTimeShortYear:
+	case probTimeShortYear:
 		return fmt.Sprintf("%s has a two-digit year, which %s would read as a year before 1000: choose a format with yy", q, c.patternOf(s, p))
-	case ProbTimeZoneOnFloating:
+	case probTimeZoneOnFloating:
 		return fmt.Sprintf("%s has a time zone, but %s is a date and time without one: remove the zone, or change the column's type on the portal", q, c.Field)
-	case ProbTimeGap:
+	case probTimeGap:
 		return fmt.Sprintf("%s does not exist in %s (the clocks go forward that hour): correct the time or choose another time zone", q, c.Location)
-	case ProbPoint:
+	case probPoint:
 		return fmt.Sprintf("%s is not a point: write POINT (longitude latitude), such as POINT (-72.68 41.76)", q)
-	case ProbPointLatLon:
+	case probPointLatLon:
 		return fmt.Sprintf("%s looks like latitude, longitude: write POINT (longitude latitude), or map separate latitude and longitude columns to this point", q)
-	case ProbPointRange:
+	case probPointRange:
 		return fmt.Sprintf("%s is off the map: longitude must be within ±180 and latitude within ±90", q)
-	case ProbPointSwapped:
+	case probPointSwapped:
 		return fmt.Sprintf("%s has latitude first: WKT puts longitude first, as in POINT (-72.68 41.76)", q)
-	case ProbPointHalf:
+	case probPointHalf:
 		return "only one of latitude and longitude is given: give both, or leave both empty"
-	case ProbGeometry:
+	case probGeometry:
 		return fmt.Sprintf("%s is not %s WKT", q, strings.ToLower(geoTypes[c.Type][0]))
-	case ProbURL:
+	case probURL:
 		return fmt.Sprintf("%s is not a web address: write https://... or Label (https://...)", q)
-	case ProbURLNoScheme:
+	case probURLNoScheme:
 		return fmt.Sprintf("%s has no http:// or https:// at the start: add it", q)
-	case ProbTextLong:
-		return fmt.Sprintf("the text is %d bytes long, more than the portal's %d: shorten it", len(s), MaxTextBytes)
-	case ProbPhone:
+	case probTextLong:
+		return fmt.Sprintf("the text is %d bytes long, more than the portal's %d: shorten it", len(s), maxTextBytes)
+	case probPhone:
 		return fmt.Sprintf("%s is not a phone number: write the number, optionally followed by :Home, :Cell, :Work, :Fax or :Other", q)
-	case ProbLocation:
+	case probLocation:
 		return fmt.Sprintf("%s is not a location: write an address, optionally followed by (latitude, longitude)", q)
 	}
 	return fmt.Sprintf("%s cannot be sent", q)

@@ -22,7 +22,7 @@ func (c *Converter) AppendCSV(b []byte, s string) ([]byte, bool) {
 	}
 	switch k {
 	case convText:
-		if len(s) <= MaxTextBytes {
+		if len(s) <= maxTextBytes {
 			return quote.AppendCSV(b, s), true
 		}
 	case convNumber:

@@ -17,7 +17,7 @@ func TestAppendCSVFast(t *testing.T) {
 		"true", "TRUE", " False ", "t", "Y", "yes", "0", "1", "no",
 		"2024-03-14", "2024-03-14T10:30:00", "2024-03-14t10:30:00", "0999-12-31T23:59:59", "2024-03-14T10:30:00.250", "2024-03-14 10:30", "2024-02-30", "2024-03-14T25:00:00", "2024-03-14T25:10:00",
 		"2024-03-14T10:30:00Z", "2024-03-14T10:30:00-05:00", "03/14/2024", "3/4/24", "14-Mar-2024", "03/14/2024 10:30 PM",
-		"Hartford", " Hartford ", `say "hi"`, "a,b", "line\nbreak", "\\.", "caf\xe9", strings.Repeat("x", MaxTextBytes+1),
+		"Hartford", " Hartford ", `say "hi"`, "a,b", "line\nbreak", "\\.", "caf\xe9", strings.Repeat("x", maxTextBytes+1),
 	}
 	convs := []struct {
 		typ socrata.DataType

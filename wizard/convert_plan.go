@@ -124,8 +124,8 @@ func NewPlan(job *Job, header []string) (*Plan, error) {
 	return p, nil
 }
 
-// FieldValue is one field of a converted row.
-type FieldValue struct {
+// fieldValue is one field of a converted row.
+type fieldValue struct {
 	Field string
 	Value Value
 }
@@ -143,10 +143,10 @@ type CellProblem struct {
 	Message string
 }
 
-// Row converts one record, whose fields are in file order, appending the
+// row converts one record, whose fields are in file order, appending the
 // converted fields to dst. Problems come back with their messages; a row
 // with any problem must not be sent.
-func (p *Plan) Row(fields []string, dst []FieldValue) ([]FieldValue, []CellProblem) {
+func (p *Plan) row(fields []string, dst []fieldValue) ([]fieldValue, []CellProblem) {
 	var probs []CellProblem
 	for i := range p.Columns {
 		c := &p.Columns[i]
@@ -156,7 +156,7 @@ func (p *Plan) Row(fields []string, dst []FieldValue) ([]FieldValue, []CellProbl
 			probs = append(probs, CellProblem{Source: c.Source, Field: c.Conv.Field, Value: s, Problem: pr, Message: c.Conv.Message(s, pr)})
 			continue
 		}
-		dst = append(dst, FieldValue{Field: c.Conv.Field, Value: v})
+		dst = append(dst, fieldValue{Field: c.Conv.Field, Value: v})
 	}
 	for i := range p.Points {
 		pt := &p.Points[i]
@@ -166,7 +166,7 @@ func (p *Plan) Row(fields []string, dst []FieldValue) ([]FieldValue, []CellProbl
 			probs = append(probs, pt.Problem(lat, lon, pr))
 			continue
 		}
-		dst = append(dst, FieldValue{Field: pt.Field, Value: v})
+		dst = append(dst, fieldValue{Field: pt.Field, Value: v})
 	}
 	return dst, probs
 }
@@ -176,7 +176,7 @@ func (pt *PlanPoint) Problem(lat, lon string, pr Problem) CellProblem {
 	conv := Converter{Field: pt.Field, Type: socrata.Point}
 	shown := lat + ", " + lon
 	msg := conv.Message(shown, pr)
-	if pr == ProbPoint {
+	if pr == probPoint {
 		msg = fmt.Sprintf("latitude %q and longitude %q are not both numbers", lat, lon)
 	}
 	return CellProblem{Source: pt.LatSource + " + " + pt.LonSource, Field: pt.Field, Value: shown, Problem: pr, Message: msg}
@@ -198,11 +198,11 @@ func cell(fields []string, i int) string {
 	return ""
 }
 
-// AppendJSONRow appends the record as one SODA JSON row object, fields in
+// appendJSONRow appends the record as one SODA JSON row object, fields in
 // file order. When the record has problems nothing is appended and the
 // problems are returned.
-func (p *Plan) AppendJSONRow(b []byte, fields []string) ([]byte, []CellProblem) {
-	row, probs := p.Row(fields, nil)
+func (p *Plan) appendJSONRow(b []byte, fields []string) ([]byte, []CellProblem) {
+	row, probs := p.row(fields, nil)
 	if len(probs) > 0 {
 		return b, probs
 	}

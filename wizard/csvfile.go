@@ -74,7 +74,7 @@ type OpenOptions struct {
 	Quote    bool
 	QuoteSet bool
 	// MaxFieldBytes and MaxRecordBytes bound memory while reading; zero
-	// means [DefaultMaxFieldBytes] and [DefaultMaxRecordBytes].
+	// means 1 MB and 16 MB.
 	MaxFieldBytes  int
 	MaxRecordBytes int
 }
@@ -371,10 +371,10 @@ func (rr *RecordReader) Next() (Record, error) {
 	return rec, nil
 }
 
-// BytesRead is how far into the file the reader is, in raw bytes. It runs
+// bytesRead is how far into the file the reader is, in raw bytes. It runs
 // ahead of the last record by at most one buffer, which is fine for a
 // progress bar.
-func (rr *RecordReader) BytesRead() int64 { return rr.count.n }
+func (rr *RecordReader) bytesRead() int64 { return rr.count.n }
 
 // Close releases the file.
 func (rr *RecordReader) Close() error {
@@ -436,14 +436,14 @@ func (f *CSVFile) fieldLimit() int {
 	if f.maxField > 0 {
 		return f.maxField
 	}
-	return DefaultMaxFieldBytes
+	return defaultMaxFieldBytes
 }
 
 func (f *CSVFile) recordLimit() int {
 	if f.maxRecord > 0 {
 		return max(f.maxRecord, f.fieldLimit())
 	}
-	return max(DefaultMaxRecordBytes, f.fieldLimit())
+	return max(defaultMaxRecordBytes, f.fieldLimit())
 }
 
 // Dialect says how a delimited file is written.

@@ -112,7 +112,7 @@ func (br *AheadReader) read(rr *RecordReader) {
 				b.ends = append(b.ends, base+e)
 			}
 		}
-		b.bytes = rr.BytesRead()
+		b.bytes = rr.bytesRead()
 		select {
 		case br.full <- b:
 		case <-br.quit:
@@ -171,6 +171,6 @@ func (br *AheadReader) Stop() {
 	<-br.done
 }
 
-// BytesRead is how far into the file reading has got, as of the last
+// bytesRead is how far into the file reading has got, as of the last
 // record Next returned.
 func (br *AheadReader) BytesRead() int64 { return br.bytes }

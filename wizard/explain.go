@@ -225,7 +225,7 @@ func explainAPI(e *socrata.APIError) explanation {
 
 // afterSentinel is err's text after the sentinel's own words, which the
 // client puts first ("not a portal address: ..."), since the rest is the
-// Sentence a person needs.
+// sentence a person needs.
 func afterSentinel(err, sentinel error) string {
 	msg := strings.TrimPrefix(err.Error(), "socrata: ")
 	if rest, ok := strings.CutPrefix(msg, sentinel.Error()+": "); ok {
@@ -246,7 +246,7 @@ func SyncedCopy(e *socrata.APIError) bool {
 }
 
 // FailureText words a failure from the client for the middle of a
-// Sentence, as Explain would but without its advice (an UploadError's
+// sentence, as Explain would but without its advice (an upload error's
 // hint gives that): "the portal had a problem (500 Internal Server
 // Error)", "the connection was cut off after the request was sent".
 func FailureText(err error) string {

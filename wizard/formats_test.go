@@ -32,24 +32,24 @@ func TestConvertSeveralFormats(t *testing.T) {
 	}{
 		{"first format", socrata.FloatingTimestamp, usOrISO, "8/5/2024", "2024-08-05T00:00:00", OK, ""},
 		{"second format", socrata.FloatingTimestamp, usOrISO, "2024-08-07", "2024-08-07T00:00:00", OK, ""},
-		{"neither", socrata.FloatingTimestamp, usOrISO, "Aug 7", "", ProbTimeFormat,
+		{"neither", socrata.FloatingTimestamp, usOrISO, "Aug 7", "", probTimeFormat,
 			`"Aug 7" does not match the date formats M/d/yyyy or yyyy-MM-dd: add the format it is written in`},
-		{"three named", socrata.FloatingTimestamp, []string{"M/d/yyyy", "yyyy-MM-dd", "dd-MMM-yyyy"}, "Aug 7", "", ProbTimeFormat,
+		{"three named", socrata.FloatingTimestamp, []string{"M/d/yyyy", "yyyy-MM-dd", "dd-MMM-yyyy"}, "Aug 7", "", probTimeFormat,
 			"does not match the date formats M/d/yyyy, yyyy-MM-dd or dd-MMM-yyyy"},
-		{"one named", socrata.FloatingTimestamp, []string{"M/d/yyyy"}, "2024-08-07", "", ProbTimeFormat,
+		{"one named", socrata.FloatingTimestamp, []string{"M/d/yyyy"}, "2024-08-07", "", probTimeFormat,
 			`"2024-08-07" does not match the date format M/d/yyyy: choose the format the file uses, or add a second format`},
 		{"order decides", socrata.FloatingTimestamp, []string{"dd/MM/yyyy", "MM/dd/yyyy"}, "01/02/2024", "2024-02-01T00:00:00", OK, ""},
 		{"order decides, the other way", socrata.FloatingTimestamp, []string{"MM/dd/yyyy", "dd/MM/yyyy"}, "01/02/2024", "2024-01-02T00:00:00", OK, ""},
 		{"day past the month's end falls to the next format", socrata.FloatingTimestamp, []string{"MM/dd/yyyy", "dd/MM/yyyy"}, "13/02/2024", "2024-02-13T00:00:00", OK, ""},
-		{"impossible date named by its format", socrata.FloatingTimestamp, usOrISO, "2024-02-30", "", ProbTimeDate,
+		{"impossible date named by its format", socrata.FloatingTimestamp, usOrISO, "2024-02-30", "", probTimeDate,
 			"check the day and month, and the format yyyy-MM-dd"},
 		{"two-digit year read by yy next", socrata.FloatingTimestamp, []string{"M/d/yyyy", "M/d/yy"}, "3/1/24", "2024-03-01T00:00:00", OK, ""},
-		{"two-digit year named by its format", socrata.FloatingTimestamp, []string{"yyyy-MM-dd", "M/d/yyyy"}, "3/1/24", "", ProbTimeShortYear,
+		{"two-digit year named by its format", socrata.FloatingTimestamp, []string{"yyyy-MM-dd", "M/d/yyyy"}, "3/1/24", "", probTimeShortYear,
 			"which M/d/yyyy would read as a year before 1000"},
 		{"fixed, pattern in the zone", socrata.FixedTimestamp, []string{"MM/dd/yyyy HH:mm", timestamp.ISO8601}, "07/15/2024 10:00", "2024-07-15T10:00:00-04:00", OK, ""},
 		{"fixed, ISO with its own offset", socrata.FixedTimestamp, []string{"MM/dd/yyyy HH:mm", timestamp.ISO8601}, "2024-07-15T10:00:00Z", "2024-07-15T10:00:00+00:00", OK, ""},
 		{"no formats is ISO8601", socrata.FloatingTimestamp, nil, "2024-08-07", "2024-08-07T00:00:00", OK, ""},
-		{"no formats named as ISO8601", socrata.FloatingTimestamp, nil, "8/7/2024", "", ProbTimeFormat, "does not match the date format ISO8601"},
+		{"no formats named as ISO8601", socrata.FloatingTimestamp, nil, "8/7/2024", "", probTimeFormat, "does not match the date format ISO8601"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -59,7 +59,7 @@ func TestConvertSeveralFormats(t *testing.T) {
 			}
 			v, p := c.Convert(tt.in)
 			if p != tt.prob {
-				t.Fatalf("problem %s, want %s (value %q)", p.Name(), tt.prob.Name(), v.String())
+				t.Fatalf("problem %s, want %s (value %q)", p.name(), tt.prob.name(), v.String())
 			}
 			if p != OK {
 				if msg := c.Message(tt.in, p); !strings.Contains(msg, tt.msg) {
@@ -128,7 +128,7 @@ func TestSetFormats(t *testing.T) {
 		t.Errorf("ColumnMaps formats = %q", cms[1].Formats)
 	}
 	cms[1].Formats[0] = "changed in the job"
-	back := MappingFromJob(&Job{Columns: cms}, []string{"Permit ID", "Issue Date", "Permit Fee", "Notes"}, permits())
+	back := mappingFromJob(&Job{Columns: cms}, []string{"Permit ID", "Issue Date", "Permit Fee", "Notes"}, permits())
 	cms[1].Formats[1] = "changed in the job again"
 	if !slices.Equal(m.Columns[1].Formats, []string{"M/d/yyyy", "yyyy-MM-dd"}) || !slices.Equal(back.Columns[1].Formats, []string{"changed in the job", "yyyy-MM-dd"}) {
 		t.Errorf("shared slices: mapping %q, rebuilt %q", m.Columns[1].Formats, back.Columns[1].Formats)
@@ -357,7 +357,7 @@ func TestSampleFileTwoDateStyles(t *testing.T) {
 		if err != nil {
 			break
 		}
-		row, probs := plan.Row(rec.Fields, nil)
+		row, probs := plan.row(rec.Fields, nil)
 		if probs != nil {
 			t.Fatalf("line %d: %+v", rec.Line, probs)
 		}

@@ -35,9 +35,9 @@ func DefaultJobPath(csvPath string) string {
 	return filepath.Join(dir, strings.TrimSuffix(base, filepath.Ext(base))+JobFileExt)
 }
 
-// JobError is a job that cannot be used, with every problem found, so that
+// jobError is a job that cannot be used, with every problem found, so that
 // a person editing a job file by hand fixes them all in one go.
-type JobError struct {
+type jobError struct {
 	// Path is the job file, or "" for a job that was never saved.
 	Path string
 	// Problems are lower-case sentences, each saying what is wrong and,
@@ -49,10 +49,10 @@ type JobError struct {
 }
 
 // Unwrap returns the operating system's error, if any.
-func (e *JobError) Unwrap() error { return e.Err }
+func (e *jobError) Unwrap() error { return e.Err }
 
 // Error lists the problems on one line.
-func (e *JobError) Error() string {
+func (e *jobError) Error() string {
 	prefix := "the job"
 	if e.Path != "" {
 		prefix = "the job file " + e.Path
@@ -133,14 +133,14 @@ func (j *Job) Validate() error {
 	if len(probs) == 0 {
 		return nil
 	}
-	return &JobError{Problems: probs}
+	return &jobError{Problems: probs}
 }
 
 // validateFile is Validate for the job file at path, which the error
 // names.
 func (j *Job) validateFile(path string) error {
 	err := j.Validate()
-	var je *JobError
+	var je *jobError
 	if errors.As(err, &je) {
 		je.Path = path
 	}
@@ -281,7 +281,7 @@ func LoadJob(path string) (*Job, error) {
 		if errors.Is(err, os.ErrNotExist) {
 			why += ": check the path, or save the job again from the wizard"
 		}
-		return nil, &JobError{Path: path, Problems: []string{why}, Err: err}
+		return nil, &jobError{Path: path, Problems: []string{why}, Err: err}
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxJobFileSize+1))
@@ -300,7 +300,7 @@ func LoadJob(path string) (*Job, error) {
 	if err := json.Unmarshal(data, &head); err == nil {
 		var v int
 		if json.Unmarshal(head.Version, &v) == nil && v > JobVersion {
-			return nil, &JobError{Path: path, Problems: []string{fmt.Sprintf(
+			return nil, &jobError{Path: path, Problems: []string{fmt.Sprintf(
 				"it was written by a newer socrata-wizard (format %d; this one reads up to %d): upgrade socrata-wizard", v, JobVersion)}}
 		}
 	}
@@ -309,10 +309,10 @@ func LoadJob(path string) (*Job, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&j); err != nil {
-		return nil, &JobError{Path: path, Problems: []string{describeJSONError(data, err)}}
+		return nil, &jobError{Path: path, Problems: []string{describeJSONError(data, err)}}
 	}
 	if dec.More() {
-		return nil, &JobError{Path: path, Problems: []string{"there is more after the job's closing brace; a job file holds one JSON object"}}
+		return nil, &jobError{Path: path, Problems: []string{"there is more after the job's closing brace; a job file holds one JSON object"}}
 	}
 	if err := j.validateFile(path); err != nil {
 		return nil, err

@@ -125,7 +125,7 @@ func TestSaveJobRefusesInvalidAndKeepsOld(t *testing.T) {
 	bad := sampleJob(filepath.Join(dir, "permits.csv"))
 	bad.Dataset = "nope"
 	err := SaveJob(path, bad)
-	var je *JobError
+	var je *jobError
 	if !errors.As(err, &je) || je.Path != path {
 		t.Fatalf("err = %v, want a *JobError naming the path", err)
 	}

@@ -217,7 +217,7 @@ func FuzzTimestamp(f *testing.F) {
 			out := v.String()
 			back, p2 := readBack[typ].Convert(out)
 			if p2 != OK || back.String() != out {
-				t.Fatalf("%q (%s) sent as %q, which reads back as %q (%s)", s, pattern, out, back.String(), p2.Name())
+				t.Fatalf("%q (%s) sent as %q, which reads back as %q (%s)", s, pattern, out, back.String(), p2.name())
 			}
 		}
 	})
@@ -295,7 +295,7 @@ func FuzzOtherTypes(f *testing.F) {
 			}
 			back, p2 := c.Convert(v.String())
 			if p2 != OK || !bytes.Equal(back.AppendJSON(nil), v.AppendJSON(nil)) {
-				t.Fatalf("%s %q -> %q -> %s (%s)", typ, s, v.String(), back.AppendJSON(nil), p2.Name())
+				t.Fatalf("%s %q -> %q -> %s (%s)", typ, s, v.String(), back.AppendJSON(nil), p2.name())
 			}
 		}
 	})

@@ -10,8 +10,8 @@ import (
 	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
-// DefaultMaxExamples is how many bad values a report keeps per column.
-const DefaultMaxExamples = 5
+// defaultMaxExamples is how many bad values a report keeps per column.
+const defaultMaxExamples = 5
 
 // progressEvery is how many rows pass between progress reports and
 // cancellation checks.
@@ -26,8 +26,7 @@ type ValidateOptions struct {
 	// reason, to <name>.rejected.csv beside the file. The file is written
 	// whole or not at all, and only when there are bad rows.
 	WriteRejects bool
-	// MaxExamples bounds the bad values kept per column; zero means
-	// [DefaultMaxExamples].
+	// MaxExamples bounds the bad values kept per column; zero means 5.
 	MaxExamples int
 }
 
@@ -128,19 +127,19 @@ func (r *Report) ExitCode() int {
 
 // problemNames are short stable names for problems in JSON reports.
 var problemNames = map[Problem]string{
-	ProbNumber: "not_a_number", ProbThousands: "thousands_separator", ProbCurrency: "currency_symbol",
-	ProbPercentSign: "percent_sign", ProbCommaDecimal: "comma_decimal", ProbParens: "parentheses",
-	ProbNaN: "nan", ProbCheckbox: "not_a_checkbox", ProbCheckboxYesNo: "yes_no",
-	ProbTimeFormat: "date_format", ProbTimeDate: "impossible_date", ProbTimeOfDay: "impossible_time",
-	ProbTimeShortYear: "two_digit_year", ProbTimeZoneOnFloating: "zone_on_floating", ProbTimeGap: "time_in_dst_gap",
-	ProbPoint: "not_a_point", ProbPointLatLon: "lat_lon_order", ProbPointRange: "off_the_map",
-	ProbPointSwapped: "latitude_first", ProbPointHalf: "half_a_point", ProbGeometry: "not_wkt",
-	ProbURL: "not_a_url", ProbURLNoScheme: "url_without_scheme", ProbTextLong: "text_too_long",
-	ProbPhone: "not_a_phone", ProbLocation: "not_a_location",
+	probNumber: "not_a_number", probThousands: "thousands_separator", probCurrency: "currency_symbol",
+	probPercentSign: "percent_sign", probCommaDecimal: "comma_decimal", probParens: "parentheses",
+	probNaN: "nan", probCheckbox: "not_a_checkbox", probCheckboxYesNo: "yes_no",
+	probTimeFormat: "date_format", probTimeDate: "impossible_date", probTimeOfDay: "impossible_time",
+	probTimeShortYear: "two_digit_year", probTimeZoneOnFloating: "zone_on_floating", probTimeGap: "time_in_dst_gap",
+	probPoint: "not_a_point", probPointLatLon: "lat_lon_order", probPointRange: "off_the_map",
+	probPointSwapped: "latitude_first", probPointHalf: "half_a_point", probGeometry: "not_wkt",
+	probURL: "not_a_url", probURLNoScheme: "url_without_scheme", probTextLong: "text_too_long",
+	probPhone: "not_a_phone", probLocation: "not_a_location",
 }
 
-// Name is the problem's stable short name, as JSON reports write it.
-func (p Problem) Name() string {
+// name is the problem's stable short name, as JSON reports write it.
+func (p Problem) name() string {
 	if n, ok := problemNames[p]; ok {
 		return n
 	}
@@ -157,7 +156,7 @@ func (p Problem) Name() string {
 func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions) (*Report, error) {
 	maxEx := opts.MaxExamples
 	if maxEx <= 0 {
-		maxEx = DefaultMaxExamples
+		maxEx = defaultMaxExamples
 	}
 	rep := &Report{File: f.Path, Encoding: f.Dialect.Encoding, Delimiter: f.Dialect.Delimiter, Header: f.Dialect.Header, Size: f.Size}
 	// One report per mapped column, then one per point, in the plan's
@@ -166,7 +165,7 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 	for _, c := range plan.Columns {
 		cr := ColumnReport{Source: c.Source, Field: c.Conv.Field, Type: string(c.Conv.Type), Clean: c.Conv.Clean, YesNo: c.Conv.YesNo}
 		if len(c.Conv.Formats) > 0 {
-			cr.Formats = c.Conv.Patterns()
+			cr.Formats = c.Conv.patterns()
 		}
 		cols = append(cols, cr)
 	}
@@ -252,7 +251,7 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 					msg = c.Conv.Message(s, pr)
 				}
 				cr.record(rec.Line, s, msg, pr, maxEx)
-				if pr == ProbTimeFormat && !cr.suggested {
+				if pr == probTimeFormat && !cr.suggested {
 					cr.suggested = true
 					cr.SuggestedFormat = timestamp.Suggest(trimSpace(s))
 					if cr.SuggestedFormat != "" {
@@ -313,7 +312,7 @@ func (cr *ColumnReport) record(line int, value, msg string, p Problem, maxEx int
 	if cr.Problems == nil {
 		cr.Problems = map[string]int64{}
 	}
-	cr.Problems[p.Name()]++
+	cr.Problems[p.name()]++
 	if len(cr.Examples) < maxEx {
 		cr.Examples = append(cr.Examples, Example{Line: line, Value: strings.Clone(truncateRunes(value, 200)), Message: msg})
 	}

@@ -321,7 +321,7 @@ func TestPlanRowJSON(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	b, probs := plan.AppendJSONRow(nil, []string{"P-1", "$1,234.50", "Y", "03/01/2024", "41.76", "-72.68", ""})
+	b, probs := plan.appendJSONRow(nil, []string{"P-1", "$1,234.50", "Y", "03/01/2024", "41.76", "-72.68", ""})
 	want := `{"permit_id":"P-1","fee":"1234.50","active":true,"issued":"2024-03-01T00:00:00","note":null,"site":{"type":"Point","coordinates":[-72.68,41.76]}}`
 	if probs != nil || string(b) != want {
 		t.Errorf("row = %s %v\nwant  %s", b, probs, want)
@@ -330,7 +330,7 @@ func TestPlanRowJSON(t *testing.T) {
 	if err := json.Unmarshal(b, &v); err != nil {
 		t.Errorf("not JSON: %v", err)
 	}
-	b, probs = plan.AppendJSONRow([]byte("x"), []string{"P-2", "1,5", "maybe", "3/1/24", "", "", ""})
+	b, probs = plan.appendJSONRow([]byte("x"), []string{"P-2", "1,5", "maybe", "3/1/24", "", "", ""})
 	if string(b) != "x" || len(probs) != 3 || probs[0].Field != "fee" || probs[2].Field != "issued" {
 		t.Errorf("bad row: %s %+v", b, probs)
 	}

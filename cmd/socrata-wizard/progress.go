@@ -52,7 +52,7 @@ func (p *progressPrinter) SetWidth(cells int) {
 	}
 }
 
-// Update is an UploadOptions.Progress function.
+// Update is an upload.Options.Progress function.
 func (p *progressPrinter) Update(u upload.Progress) {
 	p.mu.Lock()
 	defer p.mu.Unlock()

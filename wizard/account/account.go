@@ -110,7 +110,7 @@ func Verify(ctx context.Context, f UserFetcher, domain string) (*socrata.User, e
 			msg:  domain + " answered without saying who is signed in, so it does not look like a Socrata portal",
 			hint: notSocrataHint(domain)}
 	}
-	if !CanPublish(u) {
+	if !canPublish(u) {
 		return u, noRightsError(domain, u)
 	}
 	return u, nil
@@ -124,11 +124,11 @@ var publishingRoles = []string{"administrator", "publisher", "editor", "publishe
 // datasets.
 var publishingRights = []string{"create_datasets", "edit_others_datasets", "edit_datasets", "publish_datasets"}
 
-// CanPublish reports whether the account's domain role or rights let it
+// canPublish reports whether the account's domain role or rights let it
 // create or update datasets. It errs on the side of yes: a custom role
 // with any writing right counts, so that the wizard never turns away
 // someone the portal would let in.
-func CanPublish(u *socrata.User) bool {
+func canPublish(u *socrata.User) bool {
 	return slices.Contains(publishingRoles, strings.ToLower(u.RoleName)) ||
 		slices.ContainsFunc(publishingRights, u.HasRight)
 }

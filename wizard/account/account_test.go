@@ -188,7 +188,7 @@ func TestCanPublish(t *testing.T) {
 		{socrata.User{RoleName: "viewer", Rights: []string{"view_domain", "view_others_datasets"}}, false},
 	}
 	for _, tt := range tests {
-		if got := CanPublish(&tt.u); got != tt.want {
+		if got := canPublish(&tt.u); got != tt.want {
 			t.Errorf("CanPublish(%+v) = %v, want %v", tt.u, got, tt.want)
 		}
 	}

@@ -71,7 +71,7 @@ func TestKeyringStoreReal(t *testing.T) {
 
 	// The item's layout is what the docs say: service socrata-wizard, user
 	// <login>@<domain>, value a JSON object with the secret and app token.
-	raw, err := keyring.Get(KeyringService, ItemName(domain, "key1"))
+	raw, err := keyring.Get(keyringService, itemName(domain, "key1"))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -96,7 +96,7 @@ func TestKeyringStoreReal(t *testing.T) {
 	if _, err := SaveLogin(ctx, store, ps, domain, other, publisher, false); err != nil {
 		t.Fatal(err)
 	}
-	reloaded, err := LoadProfiles(filepath.Dir(ps.Path()))
+	reloaded, err := LoadProfiles(filepath.Dir(ps.filePath()))
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +114,7 @@ func TestKeyringStoreReal(t *testing.T) {
 	// A secret stored by hand (secret-tool, a keyring manager) is read as
 	// the plain secret.
 	hand := newSecret(t)
-	if err := keyring.Set(KeyringService, ItemName(domain, "hand"), hand); err != nil {
+	if err := keyring.Set(keyringService, itemName(domain, "hand"), hand); err != nil {
 		t.Fatal(err)
 	}
 	if s, err := store.Get(ctx, domain, "hand"); err != nil || s.Value != hand || s.AppToken != "" {
@@ -122,7 +122,7 @@ func TestKeyringStoreReal(t *testing.T) {
 	}
 
 	// Delete, through logout and directly.
-	if _, err := Logout(ctx, store, reloaded, ItemName(domain, "key1")); err != nil {
+	if _, err := Logout(ctx, store, reloaded, itemName(domain, "key1")); err != nil {
 		t.Fatal(err)
 	}
 	if _, err := store.Get(ctx, domain, "key1"); !errors.Is(err, ErrNoSecret) {

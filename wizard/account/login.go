@@ -41,8 +41,8 @@ func SaveLogin(ctx context.Context, store SecretStore, ps *Profiles, domain stri
 		p.DisplayName, p.Role, p.UserID = UserName(u), u.RoleName, u.ID
 	}
 	before := slices.Clone(ps.items)
-	ps.Put(p)
-	if err := ps.Save(); err != nil {
+	ps.put(p)
+	if err := ps.save(); err != nil {
 		if prev.Value != "" {
 			_ = store.Set(ctx, domain, c.ID, prev)
 		} else {
@@ -71,8 +71,8 @@ func Logout(ctx context.Context, store SecretStore, ps *Profiles, name string) (
 	if err := store.Delete(ctx, p.Domain, p.Login); err != nil && !errors.Is(err, ErrNoSecret) {
 		return Profile{}, err
 	}
-	ps.Remove(p.Domain, p.Login)
-	if err := ps.Save(); err != nil {
+	ps.remove(p.Domain, p.Login)
+	if err := ps.save(); err != nil {
 		return Profile{}, err
 	}
 	return p, nil
@@ -136,7 +136,7 @@ func HeadlessCredentials(ctx context.Context, getenv func(string) string, store 
 		var found bool
 		if p, found = ps.FindLogin(domain, ref.Login); !found {
 			return socrata.Credentials{}, FromKeyring, fmt.Errorf("no saved login %s: sign in with "+
-				"socrata-wizard login --domain %s, or set %s and %s", ItemName(domain, ref.Login), domain, EnvKeyID, EnvKeySecret)
+				"socrata-wizard login --domain %s, or set %s and %s", itemName(domain, ref.Login), domain, EnvKeyID, EnvKeySecret)
 		}
 	} else {
 		p, err = ps.Find(domain)

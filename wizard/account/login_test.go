@@ -135,7 +135,7 @@ func TestLogout(t *testing.T) {
 	if _, ok := again.FindLogin("data.ct.gov", "key1"); ok {
 		t.Error("logout left the index entry on disk")
 	}
-	if d, _ := again.Default(); d.Login != "key2" {
+	if d, _ := again.defaultProfile(); d.Login != "key2" {
 		t.Error("the remaining login did not become the default")
 	}
 
@@ -150,7 +150,7 @@ func TestLogout(t *testing.T) {
 
 	// A broken keyring changes nothing.
 	ps3, _ := LoadProfiles(t.TempDir())
-	ps3.Put(Profile{Domain: "data.ct.gov", Login: "key3"})
+	ps3.put(Profile{Domain: "data.ct.gov", Login: "key3"})
 	if _, err := Logout(ctx, failingStore{err: &KeyringError{Kind: KeyringLocked}}, ps3, ""); err == nil {
 		t.Error("logout with a locked keyring succeeded")
 	}
@@ -263,10 +263,10 @@ func TestReadSecret(t *testing.T) {
 func TestMarkVerified(t *testing.T) {
 	dir := t.TempDir()
 	ps, _ := LoadProfiles(dir)
-	ps.Put(Profile{Domain: "data.ct.gov", Login: "key1", Kind: socrata.APIKey, Role: "viewer", Default: true})
+	ps.put(Profile{Domain: "data.ct.gov", Login: "key1", Kind: socrata.APIKey, Role: "viewer", Default: true})
 	p, _ := ps.FindLogin("data.ct.gov", "key1")
 	at := time.Date(2026, 5, 1, 9, 0, 0, 0, time.UTC)
-	if err := ps.MarkVerified(p, publisher, at); err != nil {
+	if err := ps.markVerified(p, publisher, at); err != nil {
 		t.Fatal(err)
 	}
 	again, _ := LoadProfiles(dir)
@@ -274,7 +274,7 @@ func TestMarkVerified(t *testing.T) {
 	if q.Role != "publisher" || q.DisplayName != "Jane Analyst" || !q.VerifiedAt.Equal(at) || !q.Default {
 		t.Errorf("after MarkVerified: %+v", q)
 	}
-	if err := ps.MarkVerified(Profile{Domain: "data.ct.gov", Login: "nobody"}, publisher, at); err == nil {
+	if err := ps.markVerified(Profile{Domain: "data.ct.gov", Login: "nobody"}, publisher, at); err == nil {
 		t.Error("MarkVerified of an unknown login succeeded")
 	}
 }

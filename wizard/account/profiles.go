@@ -49,7 +49,7 @@ const profilesVersion = 1
 
 // Profile is one saved login: which portal, which account, and what the
 // last successful sign-in said about it. It never holds a secret; the
-// secret is in the keyring item named [ItemName](Domain, Login).
+// secret is in the keyring item named [itemName](Domain, Login).
 type Profile struct {
 	// Domain is the portal host, such as "data.ct.gov".
 	Domain string
@@ -70,7 +70,7 @@ type Profile struct {
 }
 
 // Name is the profile's name on the command line: "<login>@<domain>".
-func (p Profile) Name() string { return ItemName(p.Domain, p.Login) }
+func (p Profile) Name() string { return itemName(p.Domain, p.Login) }
 
 // Ref is the job file's reference to this profile's credentials.
 func (p Profile) Ref() wizard.AuthRef { return wizard.AuthRef{Kind: p.Kind.String(), Login: p.Login} }
@@ -156,8 +156,8 @@ func LoadProfiles(dir string) (*Profiles, error) {
 	return ps, nil
 }
 
-// Path is the index file's path.
-func (ps *Profiles) Path() string { return ps.path }
+// filePath is the index file's path.
+func (ps *Profiles) filePath() string { return ps.path }
 
 // List returns the profiles, the default first, then the most recently
 // verified.
@@ -175,8 +175,8 @@ func (ps *Profiles) List() []Profile {
 	return out
 }
 
-// Default returns the default profile, if there is any profile at all.
-func (ps *Profiles) Default() (Profile, bool) {
+// defaultProfile returns the default profile, if there is any profile at all.
+func (ps *Profiles) defaultProfile() (Profile, bool) {
 	for _, p := range ps.items {
 		if p.Default {
 			return p, true
@@ -191,7 +191,7 @@ func (ps *Profiles) Default() (Profile, bool) {
 func (ps *Profiles) Find(name string) (Profile, error) {
 	name = strings.TrimSpace(name)
 	if name == "" {
-		if p, ok := ps.Default(); ok {
+		if p, ok := ps.defaultProfile(); ok {
 			return p, nil
 		}
 		return Profile{}, errors.New("no saved login: sign in first with socrata-wizard login")
@@ -243,10 +243,10 @@ func (ps *Profiles) savedNames() string {
 	return "saved logins: " + strings.Join(names, ", ")
 }
 
-// Put adds p, or replaces the saved profile for the same domain and
+// put adds p, or replaces the saved profile for the same domain and
 // login. When p is the default, or the first profile, it becomes the
 // default.
-func (ps *Profiles) Put(p Profile) {
+func (ps *Profiles) put(p Profile) {
 	p.Domain = strings.ToLower(p.Domain)
 	replaced := false
 	for i := range ps.items {
@@ -268,11 +268,11 @@ func (ps *Profiles) Put(p Profile) {
 	ps.fixDefault()
 }
 
-// MarkVerified records a successful re-verification of a saved profile
+// markVerified records a successful re-verification of a saved profile
 // (the wizard re-verifies saved logins before offering them): the name and
 // role the portal gave now, and the time. It does not touch the keyring,
 // and it saves the index.
-func (ps *Profiles) MarkVerified(p Profile, u *socrata.User, at time.Time) error {
+func (ps *Profiles) markVerified(p Profile, u *socrata.User, at time.Time) error {
 	q, ok := ps.FindLogin(p.Domain, p.Login)
 	if !ok {
 		return fmt.Errorf("no saved login %s to update", p.Name())
@@ -281,14 +281,14 @@ func (ps *Profiles) MarkVerified(p Profile, u *socrata.User, at time.Time) error
 		q.DisplayName, q.Role, q.UserID = UserName(u), u.RoleName, u.ID
 	}
 	q.VerifiedAt = at
-	ps.Put(q)
-	return ps.Save()
+	ps.put(q)
+	return ps.save()
 }
 
-// Remove deletes the profile for domain and login and reports whether it
+// remove deletes the profile for domain and login and reports whether it
 // was there. If it was the default, the most recently verified remaining
 // profile becomes the default.
-func (ps *Profiles) Remove(domain, login string) bool {
+func (ps *Profiles) remove(domain, login string) bool {
 	for i, p := range ps.items {
 		if p.same(domain, login) {
 			ps.items = append(ps.items[:i], ps.items[i+1:]...)
@@ -299,8 +299,8 @@ func (ps *Profiles) Remove(domain, login string) bool {
 	return false
 }
 
-// SetDefault makes the named profile (see Find) the default.
-func (ps *Profiles) SetDefault(name string) error {
+// setDefault makes the named profile (see Find) the default.
+func (ps *Profiles) setDefault(name string) error {
 	p, err := ps.Find(name)
 	if err != nil {
 		return err
@@ -342,10 +342,10 @@ func (ps *Profiles) fixDefault() {
 	}
 }
 
-// Save writes the index atomically (a temporary file in the same
+// save writes the index atomically (a temporary file in the same
 // directory, synced, then renamed over the old one), mode 0600, creating
 // the directory with mode 0700 if needed.
-func (ps *Profiles) Save() error {
+func (ps *Profiles) save() error {
 	f := profilesJSON{Version: profilesVersion, Profiles: []profileJSON{}}
 	for _, p := range ps.List() {
 		f.Profiles = append(f.Profiles, profileJSON{

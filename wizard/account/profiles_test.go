@@ -48,14 +48,14 @@ func TestProfilesRoundTrip(t *testing.T) {
 		t.Fatal(err)
 	}
 	t0 := time.Date(2026, 3, 1, 12, 0, 0, 0, time.UTC)
-	ps.Put(Profile{Domain: "Data.CT.gov", Login: "KeyId1", Kind: socrata.APIKey, DisplayName: "Jane", Role: "publisher", UserID: "ab12-cd34", VerifiedAt: t0})
-	ps.Put(Profile{Domain: "data.ct.gov", Login: "jane@ct.gov", Kind: socrata.Password, VerifiedAt: t0.Add(time.Hour)})
-	ps.Put(Profile{Domain: "data.example.gov", Login: "KeyId1", Kind: socrata.APIKey, VerifiedAt: t0.Add(2 * time.Hour)})
-	if err := ps.Save(); err != nil {
+	ps.put(Profile{Domain: "Data.CT.gov", Login: "KeyId1", Kind: socrata.APIKey, DisplayName: "Jane", Role: "publisher", UserID: "ab12-cd34", VerifiedAt: t0})
+	ps.put(Profile{Domain: "data.ct.gov", Login: "jane@ct.gov", Kind: socrata.Password, VerifiedAt: t0.Add(time.Hour)})
+	ps.put(Profile{Domain: "data.example.gov", Login: "KeyId1", Kind: socrata.APIKey, VerifiedAt: t0.Add(2 * time.Hour)})
+	if err := ps.save(); err != nil {
 		t.Fatal(err)
 	}
 
-	info, err := os.Stat(ps.Path())
+	info, err := os.Stat(ps.filePath())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -92,9 +92,9 @@ func TestProfilesRoundTrip(t *testing.T) {
 
 func TestProfilesPutDedupesAndDefaults(t *testing.T) {
 	ps, _ := LoadProfiles(t.TempDir())
-	ps.Put(Profile{Domain: "data.ct.gov", Login: "a", Kind: socrata.APIKey, Role: "viewer"})
-	ps.Put(Profile{Domain: "data.ct.gov", Login: "b", Kind: socrata.APIKey})
-	ps.Put(Profile{Domain: "DATA.CT.GOV", Login: "a", Kind: socrata.APIKey, Role: "publisher"})
+	ps.put(Profile{Domain: "data.ct.gov", Login: "a", Kind: socrata.APIKey, Role: "viewer"})
+	ps.put(Profile{Domain: "data.ct.gov", Login: "b", Kind: socrata.APIKey})
+	ps.put(Profile{Domain: "DATA.CT.GOV", Login: "a", Kind: socrata.APIKey, Role: "publisher"})
 	if n := len(ps.List()); n != 2 {
 		t.Fatalf("%d profiles after re-putting one, want 2", n)
 	}
@@ -105,8 +105,8 @@ func TestProfilesPutDedupesAndDefaults(t *testing.T) {
 	if _, ok := ps.FindLogin("data.ct.gov", "A"); ok {
 		t.Error("logins (API key ids) must compare with case")
 	}
-	ps.Put(Profile{Domain: "data.ct.gov", Login: "b", Kind: socrata.APIKey, Default: true})
-	if d, _ := ps.Default(); d.Login != "b" {
+	ps.put(Profile{Domain: "data.ct.gov", Login: "b", Kind: socrata.APIKey, Default: true})
+	if d, _ := ps.defaultProfile(); d.Login != "b" {
 		t.Errorf("default = %q, want b", d.Login)
 	}
 	defaults := 0
@@ -122,9 +122,9 @@ func TestProfilesPutDedupesAndDefaults(t *testing.T) {
 
 func TestProfilesFind(t *testing.T) {
 	ps, _ := LoadProfiles(t.TempDir())
-	ps.Put(Profile{Domain: "data.ct.gov", Login: "jane@ct.gov", Kind: socrata.Password})
-	ps.Put(Profile{Domain: "data.ct.gov", Login: "key1", Kind: socrata.APIKey})
-	ps.Put(Profile{Domain: "data.example.gov", Login: "key1", Kind: socrata.APIKey})
+	ps.put(Profile{Domain: "data.ct.gov", Login: "jane@ct.gov", Kind: socrata.Password})
+	ps.put(Profile{Domain: "data.ct.gov", Login: "key1", Kind: socrata.APIKey})
+	ps.put(Profile{Domain: "data.example.gov", Login: "key1", Kind: socrata.APIKey})
 	tests := []struct {
 		name    string
 		want    string
@@ -152,10 +152,10 @@ func TestProfilesFind(t *testing.T) {
 			}
 		})
 	}
-	if err := ps.SetDefault("data.example.gov"); err != nil {
+	if err := ps.setDefault("data.example.gov"); err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := ps.Default(); d.Domain != "data.example.gov" {
+	if d, _ := ps.defaultProfile(); d.Domain != "data.example.gov" {
 		t.Errorf("SetDefault did not move the default: %v", d.Name())
 	}
 }
@@ -163,16 +163,16 @@ func TestProfilesFind(t *testing.T) {
 func TestProfilesRemovePromotesDefault(t *testing.T) {
 	ps, _ := LoadProfiles(t.TempDir())
 	t0 := time.Now()
-	ps.Put(Profile{Domain: "data.ct.gov", Login: "a", VerifiedAt: t0})
-	ps.Put(Profile{Domain: "data.ct.gov", Login: "b", VerifiedAt: t0.Add(-time.Hour)})
-	ps.Put(Profile{Domain: "data.ct.gov", Login: "c", VerifiedAt: t0.Add(time.Hour)})
-	if !ps.Remove("data.ct.gov", "a") {
+	ps.put(Profile{Domain: "data.ct.gov", Login: "a", VerifiedAt: t0})
+	ps.put(Profile{Domain: "data.ct.gov", Login: "b", VerifiedAt: t0.Add(-time.Hour)})
+	ps.put(Profile{Domain: "data.ct.gov", Login: "c", VerifiedAt: t0.Add(time.Hour)})
+	if !ps.remove("data.ct.gov", "a") {
 		t.Fatal("Remove found nothing")
 	}
-	if ps.Remove("data.ct.gov", "a") {
+	if ps.remove("data.ct.gov", "a") {
 		t.Error("second Remove found something")
 	}
-	if d, _ := ps.Default(); d.Login != "c" {
+	if d, _ := ps.defaultProfile(); d.Login != "c" {
 		t.Errorf("default after removing it = %q, want the most recently verified (c)", d.Login)
 	}
 }
@@ -224,7 +224,7 @@ func TestProfilesFixesDefaultsEditedByHand(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if d, _ := ps.Default(); d.Login != "a" {
+	if d, _ := ps.defaultProfile(); d.Login != "a" {
 		t.Errorf("default = %q, want the first marked one", d.Login)
 	}
 	if b, _ := ps.FindLogin("data.ct.gov", "b"); b.Default {

@@ -49,11 +49,11 @@ type SecretStore interface {
 	Delete(ctx context.Context, domain, login string) error
 }
 
-// ItemName is how a login on a domain is named in the keyring, the profile
+// itemName is how a login on a domain is named in the keyring, the profile
 // index and on the command line: "<login>@<domain>". A login may itself
 // contain "@" (usernames are email addresses) but a domain never does, so
 // the name splits unambiguously at its last "@".
-func ItemName(domain, login string) string {
+func itemName(domain, login string) string {
 	return login + "@" + strings.ToLower(domain)
 }
 
@@ -101,7 +101,7 @@ func (m *MemoryStore) Get(ctx context.Context, domain, login string) (Secret, er
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	name := ItemName(domain, login)
+	name := itemName(domain, login)
 	s, ok := m.items[name]
 	if !ok {
 		return Secret{}, fmt.Errorf("%s: %w", name, ErrNoSecret)
@@ -119,7 +119,7 @@ func (m *MemoryStore) Set(ctx context.Context, domain, login string, s Secret) e
 	if m.items == nil {
 		m.items = make(map[string]Secret)
 	}
-	m.items[ItemName(domain, login)] = s
+	m.items[itemName(domain, login)] = s
 	return nil
 }
 
@@ -130,7 +130,7 @@ func (m *MemoryStore) Delete(ctx context.Context, domain, login string) error {
 	}
 	m.mu.Lock()
 	defer m.mu.Unlock()
-	name := ItemName(domain, login)
+	name := itemName(domain, login)
 	if _, ok := m.items[name]; !ok {
 		return fmt.Errorf("%s: %w", name, ErrNoSecret)
 	}
@@ -189,16 +189,16 @@ func EnvCredentials(getenv func(string) string) (c socrata.Credentials, ok bool,
 	return socrata.Credentials{}, false, nil
 }
 
-// DefaultKeyringTimeout bounds each keyring call when a [KeyringStore] has
+// defaultKeyringTimeout bounds each keyring call when a [KeyringStore] has
 // no Timeout of its own. A desktop keyring that shows an unlock prompt
 // blocks until someone answers it, and go-keyring has no timeout.
-const DefaultKeyringTimeout = 10 * time.Second
+const defaultKeyringTimeout = 10 * time.Second
 
-// KeyringService is the service name under which every keyring item of
+// keyringService is the service name under which every keyring item of
 // this program is stored. Each item's user (account) attribute is
-// [ItemName](domain, login), and its value is a small JSON object holding
+// [itemName](domain, login), and its value is a small JSON object holding
 // the secret and the app token.
-const KeyringService = "socrata-wizard"
+const keyringService = "socrata-wizard"
 
 // keyringBackend is the part of go-keyring a KeyringStore uses; tests put
 // fakes here that fail the way real keyrings do.
@@ -227,10 +227,10 @@ func NewKeyringStore() *KeyringStore {
 
 // Get returns the secret stored for domain and login.
 func (k *KeyringStore) Get(ctx context.Context, domain, login string) (Secret, error) {
-	name := ItemName(domain, login)
+	name := itemName(domain, login)
 	var v string
 	err := k.call(ctx, OpRead, name, func(b keyringBackend) (err error) {
-		v, err = b.Get(KeyringService, name)
+		v, err = b.Get(keyringService, name)
 		return err
 	})
 	if err != nil {
@@ -241,18 +241,18 @@ func (k *KeyringStore) Get(ctx context.Context, domain, login string) (Secret, e
 
 // Set stores s for domain and login, replacing any earlier item.
 func (k *KeyringStore) Set(ctx context.Context, domain, login string, s Secret) error {
-	name := ItemName(domain, login)
+	name := itemName(domain, login)
 	value := encodeSecret(s)
 	return k.call(ctx, OpSave, name, func(b keyringBackend) error {
-		return b.Set(KeyringService, name, value)
+		return b.Set(keyringService, name, value)
 	})
 }
 
 // Delete removes the item for domain and login.
 func (k *KeyringStore) Delete(ctx context.Context, domain, login string) error {
-	name := ItemName(domain, login)
+	name := itemName(domain, login)
 	return k.call(ctx, OpDelete, name, func(b keyringBackend) error {
-		return b.Delete(KeyringService, name)
+		return b.Delete(keyringService, name)
 	})
 }
 
@@ -277,7 +277,7 @@ func (k *KeyringStore) Check(ctx context.Context) error {
 func (k *KeyringStore) call(ctx context.Context, op KeyringOp, name string, f func(keyringBackend) error) error {
 	timeout := k.Timeout
 	if timeout <= 0 {
-		timeout = DefaultKeyringTimeout
+		timeout = defaultKeyringTimeout
 	}
 	b := k.backend
 	if b == nil {

@@ -164,7 +164,7 @@ func TestSecretEncoding(t *testing.T) {
 }
 
 func TestItemName(t *testing.T) {
-	if got := ItemName("Data.CT.gov", "jane@ct.gov"); got != "jane@ct.gov@data.ct.gov" {
+	if got := itemName("Data.CT.gov", "jane@ct.gov"); got != "jane@ct.gov@data.ct.gov" {
 		t.Errorf("ItemName = %q", got)
 	}
 }

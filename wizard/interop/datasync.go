@@ -92,10 +92,10 @@ type dsConfig struct {
 	ProxyPassword            string `json:"proxyPassword"`
 }
 
-// DataSyncConfigFile is the name of the DataSync settings template. It is
+// dataSyncConfigFile is the name of the DataSync settings template. It is
 // shared by every job exported to the same folder, and never overwritten,
 // because a person may have filled in the password.
-const DataSyncConfigFile = "config.json"
+const dataSyncConfigFile = "config.json"
 
 // dsEncodings maps job encodings to the Java charset names DataSync takes.
 var dsEncodings = map[string]string{

@@ -56,7 +56,7 @@ func ExportDataSync(j *wizard.Job, dir string) (*Export, error) {
 
 	sijPath := filepath.Join(dir, name+".sij")
 	controlPath := filepath.Join(dir, name+"_control.json")
-	configPath := filepath.Join(dir, DataSyncConfigFile)
+	configPath := filepath.Join(dir, dataSyncConfigFile)
 	commandPath := filepath.Join(dir, name+"_datasync_command.txt")
 	readmePath := filepath.Join(dir, name+"_datasync_README.txt")
 	absDir, err := filepath.Abs(dir)
@@ -64,7 +64,7 @@ func ExportDataSync(j *wizard.Job, dir string) (*Export, error) {
 		return nil, err
 	}
 	command := fmt.Sprintf("java -jar DataSync.jar -c %s -f %s -i %s -ph true -cf %s",
-		shellQuote(filepath.Join(absDir, DataSyncConfigFile)), shellQuote(file), j.Dataset,
+		shellQuote(filepath.Join(absDir, dataSyncConfigFile)), shellQuote(file), j.Dataset,
 		shellQuote(filepath.Join(absDir, name+"_control.json")))
 
 	if err := ex.write(sijPath, sijJSON, 0o644); err != nil {
@@ -256,7 +256,7 @@ func dataSyncReadme(j *wizard.Job, name, file, configPath, command string, warni
 	b.WriteString("Files\n")
 	fmt.Fprintf(&b, "  %s.sij: the job, to open in DataSync or to run with java -jar DataSync.jar %s.sij\n", name, name)
 	fmt.Fprintf(&b, "  %s_control.json: how DataSync reads the file (the same as inside the .sij)\n", name)
-	fmt.Fprintf(&b, "  %s: DataSync's settings, with the domain and username filled in but not the %s\n", DataSyncConfigFile, secretWord)
+	fmt.Fprintf(&b, "  %s: DataSync's settings, with the domain and username filled in but not the %s\n", dataSyncConfigFile, secretWord)
 	fmt.Fprintf(&b, "  %s_datasync_command.txt: the command line for scheduled (headless) runs\n\n", name)
 	b.WriteString("Running it on a schedule (Task Scheduler, cron)\n")
 	fmt.Fprintf(&b, "  1. Open %s and replace the placeholder after \"password\" with your %s.\n", configPath, secretWord)

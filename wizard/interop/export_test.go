@@ -393,7 +393,7 @@ func TestExportRefusals(t *testing.T) {
 			}
 		})
 	}
-	if _, err := ExportRSocrata(&wizard.Job{Method: wizard.Delete}, t.TempDir()); errors.Is(err, ErrNoRSocrataDelete) {
+	if _, err := ExportRSocrata(&wizard.Job{Method: wizard.Delete}, t.TempDir()); errors.Is(err, errNoRSocrataDelete) {
 		t.Error("an invalid delete job must report its own problems first")
 	}
 }

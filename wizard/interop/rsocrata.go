@@ -13,9 +13,9 @@ import (
 	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
-// ErrNoRSocrataDelete is returned by ExportRSocrata for delete jobs:
+// errNoRSocrataDelete is returned by ExportRSocrata for delete jobs:
 // RSocrata's write.socrata can only upsert or replace.
-var ErrNoRSocrataDelete = errors.New("RSocrata cannot delete rows: its write.socrata only upserts or replaces; " +
+var errNoRSocrataDelete = errors.New("RSocrata cannot delete rows: its write.socrata only upserts or replaces; " +
 	"use the DataSync or socrata-py export, or socrata-wizard itself, for this delete job")
 
 // ExportRSocrata writes <name>_rsocrata.R into dir: an R script that reads
@@ -32,7 +32,7 @@ func ExportRSocrata(j *wizard.Job, dir string) (*Export, error) {
 		if err := j.Validate(); err != nil {
 			return nil, err
 		}
-		return nil, ErrNoRSocrataDelete
+		return nil, errNoRSocrataDelete
 	}
 	name, file, err := exportBase(j)
 	if err != nil {

@@ -57,7 +57,7 @@ func buildTimeCandidates() []string {
 var compiledCandidates = func() []*Format {
 	out := make([]*Format, len(timeCandidates))
 	for i, p := range timeCandidates {
-		tf, err := ParseFormat(p)
+		tf, err := parseFormat(p)
 		if err != nil {
 			panic(err)
 		}

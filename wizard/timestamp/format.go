@@ -31,7 +31,6 @@ type Format struct {
 	pattern string
 	iso     bool
 	elems   []timeElem
-	hasTime bool
 	hasZone bool
 }
 
@@ -71,11 +70,11 @@ func (k elemKind) numeric() bool {
 	return false
 }
 
-// ParseFormat compiles a pattern such as "MM/dd/yyyy hh:mm a" or
+// parseFormat compiles a pattern such as "MM/dd/yyyy hh:mm a" or
 // "ISO8601". It accepts the Joda letters y, M, d, H, h, m, s, S, a, Z and
 // E, and text in single quotes; the zone-name letter z is refused because
 // DataSync refuses it.
-func ParseFormat(pattern string) (*Format, error) {
+func parseFormat(pattern string) (*Format, error) {
 	if strings.EqualFold(pattern, ISO8601) || pattern == "" {
 		return isoFormat, nil
 	}
@@ -126,8 +125,6 @@ func ParseFormat(pattern string) (*Format, error) {
 			kind = elemYear2
 		case kind == elemMonth && n >= 3:
 			kind = elemMonthName
-		case kind == elemHour24 || kind == elemHour12:
-			tf.hasTime = true
 		case kind == elemZone:
 			tf.hasZone = true
 		}
@@ -173,9 +170,6 @@ func (tf *Format) addLiteral(s string) {
 // Pattern returns the pattern as DataSync writes it.
 func (tf *Format) Pattern() string { return tf.pattern }
 
-// HasTime reports whether the pattern includes a time of day.
-func (tf *Format) HasTime() bool { return tf.hasTime }
-
 // HasZone reports whether values read with the pattern may carry their
 // own offset: ISO8601 and patterns with Z.
 func (tf *Format) HasZone() bool { return tf.hasZone }
@@ -189,7 +183,7 @@ func (tf *Format) IsISO() bool { return tf.iso }
 func (tf *Format) Read(s string) (Civil, Problem) { return tf.parse(s, false) }
 
 // isoFormat reads ISO-8601; it is what a column without a pattern uses.
-var isoFormat = &Format{pattern: ISO8601, iso: true, hasTime: true, hasZone: true}
+var isoFormat = &Format{pattern: ISO8601, iso: true, hasZone: true}
 
 // ParseFormats compiles a column's patterns, in the order they are
 // tried. No pattern means ISO8601. A blank pattern and a pattern listed
@@ -203,7 +197,7 @@ func ParseFormats(patterns []string) ([]*Format, error) {
 		if strings.TrimSpace(p) == "" {
 			return nil, fmt.Errorf("a timestamp pattern is empty: give a pattern such as MM/dd/yyyy, or remove it")
 		}
-		tf, err := ParseFormat(p)
+		tf, err := parseFormat(p)
 		if err != nil {
 			return nil, err
 		}

@@ -70,7 +70,7 @@ func TestParseFormat(t *testing.T) {
 		"yyyy-MM-dd 'at'": "needs",
 	}
 	for p, want := range bad {
-		_, err := ParseFormat(p)
+		_, err := parseFormat(p)
 		if p == "yyyy-MM-dd 'at'" {
 			if err != nil {
 				t.Errorf("%q refused: %v", p, err)
@@ -81,7 +81,7 @@ func TestParseFormat(t *testing.T) {
 			t.Errorf("%q: %v, want %q", p, err, want)
 		}
 	}
-	tf, err := ParseFormat("yyyy-MM-dd'T'HH:mm:ss")
+	tf, err := parseFormat("yyyy-MM-dd'T'HH:mm:ss")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestParseFormat(t *testing.T) {
 		t.Errorf("quoted T: %+v %v", c, p)
 	}
 	// Joda reads any number of digits where the pattern is padded.
-	tf, _ = ParseFormat("MM/dd/yyyy")
+	tf, _ = parseFormat("MM/dd/yyyy")
 	if _, p := tf.parse("3/1/2024", false); p != OK {
 		t.Errorf("MM/dd/yyyy refused 3/1/2024: %v", p)
 	}

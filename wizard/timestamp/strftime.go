@@ -53,7 +53,7 @@ func (r Reader) script() bool { return r == PythonStrptime || r == RStrptime }
 
 // Strftime compiles pattern and translates it for reader.
 func Strftime(pattern string, reader Reader) (string, error) {
-	tf, err := ParseFormat(pattern)
+	tf, err := parseFormat(pattern)
 	if err != nil {
 		return "", err
 	}

@@ -73,7 +73,7 @@ func TestStrftime(t *testing.T) {
 // TestHasZone checks which patterns let values carry an offset.
 func TestHasZone(t *testing.T) {
 	for pattern, want := range map[string]bool{ISO8601: true, "yyyy-MM-dd HH:mm Z": true, "M/d/yyyy": false, "M/d/yyyy h:mm a": false} {
-		tf, err := ParseFormat(pattern)
+		tf, err := parseFormat(pattern)
 		if err != nil {
 			t.Fatal(err)
 		}

@@ -155,7 +155,7 @@ func TestUploadAppendResumeAddsEachRowOnce(t *testing.T) {
 				if err == nil || !strings.Contains(err.Error(), tt.wantRefusal) {
 					t.Fatalf("resume: %v, want a refusal saying %q", err, tt.wantRefusal)
 				}
-				var ue *Error
+				var ue *uploadError
 				if !errors.As(err, &ue) || !strings.Contains(ue.Hint(), e.ds.Link) && !strings.Contains(ue.Hint(), "/d/"+testDatasetID) {
 					t.Errorf("the refusal's advice %q does not point at the dataset", ue.Hint())
 				}

@@ -229,7 +229,7 @@ func (cp *checkpoint) check(domain, dataset string, id fileIdentity, job *wizard
 		}
 		hint = "Restore the file and job as they were and resume. The dataset has no row identifier, so uploading from the start would add the applied rows twice (" + applied + ")."
 	}
-	return &Error{msg: "cannot resume from the checkpoint: " + strings.Join(why, "; "), hint: hint}
+	return &uploadError{msg: "cannot resume from the checkpoint: " + strings.Join(why, "; "), hint: hint}
 }
 
 // withArticle puts "a" or "an" before a method's name.

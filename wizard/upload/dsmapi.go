@@ -199,7 +199,7 @@ func sqlString(s string) string { return "'" + strings.ReplaceAll(s, "'", "''") 
 func (u *uploader) dsmapi() error {
 	raw, exprs, err := dsmapiPlan(u.job, u.plan, u.f.Dialect)
 	if err != nil {
-		return &Error{msg: "the Data Management API route cannot send this file: " + err.Error(), hint: "Choose the SODA route for this job.", err: err}
+		return &uploadError{msg: "the Data Management API route cannot send this file: " + err.Error(), hint: "Choose the SODA route for this job.", err: err}
 	}
 	d := &dsmRun{u: u, raw: raw, exprs: exprs}
 	d.rej = wizard.NewRejectFile(u.rejectedPath(), u.f)
@@ -216,7 +216,7 @@ func (u *uploader) dsmapi() error {
 	if path, cerr := d.rej.Commit(); cerr == nil {
 		u.res.RejectedFile = path
 	} else if err == nil {
-		err = &Error{msg: cerr.Error() + " (the upload itself succeeded)", err: cerr}
+		err = &uploadError{msg: cerr.Error() + " (the upload itself succeeded)", err: cerr}
 	}
 	return err
 }
@@ -240,7 +240,7 @@ func (d *dsmRun) stage(s string) {
 // stopped is the error for a stop before the apply: nothing changed.
 func (d *dsmRun) stopped() error {
 	d.u.res.Stopped = true
-	return &Error{msg: "stopped at your request before the change was applied: the dataset is unchanged",
+	return &uploadError{msg: "stopped at your request before the change was applied: the dataset is unchanged",
 		hint: "Upload again to send the file.", err: d.u.ctx.Err()}
 }
 
@@ -254,7 +254,7 @@ func (d *dsmRun) failed(what string, err error) error {
 	if hint == "" {
 		hint = "Upload again in a few minutes."
 	}
-	return &Error{msg: fmt.Sprintf("%s failed, so nothing was applied and the dataset is unchanged: %s", what, wizard.FailureText(err)), hint: hint, err: err}
+	return &uploadError{msg: fmt.Sprintf("%s failed, so nothing was applied and the dataset is unchanged: %s", what, wizard.FailureText(err)), hint: hint, err: err}
 }
 
 func (d *dsmRun) run() error {
@@ -343,7 +343,7 @@ func (d *dsmRun) upload(plan *socrata.UploadPlan) error {
 			}
 		}
 		if err != nil {
-			return &Error{msg: fmt.Sprintf("cannot read %s: %s", u.f.Path, wording.OSReason(err)), err: err}
+			return &uploadError{msg: fmt.Sprintf("cannot read %s: %s", u.f.Path, wording.OSReason(err)), err: err}
 		}
 		defer func() {
 			// The summary needs the file's last line. Counting them
@@ -503,23 +503,23 @@ produce:
 		return d.stopped()
 	case failure != nil:
 		if u.send.Err() != nil {
-			return &Error{msg: "abandoned the upload while chunks were in flight; nothing was applied and the dataset is unchanged", err: errors.Join(context.Canceled, failure)}
+			return &uploadError{msg: "abandoned the upload while chunks were in flight; nothing was applied and the dataset is unchanged", err: errors.Join(context.Canceled, failure)}
 		}
 		return d.failed("uploading "+failedChunk, failure)
 	case errors.Is(readErr, errAllRejected):
-		return &Error{msg: errAllRejected.Error() + ", and the dataset is unchanged",
+		return &uploadError{msg: errAllRejected.Error() + ", and the dataset is unchanged",
 			hint: "Fix the rows listed in the rejected-rows file, then upload again.", err: readErr}
 	case readErr != nil:
 		var ce *wizard.CSVError
 		if errors.As(readErr, &ce) {
-			return &Error{msg: ce.Message + "; the upload was abandoned, so nothing was applied and the dataset is unchanged",
+			return &uploadError{msg: ce.Message + "; the upload was abandoned, so nothing was applied and the dataset is unchanged",
 				hint: "Fix the file and upload again.", err: readErr}
 		}
-		return &Error{msg: fmt.Sprintf("cannot read %s: %s; nothing was applied and the dataset is unchanged", u.f.Path, wording.OSReason(readErr)), err: readErr}
+		return &uploadError{msg: fmt.Sprintf("cannot read %s: %s; nothing was applied and the dataset is unchanged", u.f.Path, wording.OSReason(readErr)), err: readErr}
 	case seq == 0:
 		// Only the file as it is can come to nothing: the converted form
 		// always has its header.
-		return &Error{msg: fmt.Sprintf("%s is empty, so there is nothing to send", u.fileName()), hint: "Choose a file with rows in it."}
+		return &uploadError{msg: fmt.Sprintf("%s is empty, so there is nothing to send", u.fileName()), hint: "Choose a file with rows in it."}
 	}
 	d.stage("finishing the upload")
 	src, err := u.c.CommitUpload(u.send, d.src, seq-1, off)
@@ -612,7 +612,7 @@ func (d *dsmRun) process() error {
 		for _, c := range bad {
 			names = append(names, fmt.Sprintf("%s (%s)", c.FieldName, c.Transform.FailureMessage))
 		}
-		return &Error{msg: "the portal could not convert " + wording.Plural(len(names), "column", "columns") + " " + strings.Join(names, ", ") + "; nothing was applied and the dataset is unchanged",
+		return &uploadError{msg: "the portal could not convert " + wording.Plural(len(names), "column", "columns") + " " + strings.Join(names, ", ") + "; nothing was applied and the dataset is unchanged",
 			hint: "Check the column's type and format in the mapping, then upload again."}
 	}
 	if u.stopping() {
@@ -630,7 +630,7 @@ func (d *dsmRun) process() error {
 			return err
 		}
 		if u.job.Method == wizard.Replace {
-			return &Error{
+			return &uploadError{
 				msg: fmt.Sprintf("%s %s cannot be converted (the first is %s); a replace through the Data Management API is all or nothing, so nothing was applied and the dataset is unchanged",
 					wording.Count(portalBad), wording.Plural(int(min(portalBad, 2)), "row", "rows"), firstProblemText(u.res.RowErrors)),
 				hint: "Fix those rows (the rejected-rows file lists them with their lines), then upload again.",
@@ -676,7 +676,7 @@ func (d *dsmRun) pollSource() (*socrata.Source, error) {
 			return nil, d.failed("reading the file's status", err)
 		}
 		if src.Failed() {
-			return nil, &Error{msg: "the portal could not read the file: " + src.FailureMessage() + "; nothing was applied and the dataset is unchanged",
+			return nil, &uploadError{msg: "the portal could not read the file: " + src.FailureMessage() + "; nothing was applied and the dataset is unchanged",
 				hint: "Check that the file opens as CSV, then upload again."}
 		}
 		if src.Parsed() {
@@ -854,7 +854,7 @@ func (d *dsmRun) collectErrors(in *socrata.InputSchema, out *socrata.OutputSchem
 	}
 	rr, err := u.f.Records()
 	if err != nil {
-		return &Error{msg: err.Error(), err: err}
+		return &uploadError{msg: err.Error(), err: err}
 	}
 	defer rr.Close()
 	var cells []string
@@ -915,7 +915,7 @@ func (d *dsmRun) reject(line int, fields []string, reason string) error {
 	u.res.Rejected++
 	u.addProblem(RowProblem{Line: line, Message: reason})
 	if err := d.rej.Add(line, fields, reason); err != nil {
-		return &Error{msg: err.Error(), err: err}
+		return &uploadError{msg: err.Error(), err: err}
 	}
 	return nil
 }
@@ -959,7 +959,7 @@ func (d *dsmRun) apply(outputID int) error {
 		if gerr != nil {
 			d.applying = true
 			r.UnknownFrom, r.UnknownTo = r.FirstLine, max(d.lastLineSent(), r.FirstLine)
-			return &Error{msg: "the apply may or may not have started: " + wizard.FailureText(err),
+			return &uploadError{msg: "the apply may or may not have started: " + wizard.FailureText(err),
 				hint: fmt.Sprintf("Look at the dataset at %s before you try again.", r.Link), err: err}
 		}
 		if _, started := rev.LatestTaskSet(); !started {
@@ -971,7 +971,7 @@ func (d *dsmRun) apply(outputID int) error {
 		rev, err := u.c.GetRevision(u.send, d.rev.Dataset, d.rev.Seq)
 		if err != nil {
 			r.UnknownFrom, r.UnknownTo = r.FirstLine, max(d.lastLineSent(), r.FirstLine)
-			return &Error{msg: "the apply started, but its progress could not be read: " + wizard.FailureText(err),
+			return &uploadError{msg: "the apply started, but its progress could not be read: " + wizard.FailureText(err),
 				hint: fmt.Sprintf("Look at the dataset at %s to see whether the change was applied.", r.Link), err: err}
 		}
 		ts, ok := rev.LatestTaskSet()
@@ -990,7 +990,7 @@ func (d *dsmRun) apply(outputID int) error {
 		u.report(func(p *Progress) { p.Phase, p.Stage = phase, stage })
 		if err := d.poll(u.send, n); err != nil {
 			r.UnknownFrom, r.UnknownTo = r.FirstLine, max(d.lastLineSent(), r.FirstLine)
-			return &Error{msg: "stopped waiting for the apply, which the portal may still finish",
+			return &uploadError{msg: "stopped waiting for the apply, which the portal may still finish",
 				hint: fmt.Sprintf("Look at the dataset at %s in a few minutes.", r.Link), err: errors.Join(context.Canceled, err)}
 		}
 	}
@@ -1011,7 +1011,7 @@ func (d *dsmRun) finish(ts socrata.TaskSet) error {
 			msg = "the portal did not say why"
 		}
 		d.applying = false // a failed revision is discarded
-		return &Error{msg: "the portal could not apply the change, so the dataset is unchanged: " + msg,
+		return &uploadError{msg: "the portal could not apply the change, so the dataset is unchanged: " + msg,
 			hint: "Fix what the portal names, then upload again."}
 	case ts.AwaitingApproval():
 		r.AwaitingApproval = true

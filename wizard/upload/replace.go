@@ -90,26 +90,26 @@ func (u *uploader) replaceSODA() error {
 		switch {
 		case errors.Is(readErr, errStopped):
 			r.Stopped = true
-			return &Error{msg: "stopped at your request before the whole file was sent, so nothing was replaced: the dataset is unchanged",
+			return &uploadError{msg: "stopped at your request before the whole file was sent, so nothing was replaced: the dataset is unchanged",
 				hint: "Upload again to replace the dataset.", err: errors.Join(u.ctx.Err(), errStopped)}
 		case errors.Is(readErr, errAllRejected):
-			return &Error{msg: errAllRejected.Error() + ", and the dataset is unchanged",
+			return &uploadError{msg: errAllRejected.Error() + ", and the dataset is unchanged",
 				hint: "Fix the rows listed in the rejected-rows file, then upload again.", err: readErr}
 		case readErr != nil && !errors.Is(readErr, errRequestEnded):
 			var ce *wizard.CSVError
 			if errors.As(readErr, &ce) {
-				return &Error{msg: ce.Message + "; the replace was abandoned before the file was sent whole, so the dataset is unchanged",
+				return &uploadError{msg: ce.Message + "; the replace was abandoned before the file was sent whole, so the dataset is unchanged",
 					hint: "Fix the file and upload again.", err: readErr}
 			}
-			return &Error{msg: fmt.Sprintf("the replace was abandoned because %s could not be read (%s); the file was not sent whole, so the dataset is unchanged", u.fileName(), wording.OSReason(readErr)), err: readErr}
+			return &uploadError{msg: fmt.Sprintf("the replace was abandoned because %s could not be read (%s); the file was not sent whole, so the dataset is unchanged", u.fileName(), wording.OSReason(readErr)), err: readErr}
 		case u.send.Err() != nil:
-			return &Error{msg: "the replace was abandoned before the whole file was sent, so the dataset is unchanged",
+			return &uploadError{msg: "the replace was abandoned before the whole file was sent, so the dataset is unchanged",
 				hint: "Upload again to replace the dataset.", err: errors.Join(u.send.Err(), err)}
 		}
 	}
 	if errors.Is(err, socrata.ErrOutcomeUnknown) || u.send.Err() != nil {
 		r.UnknownFrom, r.UnknownTo = r.FirstLine, max(lastLine, r.FirstLine)
-		return &Error{
+		return &uploadError{
 			msg: fmt.Sprintf("the replace may or may not have been applied: the whole file was sent, and then %s", wizard.FailureText(err)),
 			hint: fmt.Sprintf("Look at the dataset at %s before you try again: if its rows are the file's, the replace worked; if not, upload again.",
 				r.Link),
@@ -125,17 +125,17 @@ func (u *uploader) replaceSODA() error {
 		}
 		if len(bad) > 0 {
 			first := bad[0]
-			return &Error{
+			return &uploadError{
 				msg: fmt.Sprintf("the portal refused the replace because %s %s cannot be written (the first is line %s: %s); a replace is all or nothing, so the dataset is unchanged",
 					wording.Count(int64(len(bad))), wording.Plural(len(bad), "row", "rows"), wording.Count(int64(lines.line(first.Index))), first.Message),
 				hint: "Fix those rows (they are listed with their lines), then upload again.",
 				err:  err,
 			}
 		}
-		return &Error{msg: fmt.Sprintf("the portal refused the replace of %s, so the dataset is unchanged: %s", whole, wizard.FailureText(err)),
+		return &uploadError{msg: fmt.Sprintf("the portal refused the replace of %s, so the dataset is unchanged: %s", whole, wizard.FailureText(err)),
 			hint: refusalHint(ae), err: err}
 	}
-	return &Error{msg: fmt.Sprintf("the replace failed before the portal received it, so the dataset is unchanged: %s", wizard.FailureText(err)),
+	return &uploadError{msg: fmt.Sprintf("the replace failed before the portal received it, so the dataset is unchanged: %s", wizard.FailureText(err)),
 		hint: "Check the connection and upload again.", err: err}
 }
 

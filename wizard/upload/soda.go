@@ -110,14 +110,14 @@ func (u *uploader) batchSODA() error {
 		s.maxRows = u.job.Batch.Rows
 	}
 	if s.maxRows <= 0 {
-		s.maxRows = DefaultBatchRows
+		s.maxRows = defaultBatchRows
 	}
 	maxBytes := u.opts.BatchBytes
 	if maxBytes <= 0 {
 		maxBytes = u.job.Batch.Bytes
 	}
 	if maxBytes <= 0 {
-		maxBytes = DefaultBatchBytes
+		maxBytes = defaultBatchBytes
 	}
 	s.maxBytes = int(min(maxBytes, 1<<30))
 	del := u.job.Method == wizard.Delete
@@ -139,11 +139,11 @@ func (s *sodaRun) prepare() error {
 		return nil
 	}
 	if s.cpPath == "" {
-		return &Error{msg: "cannot resume: no checkpoint file was given", hint: "Resume a job that was saved to a file."}
+		return &uploadError{msg: "cannot resume: no checkpoint file was given", hint: "Resume a job that was saved to a file."}
 	}
 	id, err := identify(u.f.Path)
 	if err != nil {
-		return &Error{msg: fmt.Sprintf("cannot read %s: %s", u.f.Path, wording.OSReason(err)), err: err}
+		return &uploadError{msg: fmt.Sprintf("cannot read %s: %s", u.f.Path, wording.OSReason(err)), err: err}
 	}
 	domain := u.c.Domain().String()
 	if !u.opts.Resume {
@@ -161,7 +161,7 @@ func (s *sodaRun) prepare() error {
 	}
 	cp, err := readCheckpoint(s.cpPath)
 	if err != nil {
-		return &Error{msg: "cannot resume: " + err.Error(), hint: "Upload from the start, without --resume.", err: err}
+		return &uploadError{msg: "cannot resume: " + err.Error(), hint: "Upload from the start, without --resume.", err: err}
 	}
 	if err := cp.check(domain, string(u.ds.ID), id, u.job, s.keyless); err != nil {
 		return err
@@ -178,7 +178,7 @@ func (s *sodaRun) prepare() error {
 	case cp.RejectedTemp != "" && fileAtLeast(cp.RejectedTemp, cp.RejectedBytes):
 		s.rej.ContinueFrom(cp.RejectedTemp, cp.RejectedBytes)
 		if err := s.rej.Open(); err != nil {
-			return &Error{msg: err.Error(), err: err}
+			return &uploadError{msg: err.Error(), err: err}
 		}
 	case cp.RejectedFile != "" && fileAtLeast(cp.RejectedFile, 1):
 		s.rej.ContinueFrom(cp.RejectedFile, -1)
@@ -216,7 +216,7 @@ func (s *sodaRun) settle(cp *checkpoint) error {
 		if cp.LastLine >= r.FirstLine {
 			applied = lineRange(r.FirstLine, cp.LastLine) + " " + wording.Plural(cp.LastLine-r.FirstLine+1, "is", "are") + " in it"
 		}
-		return &Error{
+		return &uploadError{
 			msg: fmt.Sprintf("cannot tell whether %s were added to the dataset by the earlier run: %s", lines, why),
 			hint: fmt.Sprintf("The dataset has no row identifier, so sending them again could add them twice. Look at the dataset at %s to see whether it holds %s (%s), then upload the lines after those it holds as a new append.",
 				r.Link, lines, applied),
@@ -239,7 +239,7 @@ func (s *sodaRun) settle(cp *checkpoint) error {
 			// The checkpoint is as the earlier run left it.
 			r.Stopped, r.Resumable, r.Checkpoint = true, true, s.cpPath
 			r.UnknownFrom, r.UnknownTo, r.ResumeChecksUnknown = b.FirstLine, b.LastLine, true
-			return &Error{msg: fmt.Sprintf("stopped at your request while checking whether %s were added by the earlier run; nothing was sent", lines),
+			return &uploadError{msg: fmt.Sprintf("stopped at your request while checking whether %s were added by the earlier run; nothing was sent", lines),
 				hint: "Resume to check again and continue.", err: err}
 		}
 		if n, err = u.c.RowCount(u.send, u.ds.ID); err != nil {
@@ -292,7 +292,7 @@ func (s *sodaRun) settle(cp *checkpoint) error {
 		r.Rejected++
 		u.addProblem(RowProblem{Line: rec.Line, Message: reason})
 		if err := s.rej.Add(rec.Line, rec.Fields, reason); err != nil {
-			return &Error{msg: err.Error(), hint: "Make room or fix the folder's permissions, then resume.", err: err}
+			return &uploadError{msg: err.Error(), hint: "Make room or fix the folder's permissions, then resume.", err: err}
 		}
 	}
 	s.lastLine, s.records, s.offset = b.LastLine, s.records+b.Records, b.Offset
@@ -589,7 +589,7 @@ func (s *sodaRun) confirm(b *sodaBatch, wr *socrata.WriteResult) error {
 		r.Rejected++
 		u.addProblem(RowProblem{Line: rj.line, ID: rj.id, Message: rj.reason})
 		if err := s.rej.Add(rj.line, rj.fields, rj.reason); err != nil {
-			return &Error{msg: fmt.Sprintf("%s (the portal had answered for %s, and they count as applied)", err.Error(), lineRange(b.first, b.last)),
+			return &uploadError{msg: fmt.Sprintf("%s (the portal had answered for %s, and they count as applied)", err.Error(), lineRange(b.first, b.last)),
 				hint: "Make room or fix the folder's permissions, then resume.", err: err}
 		}
 	}
@@ -624,7 +624,7 @@ func (s *sodaRun) saveCheckpoint(final bool) error {
 	cp.Unsure = s.unsure
 	name, n, err := s.rej.Flush()
 	if err != nil {
-		return &Error{msg: wording.FileFailed("cannot write the rejected rows to", s.rej.Path(), err).Error(),
+		return &uploadError{msg: wording.FileFailed("cannot write the rejected rows to", s.rej.Path(), err).Error(),
 			hint: "Make room or fix the folder's permissions, then resume; the rows sent so far were applied.", err: err}
 	}
 	if name != "" {
@@ -636,7 +636,7 @@ func (s *sodaRun) saveCheckpoint(final bool) error {
 		s.synced = cp.Saved
 	}
 	if err := cp.write(s.cpPath, sync); err != nil {
-		return &Error{msg: err.Error(), hint: "Make room or fix the folder's permissions; the rows sent so far were applied.", err: err}
+		return &uploadError{msg: err.Error(), hint: "Make room or fix the folder's permissions; the rows sent so far were applied.", err: err}
 	}
 	return nil
 }
@@ -658,13 +658,13 @@ func (s *sodaRun) batchFailed(b *sodaBatch, err error, retries []socrata.RetryEv
 	}
 	switch {
 	case u.send.Err() != nil:
-		return &Error{msg: fmt.Sprintf("abandoned the request carrying %s while it was in flight, so the portal may or may not have applied them", lines),
+		return &uploadError{msg: fmt.Sprintf("abandoned the request carrying %s while it was in flight, so the portal may or may not have applied them", lines),
 			hint: s.unknownHint(), err: errors.Join(context.Canceled, err)}
 	case refused:
-		return &Error{msg: fmt.Sprintf("the portal refused the batch carrying %s, so none of them were applied: %s", lines, wizard.FailureText(err)),
+		return &uploadError{msg: fmt.Sprintf("the portal refused the batch carrying %s, so none of them were applied: %s", lines, wizard.FailureText(err)),
 			hint: refusalHint(ae), err: err}
 	}
-	return &Error{msg: fmt.Sprintf("the request carrying %s failed, and the portal may or may not have applied those lines: %s", lines, wizard.FailureText(err)),
+	return &uploadError{msg: fmt.Sprintf("the request carrying %s failed, and the portal may or may not have applied those lines: %s", lines, wizard.FailureText(err)),
 		hint: s.unknownHint(), err: err}
 }
 
@@ -733,7 +733,7 @@ func (s *sodaRun) finish(eof bool, readErr error) error {
 			}
 		}
 		if cerr != nil {
-			return &Error{msg: cerr.Error() + " (every row was dealt with; only the rejected rows could not be saved)", err: cerr}
+			return &uploadError{msg: cerr.Error() + " (every row was dealt with; only the rejected rows could not be saved)", err: cerr}
 		}
 		return nil
 	}
@@ -753,9 +753,9 @@ func (s *sodaRun) finish(eof bool, readErr error) error {
 		err = s.fileError(readErr, s.lastLine)
 	case u.stopping() || s.discarded:
 		r.Stopped = true
-		err = &Error{msg: "stopped at your request " + s.appliedText(), hint: s.resumeText(), err: u.ctx.Err()}
+		err = &uploadError{msg: "stopped at your request " + s.appliedText(), hint: s.resumeText(), err: u.ctx.Err()}
 	default:
-		err = &Error{msg: "the upload ended early " + s.appliedText(), hint: s.resumeText()}
+		err = &uploadError{msg: "the upload ended early " + s.appliedText(), hint: s.resumeText()}
 	}
 	if cerr != nil {
 		err = errors.Join(err, cerr)
@@ -798,7 +798,7 @@ func (s *sodaRun) fileError(err error, applied int) error {
 	}
 	var ce *wizard.CSVError
 	if errors.As(err, &ce) {
-		return &Error{msg: fmt.Sprintf("%s stopped the upload (%s)", ce.Message, what), hint: hint, err: err}
+		return &uploadError{msg: fmt.Sprintf("%s stopped the upload (%s)", ce.Message, what), hint: hint, err: err}
 	}
-	return &Error{msg: fmt.Sprintf("cannot read %s: %s (%s)", s.u.f.Path, wording.OSReason(err), what), hint: hint, err: err}
+	return &uploadError{msg: fmt.Sprintf("cannot read %s: %s (%s)", s.u.f.Path, wording.OSReason(err), what), hint: hint, err: err}
 }

@@ -449,7 +449,7 @@ func TestUploadStopsAtABrokenFile(t *testing.T) {
 	if err == nil || !strings.Contains(err.Error(), "line 27") || !strings.Contains(err.Error(), "lines 2–21 were applied; nothing after") {
 		t.Fatalf("err = %v", err)
 	}
-	var ue *Error
+	var ue *uploadError
 	if !errors.As(err, &ue) || !strings.Contains(ue.Hint(), "sending lines 2–21 again is safe, as the portal matches rows by their row identifier (permit_id)") {
 		t.Errorf("advice %q does not say that sending the applied lines again is safe", ue.Hint())
 	}

@@ -21,8 +21,8 @@ func TestResolveRoute(t *testing.T) {
 		want wizard.Route
 	}{
 		{wizard.Upsert, wizard.RouteAuto, 1 << 20, wizard.RouteSODA},
-		{wizard.Upsert, wizard.RouteAuto, LargeFile, wizard.RouteSODA},
-		{wizard.Upsert, wizard.RouteAuto, LargeFile + 1, wizard.RouteDSMAPI},
+		{wizard.Upsert, wizard.RouteAuto, largeFile, wizard.RouteSODA},
+		{wizard.Upsert, wizard.RouteAuto, largeFile + 1, wizard.RouteDSMAPI},
 		{wizard.Append, wizard.RouteAuto, 0, wizard.RouteSODA},
 		{wizard.Delete, wizard.RouteAuto, 50 << 20, wizard.RouteDSMAPI},
 		{wizard.Replace, wizard.RouteAuto, 10, wizard.RouteDSMAPI},
@@ -31,7 +31,7 @@ func TestResolveRoute(t *testing.T) {
 		{wizard.Upsert, wizard.RouteSODA, 1 << 30, wizard.RouteSODA},
 	}
 	for _, tt := range tests {
-		if got := ResolveRoute(tt.m, tt.r, tt.size); got != tt.want {
+		if got := resolveRoute(tt.m, tt.r, tt.size); got != tt.want {
 			t.Errorf("ResolveRoute(%v, %v, %d) = %v, want %v", tt.m, tt.r, tt.size, got, tt.want)
 		}
 	}
@@ -199,7 +199,7 @@ func TestProgressFraction(t *testing.T) {
 // TestUploadErrorExplain checks that Explain and Hint show an upload's
 // failure as written, whatever wraps it, and never the cause's own words.
 func TestUploadErrorExplain(t *testing.T) {
-	e := &Error{msg: "stopped at your request after line 31: lines 2–31 were applied; nothing after", hint: "Resume to continue from line 32.",
+	e := &uploadError{msg: "stopped at your request after line 31: lines 2–31 were applied; nothing after", hint: "Resume to continue from line 32.",
 		err: errors.Join(context.Canceled, errors.New("socrata: POST /resource/x.json on h failed"))}
 	for _, err := range []error{e, fmt.Errorf("run: %w", e), errors.Join(e, errors.New("cannot write the rejected rows"))} {
 		if got, want := wizard.Explain(err), "Stopped at your request after line 31: lines 2–31 were applied; nothing after."; got != want {

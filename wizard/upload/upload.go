@@ -19,14 +19,14 @@ import (
 // DataSync: 10,000 rows per request, and files over 10 MB are sent in a way
 // built for large files (socrata-api.md §4.4).
 const (
-	DefaultBatchRows  = 10_000
-	DefaultBatchBytes = 10 << 20
-	// LargeFile is the size above which [wizard.RouteAuto] picks the Data
+	defaultBatchRows  = 10_000
+	defaultBatchBytes = 10 << 20
+	// largeFile is the size above which [wizard.RouteAuto] picks the Data
 	// Management API.
-	LargeFile = 10 << 20
-	// DefaultMaxRowErrors bounds the row problems an [Result] keeps;
+	largeFile = 10 << 20
+	// defaultMaxRowErrors bounds the row problems a [Result] keeps;
 	// every one of them is in the rejected-rows file.
-	DefaultMaxRowErrors = 100
+	defaultMaxRowErrors = 100
 )
 
 // progressEvery is how many rows pass between progress reports and
@@ -68,7 +68,7 @@ func (p Phase) String() string {
 	case PhaseDone:
 		return "done"
 	}
-	return fmt.Sprintf("UploadPhase(%d)", int(p))
+	return fmt.Sprintf("Phase(%d)", int(p))
 }
 
 // Options tune [Run]. The zero value uploads with the job's
@@ -91,7 +91,7 @@ type Options struct {
 	// permits.job.json".
 	ResumeHint string
 	// BatchRows and BatchBytes bound each SODA request; zero takes the
-	// job's Batch, then [DefaultBatchRows] and [DefaultBatchBytes].
+	// job's Batch, then DataSync's 10,000 rows and 10 MB.
 	BatchRows  int
 	BatchBytes int64
 	// RejectedPath is where rejected rows are written; "" means
@@ -115,8 +115,7 @@ type Options struct {
 	Sleep func(ctx context.Context, d time.Duration) error
 	// Now is the clock; nil means time.Now.
 	Now func() time.Time
-	// MaxRowErrors bounds UploadResult.RowErrors; zero means
-	// [DefaultMaxRowErrors].
+	// MaxRowErrors bounds Result.RowErrors; zero means 100.
 	MaxRowErrors int
 }
 
@@ -206,7 +205,7 @@ type Result struct {
 	// Checkpoint is its path.
 	Resumable  bool
 	Checkpoint string
-	// ResumeHint is UploadOptions.ResumeHint, for SummaryLines.
+	// ResumeHint is Options.ResumeHint, for SummaryLines.
 	ResumeHint string
 	// ResumedFrom is the last line an earlier run had applied, when this
 	// run continued from a checkpoint.
@@ -228,33 +227,33 @@ type Result struct {
 	Notes []string
 }
 
-// Error is an upload that failed or stopped, explained for a
+// uploadError is an upload that failed or stopped, explained for a
 // person: Error says what happened and what was applied, Hint what to do
 // ([wizard.Explain] and [wizard.Hint] show them). It wraps the cause, so errors.Is finds
 // context.Canceled, socrata.ErrOutcomeUnknown and the like.
-type Error struct {
+type uploadError struct {
 	msg  string
 	hint string
 	err  error
 }
 
 // Error says what happened, as a sentence without the final period.
-func (e *Error) Error() string { return e.msg }
+func (e *uploadError) Error() string { return e.msg }
 
 // Hint says what to do about it, or "".
-func (e *Error) Hint() string { return e.hint }
+func (e *uploadError) Hint() string { return e.hint }
 
 // Unwrap returns the cause.
-func (e *Error) Unwrap() error { return e.err }
+func (e *uploadError) Unwrap() error { return e.err }
 
-// ResolveRoute is the route an upload takes: r itself unless it is
-// [wizard.RouteAuto], in which case a replace and any file over [LargeFile] go
-// through the Data Management API and the rest through SODA.
-func ResolveRoute(m wizard.Method, r wizard.Route, fileSize int64) wizard.Route {
+// resolveRoute is the route an upload takes: r itself unless it is
+// [wizard.RouteAuto], in which case a replace and any file over largeFile
+// go through the Data Management API and the rest through SODA.
+func resolveRoute(m wizard.Method, r wizard.Route, fileSize int64) wizard.Route {
 	if r != wizard.RouteAuto {
 		return r
 	}
-	if m == wizard.Replace || fileSize > LargeFile {
+	if m == wizard.Replace || fileSize > largeFile {
 		return wizard.RouteDSMAPI
 	}
 	return wizard.RouteSODA
@@ -263,8 +262,8 @@ func ResolveRoute(m wizard.Method, r wizard.Route, fileSize int64) wizard.Route 
 // DescribeRoute says in a sentence or two which route an upload takes and
 // why, for the confirmation screen and the headless log.
 func DescribeRoute(m wizard.Method, r wizard.Route, fileSize int64) string {
-	got := ResolveRoute(m, r, fileSize)
-	auto := ResolveRoute(m, wizard.RouteAuto, fileSize)
+	got := resolveRoute(m, r, fileSize)
+	auto := resolveRoute(m, wizard.RouteAuto, fileSize)
 	size := wording.Size(fileSize)
 	switch {
 	case r != wizard.RouteAuto && got != auto:
@@ -278,7 +277,7 @@ func DescribeRoute(m wizard.Method, r wizard.Route, fileSize int64) string {
 	case got == wizard.RouteDSMAPI && m == wizard.Replace:
 		return fmt.Sprintf("Sending through the Data Management API, because a replace through it is all or nothing: the dataset stays as it is unless the whole %s file is applied.", size)
 	case got == wizard.RouteDSMAPI:
-		return fmt.Sprintf("Sending through the Data Management API, because the file is %s (over %s): it goes up in chunks, and the portal checks every row before applying any. An interrupted upload changes nothing and starts again from the beginning.", size, wording.Size(LargeFile))
+		return fmt.Sprintf("Sending through the Data Management API, because the file is %s (over %s): it goes up in chunks, and the portal checks every row before applying any. An interrupted upload changes nothing and starts again from the beginning.", size, wording.Size(largeFile))
 	case m == wizard.Replace:
 		return fmt.Sprintf("Sending through SODA as one streamed request that replaces every row (%s).", size)
 	}
@@ -340,15 +339,17 @@ func retryNote(e socrata.RetryEvent) string {
 }
 
 // Run publishes the job's file to the dataset through the route the
-// job asks for (see [ResolveRoute]), streaming it so that memory stays flat
-// however large the file.
+// job asks for (when the job leaves it to the wizard, the Data Management
+// API for a replace or a file over 10 MB, SODA otherwise; [DescribeRoute]
+// words it), streaming the file so that memory stays flat however large
+// it is.
 //
 // The result is non-nil whenever anything was attempted and says exactly
 // what was applied, also when err is not nil. Cancelling ctx stops the
 // upload after the request in flight, whose outcome is then known: err
 // wraps context.Canceled, and with a checkpoint the upload can be resumed.
-// A failure is an *UploadError whose message says what happened and what
-// was applied.
+// A failure is an error whose message says what happened and what was
+// applied, with advice for [wizard.Hint].
 func Run(ctx context.Context, c *socrata.Client, ds *socrata.Dataset, f *wizard.CSVFile, job *wizard.Job, opts Options) (*Result, error) {
 	if c == nil || ds == nil || f == nil || job == nil {
 		return nil, errors.New("upload needs a client, a dataset, a file and a job")
@@ -357,7 +358,7 @@ func Run(ctx context.Context, c *socrata.Client, ds *socrata.Dataset, f *wizard.
 	if err != nil {
 		var pe *wizard.PlanError
 		if errors.As(err, &pe) {
-			return nil, &Error{msg: "the job's mapping does not fit the file: " + pe.Error(), hint: "Map the file again, then upload.", err: err}
+			return nil, &uploadError{msg: "the job's mapping does not fit the file: " + pe.Error(), hint: "Map the file again, then upload.", err: err}
 		}
 		return nil, err
 	}
@@ -438,14 +439,14 @@ func newUploader(ctx context.Context, c *socrata.Client, ds *socrata.Dataset, f 
 	}
 	u.maxErrs = opts.MaxRowErrors
 	if u.maxErrs <= 0 {
-		u.maxErrs = DefaultMaxRowErrors
+		u.maxErrs = defaultMaxRowErrors
 	}
 	link := ds.Link
 	if link == "" {
 		link = c.BaseURL() + "/d/" + string(ds.ID)
 	}
 	u.res = &Result{
-		Route:      ResolveRoute(job.Method, job.Route, f.Size),
+		Route:      resolveRoute(job.Method, job.Route, f.Size),
 		Method:     job.Method,
 		Link:       link,
 		FirstLine:  1,
@@ -522,22 +523,22 @@ func (u *uploader) checkMethod() error {
 	case wizard.Upsert, wizard.Append, wizard.Replace:
 	case wizard.Delete:
 		if u.rowID == "" {
-			return &Error{msg: fmt.Sprintf("dataset %s has no row identifier, so rows cannot be deleted by a file of ids", u.ds.ID),
+			return &uploadError{msg: fmt.Sprintf("dataset %s has no row identifier, so rows cannot be deleted by a file of ids", u.ds.ID),
 				hint: "Give the dataset a row identifier on the portal, or use replace."}
 		}
 		if u.idColumn() < 0 {
-			return &Error{msg: fmt.Sprintf("a delete needs the row identifier %s, and no file column is mapped to it", u.rowID),
+			return &uploadError{msg: fmt.Sprintf("a delete needs the row identifier %s, and no file column is mapped to it", u.rowID),
 				hint: "Map the column that holds the ids of the rows to delete to " + u.rowID + "."}
 		}
 	default:
-		return &Error{msg: "the job asks for a method this program does not know", hint: "Choose upsert, replace, append or delete."}
+		return &uploadError{msg: "the job asks for a method this program does not know", hint: "Choose upsert, replace, append or delete."}
 	}
 	if (u.job.Method == wizard.Replace || u.res.Route == wizard.RouteDSMAPI) && u.opts.Resume {
 		what := "a replace"
 		if u.res.Route == wizard.RouteDSMAPI {
 			what = "an upload through the Data Management API"
 		}
-		return &Error{msg: what + " is all or nothing, so there is nothing to resume",
+		return &uploadError{msg: what + " is all or nothing, so there is nothing to resume",
 			hint: "Run the upload again from the start, without --resume."}
 	}
 	return nil

@@ -38,6 +38,10 @@ func TestUploadAppendResumeAddsEachRowOnce(t *testing.T) {
 		// a first resume while it waits to count again.
 		staleCount          bool
 		stopWhileRecounting bool
+		// abandon holds the third batch's request until the upload is
+		// stopped and then told to abandon the request in flight (its
+		// Abort option, a second ctrl+c); the portal never adds it.
+		abandon bool
 		// bad is a row (by index) whose fee is not a number, so that it
 		// is rejected here and never sent; -1 for none.
 		bad int
@@ -56,6 +60,8 @@ func TestUploadAppendResumeAddsEachRowOnce(t *testing.T) {
 			wantNote: "Lines 22–32 had been added by the earlier run, though its answer was lost, so they were not sent again."},
 		{name: "answer lost, and the first count lags the write", bad: -1, fault: fault(socratatest.LoseReply()), staleCount: true,
 			wantNote: "Lines 22–31 had been added by the earlier run, though its answer was lost, so they were not sent again."},
+		{name: "request in flight abandoned by a second stop", bad: -1, abandon: true,
+			wantNote: "Lines 22–31 had not been added by the earlier run, so they were sent again."},
 		{name: "connection dropped before the portal read the rows", bad: 23, fault: fault(socratatest.DropConnection()),
 			wantNote: "Lines 22–32 had not been added by the earlier run, so they were sent again."},
 		{name: "stopped while counting again", bad: -1, fault: fault(socratatest.DropConnection()), stopWhileRecounting: true,
@@ -101,6 +107,39 @@ func TestUploadAppendResumeAddsEachRowOnce(t *testing.T) {
 			ctx, cancel := context.WithCancel(context.Background())
 			defer cancel()
 			opts := Options{BatchRows: 10, Checkpoint: cp}
+			releaseHeld := func() {}
+			if tt.abandon {
+				// The portal holds the request until the first run has
+				// returned; the hook must not read the body, so the
+				// portal never sees the client give up.
+				held, release, abort := make(chan struct{}), make(chan struct{}), make(chan struct{})
+				var once sync.Once
+				releaseHeld = func() { once.Do(func() { close(release) }) }
+				t.Cleanup(releaseHeld) // before the portal closes, which waits for it
+				var mu sync.Mutex
+				posts := 0
+				e.srv.Portal.SetFault(func(r *http.Request) socratatest.Fault {
+					if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, "/resource/") {
+						return socratatest.Fault{}
+					}
+					mu.Lock()
+					posts++
+					third := posts == 3
+					mu.Unlock()
+					if !third {
+						return socratatest.Fault{}
+					}
+					close(held)
+					<-release
+					return socratatest.DropConnection()
+				})
+				go func() {
+					<-held
+					cancel()
+					close(abort)
+				}()
+				opts.Abort = abort
+			}
 			if tt.stopAt != nil {
 				opts.Progress = func(p Progress) {
 					if tt.stopAt(p) {
@@ -109,8 +148,18 @@ func TestUploadAppendResumeAddsEachRowOnce(t *testing.T) {
 				}
 			}
 			res, err := Run(ctx, e.c, e.ds, f, job, opts)
+			releaseHeld()
 			if err == nil || res == nil || res.Complete || !res.Resumable {
 				t.Fatalf("the first run did not stop part-way with a checkpoint: %v, %+v", err, res)
+			}
+			if tt.abandon {
+				saved, err := readCheckpoint(cp)
+				if err != nil {
+					t.Fatal(err)
+				}
+				if u := saved.Unsure; u == nil || u.FirstLine != 22 || u.LastLine != 31 || res.UnknownFrom != 22 || !res.ResumeChecksUnknown {
+					t.Fatalf("the abandoned batch is not recorded as unsure: checkpoint %+v, result %+v", saved.Unsure, res)
+				}
 			}
 			e.srv.Portal.SetFault(nil)
 			if tt.meddle != nil {

@@ -263,6 +263,16 @@ func (m Model) fatalView(width int) string {
 // Trail lists the one-line summaries of the finished steps.
 func (m Model) Trail() []string { return append([]string(nil), m.trail...) }
 
+// Notes are what the active step has to say when the wizard ends before
+// its last step, such as what an upload applied and what is in doubt
+// after it was stopped, for the command to print once the screen is gone.
+func (m Model) Notes() []string {
+	if n, ok := m.active().(noter); ok && !m.finished {
+		return n.Notes()
+	}
+	return nil
+}
+
 // Err is nil when the wizard finished, and ErrAborted when the user quit.
 func (m Model) Err() error {
 	if m.finished {

@@ -21,10 +21,11 @@ import (
 type uploadState int
 
 const (
-	upConfirm  uploadState = iota // what will happen, before anything is sent
-	upRunning                     // sending
-	upStopping                    // ctrl+c: finishing the current batch
-	upFinished                    // the summary, or what stopped it
+	upConfirm    uploadState = iota // what will happen, before anything is sent
+	upRunning                       // sending
+	upStopping                      // ctrl+c: finishing the current batch
+	upAbandoning                    // a second ctrl+c: abandoning the request in flight, then quitting
+	upFinished                      // the summary, or what stopped it
 )
 
 // uploadStep sends the file: it says what will happen, shows progress
@@ -46,6 +47,8 @@ type uploadStep struct {
 	state   uploadState
 	seq     int
 	cancel  context.CancelFunc
+	abort   chan struct{} // closed by a second ctrl+c: see HandleQuit
+	quit    bool          // quit the program once the upload has returned
 	prog    upload.Progress
 	result  *upload.Result
 	err     error
@@ -89,7 +92,9 @@ func (s *uploadStep) start(resume bool) tea.Cmd {
 	s.job.Route = s.route
 	ctx, cancel := context.WithCancel(s.deps.Ctx)
 	s.cancel = cancel
+	s.abort = make(chan struct{})
 	opts := upload.Options{
+		Abort:      s.abort,
 		Resume:     resume,
 		Checkpoint: upload.CheckpointPath(wizard.DefaultJobPath(s.file.Path)),
 		ResumeHint: "ctrl+r",
@@ -100,14 +105,27 @@ func (s *uploadStep) start(resume bool) tea.Cmd {
 }
 
 // HandleQuit turns the first ctrl+c of a running upload into "stop after
-// this batch", so the user learns exactly what was applied.
+// this batch", so the user learns exactly what was applied. A second one
+// abandons the request in flight, as the headless run's does, and the
+// program quits once the upload has returned: by then it has written
+// down what was applied and which lines are in doubt, so that a resume
+// neither skips nor doubles them.
 func (s *uploadStep) HandleQuit() (bool, tea.Cmd) {
-	if s.state != upRunning {
-		return false, nil
+	switch s.state {
+	case upRunning:
+		s.state = upStopping
+		s.cancel()
+		return true, nil
+	case upStopping:
+		s.state = upAbandoning
+		s.quit = true
+		close(s.abort)
+		return true, nil
+	case upAbandoning:
+		return true, nil
+	case upConfirm, upFinished:
 	}
-	s.state = upStopping
-	s.cancel()
-	return true, nil
+	return false, nil
 }
 
 // Update handles keys, progress and the result.
@@ -127,6 +145,9 @@ func (s *uploadStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		s.result, s.err = msg.result, msg.err
 		s.state = upFinished
 		s.count = -1
+		if s.quit {
+			return s, tea.Quit
+		}
 		if s.result != nil {
 			// Say what the dataset holds now: the portal's own count, not
 			// ours.
@@ -201,6 +222,16 @@ func (s *uploadStep) Summary() string {
 		wizard.Count(r.Created), wizard.Count(r.Updated), wizard.Count(r.Deleted), wizard.Count(r.Rejected))
 }
 
+// Notes are the summary of an upload that ran, for when the program quits
+// before the user moved on from it: exactly what was applied, and what is
+// in doubt.
+func (s *uploadStep) Notes() []string {
+	if s.result == nil || s.done {
+		return nil
+	}
+	return upload.SummaryLines(s.result)
+}
+
 // Typing is always false: the step has no text input.
 func (s *uploadStep) Typing() bool { return false }
 
@@ -232,8 +263,9 @@ func (s *uploadStep) View() string {
 	switch s.state {
 	case upConfirm:
 		return s.confirmView()
-	case upRunning, upStopping:
+	case upRunning, upStopping, upAbandoning:
 		return s.runningView()
+	case upFinished:
 	}
 	return s.resultView()
 }
@@ -296,8 +328,12 @@ func (s *uploadStep) runningView() string {
 	p := s.prog
 	var b strings.Builder
 	title := "Uploading to " + s.ds.Name
-	if s.state == upStopping {
+	switch s.state {
+	case upStopping:
 		title = "Stopping after the current batch…"
+	case upAbandoning:
+		title = "Abandoning the request in flight…"
+	case upConfirm, upRunning, upFinished:
 	}
 	b.WriteString(s.st.Title.Render(truncate(title, s.width)) + "\n\n")
 	b.WriteString(s.bar.ViewAs(p.Fraction()) + "\n")

@@ -69,8 +69,17 @@ func runTUI(ctx context.Context, e *env, deps tui.Deps) int {
 	for _, line := range m.Trail() {
 		fmt.Fprintln(e.stderr, "✓ "+line)
 	}
+	notes := m.Notes()
+	for _, line := range notes {
+		fmt.Fprintln(e.stderr, line)
+	}
 	if m.Err() != nil {
-		fmt.Fprintln(e.stderr, "Stopped before the end; nothing after the last ✓ was done.")
+		if len(notes) > 0 {
+			// The notes say what the step did before it was stopped.
+			fmt.Fprintln(e.stderr, "Stopped before the end.")
+		} else {
+			fmt.Fprintln(e.stderr, "Stopped before the end; nothing after the last ✓ was done.")
+		}
 		return exitAborted
 	}
 	return exitOK

@@ -171,6 +171,7 @@ func completePath(typed, dir string) tea.Cmd {
 // fileOpenedMsg carries a file's dialect and header, the automatic
 // mapping and a few sample values per column.
 type fileOpenedMsg struct {
+	seq     int
 	file    *wizard.CSVFile
 	mapping *wizard.Mapping
 	samples [][]string
@@ -182,20 +183,21 @@ type fileOpenedMsg struct {
 // guessing timestamp formats.
 const sampleRecords = 500
 
-// openFile sniffs a file, reads sample values and maps its columns.
-func openFile(path string, ds *socrata.Dataset) tea.Cmd {
+// openFile sniffs a file, reads sample values and maps its columns. seq
+// numbers the request: a file opened since makes this reply stale.
+func openFile(seq int, path string, ds *socrata.Dataset) tea.Cmd {
 	return func() tea.Msg {
 		f, err := wizard.OpenCSV(path)
 		if err != nil {
-			return fileOpenedMsg{err: err}
+			return fileOpenedMsg{seq: seq, err: err}
 		}
 		samples, err := wizard.Samples(f, sampleRecords, 3)
 		if err != nil {
-			return fileOpenedMsg{err: err}
+			return fileOpenedMsg{seq: seq, err: err}
 		}
 		m := wizard.AutoMap(f.Header, ds)
 		guesses := m.DetectFormats(samples)
-		return fileOpenedMsg{file: f, mapping: m, samples: samples, guesses: guesses}
+		return fileOpenedMsg{seq: seq, file: f, mapping: m, samples: samples, guesses: guesses}
 	}
 }
 

@@ -49,6 +49,7 @@ type mappingStep struct {
 	files   []string // CSV files found near the start directory
 	fileSel int      // -1: the path input; else an index into files
 	fileErr error
+	openSeq int // numbers the files opened, so that a late reply is dropped
 
 	// The table.
 	file    *wizard.CSVFile
@@ -116,7 +117,7 @@ func (s *mappingStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		}
 		return s, nil
 	case fileOpenedMsg:
-		if s.state != mapOpening {
+		if s.state != mapOpening || msg.seq != s.openSeq {
 			return s, nil
 		}
 		if msg.err != nil {
@@ -170,7 +171,8 @@ func (s *mappingStep) updateFile(msg tea.KeyMsg) (step, tea.Cmd) {
 		s.fileErr = nil
 		s.path.SetValue(p)
 		s.state = mapOpening
-		return s, openFile(p, s.ds)
+		s.openSeq++
+		return s, openFile(s.openSeq, p, s.ds)
 	case matches(msg, s.keys.Up):
 		s.fileSel = max(s.fileSel-1, -1)
 		s.focusPath()

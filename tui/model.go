@@ -34,7 +34,6 @@ type Model struct {
 	trail []string
 
 	width, height int
-	fatal         error
 	finished      bool
 	aborted       bool
 }
@@ -70,12 +69,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if matches(msg, m.keys.Quit) {
 			return m.quit()
 		}
-		if m.fatal != nil {
-			if matches(msg, m.keys.Back) {
-				m.fatal = nil
-			}
-			return m, nil
-		}
 		if matches(msg, m.keys.Help) && !m.active().Typing() {
 			m.help.ShowAll = !m.help.ShowAll
 			m.setSize(m.width, m.height)
@@ -83,9 +76,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case goBackMsg:
 		return m.back()
-	case fatalErrMsg:
-		m.fatal = msg.err
-		return m, nil
 	}
 	s, cmd := m.active().Update(msg)
 	m.steps[m.cur] = s
@@ -194,12 +184,7 @@ func (m Model) View() string {
 	inner := min(w, maxWidth) - m.styles.App.GetHorizontalFrameSize()
 	header := m.headerView(inner)
 	footer := m.footerView()
-	var body string
-	if m.fatal != nil {
-		body = m.fatalView(inner)
-	} else {
-		body = m.active().View()
-	}
+	body := m.active().View()
 	// Pad the body so the help line stays at the bottom of the screen.
 	if m.height > 0 {
 		bodyH := m.height - lipgloss.Height(header) - lipgloss.Height(footer) - m.styles.App.GetVerticalFrameSize()
@@ -252,12 +237,6 @@ func (m Model) headerView(width int) string {
 // ones.
 func (m Model) footerView() string {
 	return "\n" + m.help.View(m.helpKeys())
-}
-
-func (m Model) fatalView(width int) string {
-	msg := m.styles.Text.Width(max(width-4, 10)).Render(m.fatal.Error())
-	return m.styles.ErrorBox.Render(m.styles.Bad.Render("Something went wrong")+"\n\n"+msg) +
-		"\n\n" + m.styles.Muted.Render("esc to go back · ctrl+c to quit")
 }
 
 // Trail lists the one-line summaries of the finished steps.

@@ -59,6 +59,3 @@ type goBackMsg struct{}
 // goBack is the command a step returns when esc has nothing left to close
 // inside the step.
 func goBack() tea.Msg { return goBackMsg{} }
-
-// fatalErrMsg reports an error the wizard cannot continue from.
-type fatalErrMsg struct{ err error }

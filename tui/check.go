@@ -73,7 +73,7 @@ func newCheckStep(deps Deps, d wizard.Draft) *checkStep {
 		deps:    deps,
 		st:      deps.Styles,
 		keys:    newCheckKeys(),
-		bar:     progress.New(progress.WithDefaultGradient(), progress.WithoutPercentage()),
+		bar:     deps.Styles.Bar(progress.WithoutPercentage()),
 		ds:      d.Dataset,
 		file:    d.File,
 		mapping: d.Mapping,

@@ -64,7 +64,7 @@ func newUploadStep(deps Deps, d wizard.Draft) *uploadStep {
 		deps:   deps,
 		st:     deps.Styles,
 		keys:   newUploadKeys(),
-		bar:    progress.New(progress.WithDefaultGradient()),
+		bar:    deps.Styles.Bar(),
 		client: d.Client,
 		ds:     d.Dataset,
 		file:   d.File,

@@ -551,7 +551,7 @@ func (s *accountStep) fieldHelp() string {
 }
 
 func (s *accountStep) errorView(err error) string {
-	text := s.st.Bad.Render(wrap(sentence(err), max(s.width-4, 10)))
+	text := s.st.Bad.Render(wrap(wizard.Explain(err), max(s.width-4, 10)))
 	if h := wizard.Hint(err); h != "" {
 		text += "\n" + wrap(h, max(s.width-4, 10))
 	}
@@ -560,22 +560,4 @@ func (s *accountStep) errorView(err error) string {
 
 func (s *accountStep) problemView(title string, err error, next string) string {
 	return s.st.Title.Render(wrap(title, s.width)) + "\n\n" + s.errorView(err) + "\n\n" + wrap(next, s.width)
-}
-
-// sentence is an error as a sentence for the screen.
-func sentence(err error) string { return wizard.Explain(err) }
-
-// capitalize makes a lower-case message from the wizard a sentence.
-func capitalize(msg string) string {
-	if msg == "" {
-		return ""
-	}
-	first, _, _ := strings.Cut(msg, " ")
-	if !strings.ContainsAny(first, ".:/@_") {
-		msg = strings.ToUpper(msg[:1]) + msg[1:]
-	}
-	if !strings.HasSuffix(msg, ".") {
-		msg += "."
-	}
-	return msg
 }

@@ -282,7 +282,7 @@ func (s *checkStep) updateFormat(msg tea.KeyMsg) (step, tea.Cmd) {
 			return s, nil
 		}
 		if err := s.mapping.SetFormats(idx, patterns); err != nil {
-			s.notice = sentence(err)
+			s.notice = wizard.Explain(err)
 			return s, nil
 		}
 		return s, s.start(false)
@@ -411,12 +411,12 @@ func (s *checkStep) reportView() string {
 	var b strings.Builder
 	r := s.report
 	if s.err != nil {
-		return s.st.ErrorBox.Render(s.st.Bad.Render("The check could not finish") + "\n\n" + wrap(sentence(s.err), max(s.width-4, 10)))
+		return s.st.ErrorBox.Render(s.st.Bad.Render("The check could not finish") + "\n\n" + wrap(wizard.Explain(s.err), max(s.width-4, 10)))
 	}
 	name := filepath.Base(r.File)
 	switch {
 	case r.Fatal != "":
-		b.WriteString(s.st.Bad.Render("✗ "+wrap(capitalize(r.Fatal), s.width)) + "\n")
+		b.WriteString(s.st.Bad.Render("✗ "+wrap(wizard.Sentence(r.Fatal), s.width)) + "\n")
 	case r.OK():
 		b.WriteString(s.st.Good.Render(fmt.Sprintf("✓ All %s rows of %s can be sent.", wizard.Count(r.Rows), name)) + "\n\n")
 		b.WriteString(wrap("Every value was converted the way the upload will send it, and none would be rejected. Press enter to choose how to send them.", s.width))
@@ -427,7 +427,7 @@ func (s *checkStep) reportView() string {
 	}
 	for _, m := range r.Mapping {
 		if m.Severity == wizard.SeverityError {
-			b.WriteString(s.st.Bad.Render(truncate("✗ "+capitalize(m.Message), s.width)) + "\n")
+			b.WriteString(s.st.Bad.Render(truncate("✗ "+wizard.Sentence(m.Message), s.width)) + "\n")
 		}
 	}
 	if r.Structure > 0 {
@@ -442,7 +442,7 @@ func (s *checkStep) reportView() string {
 	for i, c := range s.badColumns() {
 		head := fmt.Sprintf("%s → %s (%s", c.Source, c.Field, socrata.ParseDataType(c.Type).Label())
 		if len(c.Formats) > 0 {
-			head += ", " + plural(len(c.Formats), "format ", "formats ") + strings.Join(c.Formats, " or ")
+			head += ", " + wizard.Plural(len(c.Formats), "format ", "formats ") + strings.Join(c.Formats, " or ")
 		}
 		if c.Clean {
 			head += ", cleaned"
@@ -512,14 +512,6 @@ func (s *checkStep) formatView() string {
 		b.WriteString("\n\n" + s.st.Warn.Render(wrap(s.notice, s.width)))
 	}
 	return b.String()
-}
-
-// plural picks the word for n.
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func lineCount(s string) int { return strings.Count(s, "\n") + 1 }

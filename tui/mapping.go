@@ -247,7 +247,7 @@ func (s *mappingStep) updateTable(msg tea.KeyMsg) (step, tea.Cmd) {
 func (s *mappingStep) edit(err error) {
 	s.warned = false
 	if err != nil {
-		s.notice = sentence(err)
+		s.notice = wizard.Explain(err)
 	}
 }
 
@@ -291,7 +291,7 @@ func (s *mappingStep) updatePicker(msg tea.KeyMsg) (step, tea.Cmd) {
 		}
 		if err != nil {
 			// Stay in the picker, so the user can choose another field.
-			s.notice = sentence(err)
+			s.notice = wizard.Explain(err)
 			return s, nil
 		}
 		if s.pick > 0 {
@@ -351,7 +351,7 @@ func (s *mappingStep) updateZone(msg tea.KeyMsg) (step, tea.Cmd) {
 			tz = "" // the job's default: one place to change it
 		}
 		if err := s.mapping.SetTimezone(s.cursor, tz); err != nil {
-			s.notice = sentence(err)
+			s.notice = wizard.Explain(err)
 			return s, nil
 		}
 		s.notice, s.warned = "", false
@@ -504,7 +504,7 @@ func (s *mappingStep) fileView() string {
 	}
 	b.WriteString(label + s.path.View() + "\n")
 	if s.fileErr != nil {
-		b.WriteString("\n" + s.st.ErrorBox.Render(s.st.Bad.Render(wrap(sentence(s.fileErr), max(s.width-4, 10)))) + "\n")
+		b.WriteString("\n" + s.st.ErrorBox.Render(s.st.Bad.Render(wrap(wizard.Explain(s.fileErr), max(s.width-4, 10)))) + "\n")
 	}
 	if len(s.files) > 0 {
 		b.WriteString("\n" + s.st.Muted.Render(truncate("Files in "+s.listDir()+":", s.width)) + "\n")
@@ -686,9 +686,9 @@ func (s *mappingStep) issueLines() []string {
 	for _, is := range s.mapping.Check(s.ds, s.method) {
 		switch is.Severity {
 		case wizard.SeverityError:
-			lines = append(lines, s.st.Bad.Render(truncate("✗ "+capitalize(is.Message), s.width)))
+			lines = append(lines, s.st.Bad.Render(truncate("✗ "+wizard.Sentence(is.Message), s.width)))
 		case wizard.SeverityWarning:
-			lines = append(lines, s.st.Warn.Render(truncate("! "+capitalize(is.Message), s.width)))
+			lines = append(lines, s.st.Warn.Render(truncate("! "+wizard.Sentence(is.Message), s.width)))
 		}
 	}
 	if len(lines) == 0 {

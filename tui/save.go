@@ -240,7 +240,7 @@ func (s *saveStep) View() string {
 	case s.confirm != "":
 		b.WriteString("\n" + s.st.Warn.Render(wrap(fmt.Sprintf("%s already exists. Press enter again to replace it, or change the path.", s.confirm), s.width)))
 	case s.err != nil:
-		b.WriteString("\n" + s.st.ErrorBox.Render(s.st.Bad.Render(wrap(sentence(s.err), max(s.width-4, 10)))))
+		b.WriteString("\n" + s.st.ErrorBox.Render(s.st.Bad.Render(wrap(wizard.Explain(s.err), max(s.width-4, 10)))))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -259,7 +259,7 @@ func (s *saveStep) savedView() string {
 		b.WriteString("  " + truncate(f, s.width-2) + "\n")
 	}
 	if s.err != nil {
-		b.WriteString(s.st.Bad.Render(wrap(sentence(s.err), s.width)) + "\n")
+		b.WriteString(s.st.Bad.Render(wrap(wizard.Explain(s.err), s.width)) + "\n")
 	}
 	for _, w := range s.warnings {
 		b.WriteString(s.st.Warn.Render(wrap("! "+w, s.width)) + "\n")

@@ -352,7 +352,7 @@ func (s *uploadStep) resultView() string {
 		// The summary below says exactly what was applied.
 		b.WriteString(s.st.Warn.Render("■ Stopped") + "\n\n")
 	case s.err != nil:
-		msg := wrap(sentence(s.err), max(s.width-4, 10))
+		msg := wrap(wizard.Explain(s.err), max(s.width-4, 10))
 		if h := wizard.Hint(s.err); h != "" {
 			msg += "\n" + wrap(h, max(s.width-4, 10))
 		}

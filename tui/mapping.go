@@ -234,7 +234,7 @@ func (s *mappingStep) updateTable(msg tea.KeyMsg) (step, tea.Cmd) {
 	case matches(msg, s.keys.Zone) && s.fixedTimes(s.cursor):
 		s.openZones()
 	case matches(msg, s.keys.Method):
-		s.method = wizard.Methods[(indexOf(wizard.Methods, s.method)+1)%len(wizard.Methods)]
+		s.method = nextIn(wizard.Methods, s.method)
 		s.warned = false
 	case matches(msg, s.keys.Continue):
 		s.tryContinue()
@@ -741,11 +741,13 @@ func (s *mappingStep) pickerView() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-func indexOf[T comparable](list []T, v T) int {
+// nextIn is the element after v in list, the first after the last, and
+// the first when v is not in list: for keys that cycle through a choice.
+func nextIn[T comparable](list []T, v T) T {
 	for i, x := range list {
 		if x == v {
-			return i
+			return list[(i+1)%len(list)]
 		}
 	}
-	return 0
+	return list[0]
 }

@@ -115,8 +115,10 @@ func (m Model) advance(cmd tea.Cmd) (tea.Model, tea.Cmd) {
 	if next == m.cur {
 		return m, cmd
 	}
-	for i := int(next); i < len(m.steps); i++ {
-		m.steps[i] = nil
+	for _, id := range wizard.Steps {
+		if id >= next {
+			m.steps[id] = nil
+		}
 	}
 	m.cur = next
 	m.steps[next] = m.build(next)

@@ -166,7 +166,7 @@ func (s *uploadStep) Update(msg tea.Msg) (step, tea.Cmd) {
 			case matches(msg, keyBack):
 				return s, goBack
 			case matches(msg, s.keys.Route):
-				s.route = (s.route + 1) % 3
+				s.route = nextIn(wizard.Routes, s.route)
 			case matches(msg, s.keys.Start):
 				return s, s.start(false)
 			}
@@ -300,7 +300,7 @@ func (s *uploadStep) confirmView() string {
 		b.WriteString(s.st.Muted.Render(wrap(fmt.Sprintf("The %s rows with bad values are not sent; they are written, with the reason, to %s.", wizard.Count(s.bad), filepath.Base(wizard.RejectedPath(s.file.Path))), s.width)) + "\n")
 	}
 	b.WriteString("\n" + s.st.Label.Render("Route: "))
-	for r := wizard.RouteAuto; r <= wizard.RouteDSMAPI; r++ {
+	for _, r := range wizard.Routes {
 		name := routeName(r)
 		if r == s.route {
 			b.WriteString(s.st.Focused.Render("‹" + name + "›"))
@@ -314,14 +314,17 @@ func (s *uploadStep) confirmView() string {
 	return b.String()
 }
 
+// routeName names a route on the confirmation screen.
 func routeName(r wizard.Route) string {
 	switch r {
+	case wizard.RouteAuto:
+		return "automatic"
 	case wizard.RouteSODA:
 		return "SODA"
 	case wizard.RouteDSMAPI:
 		return "Data Management API"
 	}
-	return "automatic"
+	return r.String()
 }
 
 func (s *uploadStep) runningView() string {

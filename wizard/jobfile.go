@@ -93,10 +93,10 @@ func (j *Job) Validate() error {
 	if strings.TrimSpace(j.File) == "" {
 		add("\"file\" is empty: give the CSV or TSV file to publish")
 	}
-	if j.Method < Upsert || j.Method > Delete {
+	if !slices.Contains(Methods, j.Method) {
 		add("method %d is unknown: want upsert, replace, append or delete", int(j.Method))
 	}
-	if j.Route < RouteAuto || j.Route > RouteDSMAPI {
+	if !slices.Contains(Routes, j.Route) {
 		add("route %d is unknown: want auto, soda or dsmapi", int(j.Route))
 	}
 

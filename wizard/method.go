@@ -74,6 +74,9 @@ const (
 	RouteDSMAPI
 )
 
+// Routes lists every route in the order the wizard offers them.
+var Routes = []Route{RouteAuto, RouteSODA, RouteDSMAPI}
+
 // String names the route as job files write it.
 func (r Route) String() string {
 	switch r {
@@ -89,7 +92,7 @@ func (r Route) String() string {
 
 // parseRoute is the inverse of [Route.String].
 func parseRoute(s string) (Route, error) {
-	for _, r := range []Route{RouteAuto, RouteSODA, RouteDSMAPI} {
+	for _, r := range Routes {
 		if r.String() == s {
 			return r, nil
 		}

@@ -405,6 +405,7 @@ func (s *accountStep) ShortHelp() []key.Binding {
 		return []key.Binding{s.keys.Anyway}
 	case acctKeyring:
 		return []key.Binding{s.keys.SessionOnly, s.keys.Retry}
+	case acctVerifying, acctSaving: // waiting: only the global keys
 	}
 	return nil
 }
@@ -427,6 +428,7 @@ func (s *accountStep) View() string {
 	case acctKeyring:
 		return s.problemView(account.SignedInLine(s.verified.user, s.verified.domain)+", but the login could not be saved", s.err,
 			"Press enter to use it for this session only (nothing is written to disk), or ctrl+r to try the keyring again.")
+	case acctForm: // below
 	}
 	return s.formView()
 }

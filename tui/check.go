@@ -356,6 +356,7 @@ func (s *checkStep) ShortHelp() []key.Binding {
 			return []key.Binding{s.keys.Up, s.keys.Choose}
 		}
 		return []key.Binding{s.keys.Up, s.keys.Tick, s.keys.Choose}
+	case checkReport: // below
 	}
 	if s.report != nil && s.report.OK() {
 		return []key.Binding{s.keys.Continue}
@@ -392,6 +393,7 @@ func (s *checkStep) View() string {
 		return s.runningView()
 	case checkFormat:
 		return s.formatView()
+	case checkReport: // below
 	}
 	return s.reportView()
 }

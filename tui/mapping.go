@@ -261,6 +261,7 @@ func (s *mappingStep) tryContinue() {
 			errs++
 		case wizard.SeverityWarning:
 			warns++
+		case wizard.SeverityInfo: // shown, never in the way
 		}
 	}
 	switch {
@@ -467,6 +468,7 @@ func (s *mappingStep) ShortHelp() []key.Binding {
 		return append(b, s.keys.Continue)
 	case mapPicker, mapZone:
 		return []key.Binding{s.keys.Up, s.keys.PickTarget, s.keys.Cancel}
+	case mapOpening: // waiting: only the global keys
 	}
 	return nil
 }
@@ -490,6 +492,7 @@ func (s *mappingStep) View() string {
 		return s.pickerView()
 	case mapZone:
 		return s.zoneView()
+	case mapTable: // below
 	}
 	return s.tableView()
 }
@@ -689,6 +692,7 @@ func (s *mappingStep) issueLines() []string {
 			lines = append(lines, s.st.Bad.Render(truncate("✗ "+wizard.Sentence(is.Message), s.width)))
 		case wizard.SeverityWarning:
 			lines = append(lines, s.st.Warn.Render(truncate("! "+wizard.Sentence(is.Message), s.width)))
+		case wizard.SeverityInfo: // the row's own note says it
 		}
 	}
 	if len(lines) == 0 {

@@ -159,6 +159,7 @@ func (m Model) build(id wizard.StepID) step {
 		return newUploadStep(m.deps, m.draft)
 	case wizard.StepSave:
 		return newSaveStep(m.deps, m.draft)
+	case wizard.StepDone: // past the last step: nothing to build
 	}
 	panic("tui: no step " + id.String())
 }

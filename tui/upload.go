@@ -179,6 +179,7 @@ func (s *uploadStep) Update(msg tea.Msg) (step, tea.Cmd) {
 			case matches(msg, keyBack) && (s.err != nil || s.result == nil):
 				s.state = upConfirm
 			}
+		case upRunning, upStopping, upAbandoning: // ctrl+c is handled by HandleQuit
 		}
 	}
 	return s, nil
@@ -251,6 +252,7 @@ func (s *uploadStep) ShortHelp() []key.Binding {
 			b = append(b, s.keys.Resume)
 		}
 		return b
+	case upStopping, upAbandoning: // waiting: a second ctrl+c is all there is
 	}
 	return nil
 }

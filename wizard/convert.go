@@ -145,6 +145,7 @@ func (v Value) AppendJSON(b []byte) []byte {
 			b = quote.AppendJSON(b, string(addr))
 		}
 		return append(b, '}')
+	case ValueNull: // below
 	}
 	return append(b, "null"...)
 }
@@ -185,6 +186,7 @@ func (v Value) String() string {
 			s = strings.TrimSpace(s + " (" + strconv.FormatFloat(v.Lat, 'f', -1, 64) + ", " + strconv.FormatFloat(v.Lon, 'f', -1, 64) + ")")
 		}
 		return s
+	case ValueNull: // below
 	}
 	return ""
 }
@@ -285,6 +287,7 @@ func convKindOf(t socrata.DataType) convKind {
 		return convPhone
 	case socrata.Location:
 		return convLocation
+	case socrata.Unsupported:
 	}
 	return convOther
 }
@@ -318,6 +321,8 @@ func NewConverter(field string, typ socrata.DataType, cm ColumnMap, defaultTZ st
 		}
 	case socrata.Unsupported:
 		return nil, fmt.Errorf("field %s has a type (%s) that cannot be written by upload: ignore the column that fills it", field, cm.Type)
+	default:
+		// The other types need nothing compiled beyond their kind.
 	}
 	return c, nil
 }
@@ -417,6 +422,7 @@ func (c *Converter) Convert(s string) (Value, Problem) {
 		return parsePhone(t)
 	case convLocation:
 		return parseLocation(t)
+	case convText, convOther: // below
 	}
 	return Value{Kind: ValueText, Text: t}, OK
 }
@@ -482,6 +488,7 @@ func timeProblemOf(p timestamp.Problem) Problem {
 		return probTimeOfDay
 	case timestamp.ShortYear:
 		return probTimeShortYear
+	case timestamp.OK, timestamp.NoMatch: // below; OK is never asked
 	}
 	return probTimeFormat
 }
@@ -1025,6 +1032,7 @@ func (c *Converter) Message(s string, p Problem) string {
 		return fmt.Sprintf("%s is not a phone number: write the number, optionally followed by :Home, :Cell, :Work, :Fax or :Other", q)
 	case probLocation:
 		return fmt.Sprintf("%s is not a location: write an address, optionally followed by (latitude, longitude)", q)
+	case OK: // never asked: below
 	}
 	return fmt.Sprintf("%s cannot be sent", q)
 }

@@ -67,6 +67,7 @@ func (c *Converter) AppendCSV(b []byte, s string) ([]byte, bool) {
 		if cv, p := c.readTime(t); p == timestamp.OK && !cv.HasZone {
 			return cv.AppendFloating(b), true
 		}
+	case convFixed, convPoint, convGeometry, convURL, convPhone, convLocation, convOther: // the converter's path
 	}
 	return b, false
 }
@@ -87,6 +88,7 @@ func (v *Value) AppendCSV(b []byte) []byte {
 		b = v.AppendJSON(b)
 		n := copy(b[mark:], b[mark+1:len(b)-1])
 		return b[:mark+n]
+	case ValuePoint, ValueGeometry, ValueURL, ValuePhone, ValueLocation: // their text, below
 	}
 	return quote.AppendCSV(b, v.String())
 }

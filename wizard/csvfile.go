@@ -428,6 +428,7 @@ func (f *CSVFile) wrapParseError(err error) error {
 	case parseLineTooLong:
 		return &CSVError{Kind: ErrLineTooLong, Line: pe.start,
 			Message: fmt.Sprintf("line %d is longer than %s: check that the file is a CSV or TSV file and that its line endings are LF or CRLF, and look for a quote that is never closed", pe.start, wording.Size(int64(f.recordLimit())))}
+	case parseRead: // below
 	}
 	return &CSVError{Kind: ErrRead, Line: pe.line, Message: fmt.Sprintf("cannot read %s at line %d: %s", f.Path, pe.line, wording.OSReason(pe.err)), Err: pe.err}
 }

@@ -152,6 +152,7 @@ func explainFailure(err error) explanation {
 	case netfail.TLS, netfail.Other:
 		return explanation{"could not connect to " + host,
 			"Check your network connection, VPN or proxy, and the domain."}
+	case netfail.None: // not a network failure: see below
 	}
 	if urlErr != nil {
 		return explanation{"could not connect to " + host,

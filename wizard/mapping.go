@@ -533,6 +533,7 @@ func (s Severity) String() string {
 		return "error"
 	case SeverityWarning:
 		return "warning"
+	case SeverityInfo: // below
 	}
 	return "note"
 }

@@ -288,6 +288,7 @@ func explainSignIn(domain string, err error) *SignInError {
 				"ask your IT team whether "+domain+" is blocked.")
 	case netfail.Other:
 		return e.set(CauseConnection, "could not connect to "+domain, networkHint)
+	case netfail.None: // not a network failure: see below
 	}
 
 	var syntaxErr *json.SyntaxError

@@ -33,12 +33,14 @@ const (
 // verb is the operation as a person would say it.
 func (op KeyringOp) verb() string {
 	switch op {
+	case OpRead:
+		return "cannot read"
 	case OpSave:
 		return "cannot save"
 	case OpDelete:
 		return "cannot delete"
 	}
-	return "cannot read"
+	return "cannot use"
 }
 
 // KeyringErrorKind says why the OS keyring could not be used.
@@ -123,6 +125,7 @@ func (e *KeyringError) Hint() string {
 		return "Look for a keyring unlock prompt on your desktop and answer it, then try again. " + headless
 	case KeyringUnsupported:
 		return headless
+	case KeyringOther: // below
 	}
 	return "Check that your keyring works (for example with secret-tool or your keyring manager). " + headless
 }

@@ -66,6 +66,7 @@ func (k elemKind) numeric() bool {
 	switch k {
 	case elemYear, elemYear2, elemMonth, elemDay, elemHour24, elemHour12, elemMinute, elemSecond, elemFraction:
 		return true
+	case elemLiteral, elemMonthName, elemAMPM, elemZone, elemWeekday:
 	}
 	return false
 }
@@ -140,6 +141,7 @@ func parseFormat(pattern string) (*Format, error) {
 			hasMonth = true
 		case elemDay:
 			hasDay = true
+		case elemLiteral, elemHour24, elemHour12, elemMinute, elemSecond, elemFraction, elemAMPM, elemZone, elemWeekday:
 		}
 		if i+1 < len(tf.elems) && tf.elems[i].kind.numeric() && tf.elems[i+1].kind.numeric() {
 			tf.elems[i].fixed = true
@@ -344,6 +346,7 @@ func (tf *Format) parse(s string, strict bool) (Civil, Problem) {
 					v /= 10
 				}
 				c.Nanosecond = v
+			case elemLiteral, elemMonthName, elemAMPM, elemZone, elemWeekday: // read above
 			}
 		}
 	}

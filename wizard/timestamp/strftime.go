@@ -39,6 +39,7 @@ func (r Reader) String() string {
 		return "the socrata-py script"
 	case RStrptime:
 		return "the RSocrata script"
+	case PortalTransform: // below
 	}
 	return "a transform"
 }
@@ -123,6 +124,7 @@ func (tf *Format) Strftime(reader Reader) (string, error) {
 			default:
 				spec = "%a"
 			}
+		case elemFraction: // no reader has it: refused below
 		}
 		if spec == "" {
 			return refuse(elemDescription(e))
@@ -143,6 +145,7 @@ func elemDescription(e timeElem) string {
 		return "fractions of a second (S)"
 	case elemWeekday:
 		return "a weekday (E)"
+	case elemLiteral, elemYear, elemMonth, elemDay, elemHour24, elemHour12, elemMinute, elemSecond, elemAMPM, elemZone:
 	}
 	return "an element"
 }

@@ -113,8 +113,10 @@ func convertedExpr(t socrata.DataType) string {
 		return "to_fixed_timestamp(%s)"
 	case socrata.Point:
 		return "to_point(%s)"
+	default:
+		// Text and the types sent as text.
+		return "%s"
 	}
-	return "%s"
 }
 
 // rawExpr is the transform that converts a column of the file as it is
@@ -152,10 +154,11 @@ func rawExpr(c *wizard.PlanColumn) (string, bool) {
 			return parts[0], true
 		}
 		return "coalesce(" + strings.Join(parts, ", ") + ")", true
+	default:
+		// URLs among them: the check reads "label (address)" and refuses
+		// an address without a scheme, which no transform does.
+		return "", false
 	}
-	// URLs among them: the check reads "label (address)" and refuses an
-	// address without a scheme, which no transform does.
-	return "", false
 }
 
 // timestampExpr is the transform that reads a timestamp column written in
@@ -265,6 +268,7 @@ func (d *dsmRun) run() error {
 		action = socrata.RevisionReplace
 	case wizard.Delete:
 		action = socrata.RevisionDelete
+	case wizard.Upsert, wizard.Append: // an update, as set above
 	}
 	d.stage("opening a revision")
 	rev, err := u.c.OpenRevision(u.send, u.ds.ID, action)

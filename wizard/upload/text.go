@@ -29,6 +29,7 @@ func DescribeProgress(p Progress, elapsed time.Duration) string {
 		parts = append(parts, stage)
 	case PhaseDone:
 		parts = append(parts, "done")
+	case PhaseSending: // the batch or chunk, below
 	}
 	if p.Phase == PhaseSending || p.Phase == PhaseStopping {
 		unit := "batch"

@@ -185,6 +185,12 @@ func lengthNL(b []byte) int {
 
 // read parses the next record. Its fields are valid until the next call.
 // Empty lines between records are skipped, as encoding/csv does.
+//
+// It is one long loop on purpose: a parser over the bytes of a line, one
+// case per kind of byte (delimiter, quote, line end, the rest), run for
+// every byte of every file the wizard reads. Split into functions, the
+// state it carries from byte to byte would go through memory on the
+// hottest path of the check and the upload.
 func (p *recordParser) read() ([]string, error) {
 	var line []byte
 	var err error

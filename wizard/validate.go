@@ -154,26 +154,11 @@ func (p Problem) name() string {
 // closed) is reported in Report.Fatal rather than as an error; the error
 // is for failures to open or write files.
 func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions) (*Report, error) {
-	maxEx := opts.MaxExamples
-	if maxEx <= 0 {
-		maxEx = defaultMaxExamples
+	c := &checker{plan: plan, rep: newReport(f, plan), maxEx: opts.MaxExamples, width: len(f.Header)}
+	if c.maxEx <= 0 {
+		c.maxEx = defaultMaxExamples
 	}
-	rep := &Report{File: f.Path, Encoding: f.Dialect.Encoding, Delimiter: f.Dialect.Delimiter, Header: f.Dialect.Header, Size: f.Size}
-	// One report per mapped column, then one per point, in the plan's
-	// order, so that plan index i counts into cols[i].
-	cols := make([]ColumnReport, 0, len(plan.Columns)+len(plan.Points))
-	for _, c := range plan.Columns {
-		cr := ColumnReport{Source: c.Source, Field: c.Conv.Field, Type: string(c.Conv.Type), Clean: c.Conv.Clean, YesNo: c.Conv.YesNo}
-		if len(c.Conv.Formats) > 0 {
-			cr.Formats = c.Conv.patterns()
-		}
-		cols = append(cols, cr)
-	}
-	for _, p := range plan.Points {
-		cols = append(cols, ColumnReport{Source: p.LatSource + " + " + p.LonSource, Field: p.Field, Type: "point"})
-	}
-	rep.Columns = cols
-
+	rep := c.rep
 	rr, err := f.Records()
 	if err != nil {
 		return reportUnreadable(rep, err)
@@ -185,14 +170,10 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 	it := ReadAhead(rr)
 	defer it.Stop()
 
-	var rej *RejectFile
 	if opts.WriteRejects {
-		rej = NewRejectFile(RejectedPath(f.Path), f)
-		defer rej.Abort()
+		c.rej = NewRejectFile(RejectedPath(f.Path), f)
+		defer c.rej.Abort()
 	}
-
-	width := len(f.Header)
-	var reasons []string
 	progress := func() {
 		rep.Bytes = it.BytesRead()
 		if opts.Progress != nil {
@@ -212,87 +193,146 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 			break
 		}
 		if err != nil {
-			var ce *CSVError
-			if !errors.As(err, &ce) || ce.Kind == ErrRead {
+			fatal, err := c.badRecord(rec, err)
+			if err != nil {
 				return rep, err
 			}
-			if ce.Fatal() {
-				rep.Fatal = ce.Message
+			if fatal {
 				break
-			}
-			rep.Rows++
-			rep.BadRows++
-			rep.Structure++
-			if len(rep.StructureFirst) < maxEx {
-				rep.StructureFirst = append(rep.StructureFirst, Example{Line: ce.Line, Message: ce.Message})
-			}
-			if rej != nil {
-				if err := rej.Add(rec.Line, rec.Fields, ce.Message); err != nil {
-					return rep, err
-				}
 			}
 			continue
 		}
-		rep.Rows++
-		fields := rec.Fields
-		if len(fields) < width {
-			continue // cannot happen: short rows are structure problems
-		}
-		bad := false
-		reasons = reasons[:0]
-		for i := range plan.Columns {
-			c := &plan.Columns[i]
-			s := fields[c.Index]
-			if _, pr := c.Conv.Convert(s); pr != OK {
-				bad = true
-				msg := ""
-				cr := &cols[i]
-				if len(cr.Examples) < maxEx || rej != nil {
-					msg = c.Conv.Message(s, pr)
-				}
-				cr.record(rec.Line, s, msg, pr, maxEx)
-				if pr == probTimeFormat && !cr.suggested {
-					cr.suggested = true
-					cr.SuggestedFormat = timestamp.Suggest(trimSpace(s))
-					if cr.SuggestedFormat != "" {
-						cr.SuggestedFor = strings.Clone(truncateRunes(trimSpace(s), 200))
-					}
-				}
-				if rej != nil {
-					reasons = append(reasons, c.Source+": "+msg)
-				}
-			}
-		}
-		for i := range plan.Points {
-			p := &plan.Points[i]
-			lat, lon := fields[p.Lat], fields[p.Lon]
-			if _, pr := LatLonPoint(lat, lon); pr != OK {
-				bad = true
-				cp := p.Problem(lat, lon, pr)
-				cols[len(plan.Columns)+i].record(rec.Line, cp.Value, cp.Message, pr, maxEx)
-				if rej != nil {
-					reasons = append(reasons, cp.Source+": "+cp.Message)
-				}
-			}
-		}
-		if bad {
-			rep.BadRows++
-			if rej != nil {
-				if err := rej.Add(rec.Line, rec.Fields, strings.Join(reasons, "; ")); err != nil {
-					return rep, err
-				}
-			}
+		if err := c.record(rec); err != nil {
+			return rep, err
 		}
 	}
 	progress()
-	if rej != nil && rep.BadRows > 0 && rep.Fatal == "" {
-		path, err := rej.Commit()
+	if c.rej != nil && rep.BadRows > 0 && rep.Fatal == "" {
+		path, err := c.rej.Commit()
 		if err != nil {
 			return rep, err
 		}
 		rep.Rejected = path
 	}
 	return rep, nil
+}
+
+// newReport starts the report of checking f with plan: one column report
+// per mapped column, then one per point, in the plan's order, so that
+// plan index i counts into Columns[i].
+func newReport(f *CSVFile, plan *Plan) *Report {
+	rep := &Report{File: f.Path, Encoding: f.Dialect.Encoding, Delimiter: f.Dialect.Delimiter, Header: f.Dialect.Header, Size: f.Size}
+	rep.Columns = make([]ColumnReport, 0, len(plan.Columns)+len(plan.Points))
+	for _, c := range plan.Columns {
+		cr := ColumnReport{Source: c.Source, Field: c.Conv.Field, Type: string(c.Conv.Type), Clean: c.Conv.Clean, YesNo: c.Conv.YesNo}
+		if len(c.Conv.Formats) > 0 {
+			cr.Formats = c.Conv.patterns()
+		}
+		rep.Columns = append(rep.Columns, cr)
+	}
+	for _, p := range plan.Points {
+		rep.Columns = append(rep.Columns, ColumnReport{Source: p.LatSource + " + " + p.LonSource, Field: p.Field, Type: "point"})
+	}
+	return rep
+}
+
+// checker is one run of Validate: what it counts into, and the bad rows'
+// file when it writes one.
+type checker struct {
+	plan    *Plan
+	rep     *Report
+	maxEx   int
+	width   int         // the header's fields
+	rej     *RejectFile // nil unless the bad rows are written
+	reasons []string    // the current row's problems, for rej
+}
+
+// badRecord counts a record the reader could not read as a row: fatal
+// when reading cannot go on (Report.Fatal says why), an error when the
+// file cannot be read at all.
+func (c *checker) badRecord(rec Record, err error) (fatal bool, _ error) {
+	rep := c.rep
+	var ce *CSVError
+	if !errors.As(err, &ce) || ce.Kind == ErrRead {
+		return true, err
+	}
+	if ce.Fatal() {
+		rep.Fatal = ce.Message
+		return true, nil
+	}
+	rep.Rows++
+	rep.BadRows++
+	rep.Structure++
+	if len(rep.StructureFirst) < c.maxEx {
+		rep.StructureFirst = append(rep.StructureFirst, Example{Line: ce.Line, Message: ce.Message})
+	}
+	if c.rej != nil {
+		return false, c.rej.Add(rec.Line, rec.Fields, ce.Message)
+	}
+	return false, nil
+}
+
+// record converts every mapped value of a row, counting those that
+// cannot be sent.
+func (c *checker) record(rec Record) error {
+	rep, plan := c.rep, c.plan
+	rep.Rows++
+	fields := rec.Fields
+	if len(fields) < c.width {
+		return nil // cannot happen: short rows are structure problems
+	}
+	bad := false
+	c.reasons = c.reasons[:0]
+	for i := range plan.Columns {
+		bad = c.column(i, rec.Line, fields[plan.Columns[i].Index]) || bad
+	}
+	for i := range plan.Points {
+		p := &plan.Points[i]
+		lat, lon := fields[p.Lat], fields[p.Lon]
+		if _, pr := LatLonPoint(lat, lon); pr != OK {
+			bad = true
+			cp := p.Problem(lat, lon, pr)
+			rep.Columns[len(plan.Columns)+i].record(rec.Line, cp.Value, cp.Message, pr, c.maxEx)
+			if c.rej != nil {
+				c.reasons = append(c.reasons, cp.Source+": "+cp.Message)
+			}
+		}
+	}
+	if !bad {
+		return nil
+	}
+	rep.BadRows++
+	if c.rej != nil {
+		return c.rej.Add(rec.Line, rec.Fields, strings.Join(c.reasons, "; "))
+	}
+	return nil
+}
+
+// column converts value s of plan column i on line, and reports whether
+// it cannot be sent.
+func (c *checker) column(i, line int, s string) bool {
+	pc := &c.plan.Columns[i]
+	_, pr := pc.Conv.Convert(s)
+	if pr == OK {
+		return false
+	}
+	msg := ""
+	cr := &c.rep.Columns[i]
+	if len(cr.Examples) < c.maxEx || c.rej != nil {
+		msg = pc.Conv.Message(s, pr)
+	}
+	cr.record(line, s, msg, pr, c.maxEx)
+	if pr == probTimeFormat && !cr.suggested {
+		cr.suggested = true
+		cr.SuggestedFormat = timestamp.Suggest(trimSpace(s))
+		if cr.SuggestedFormat != "" {
+			cr.SuggestedFor = strings.Clone(truncateRunes(trimSpace(s), 200))
+		}
+	}
+	if c.rej != nil {
+		c.reasons = append(c.reasons, pc.Source+": "+msg)
+	}
+	return true
 }
 
 // reportUnreadable reports a file that cannot be read as CSV (empty, a bad

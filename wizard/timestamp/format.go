@@ -292,62 +292,13 @@ func (tf *Format) parse(s string, strict bool) (Civil, Problem) {
 			c.HasZone, c.Offset = true, off
 			i += n
 		default:
-			minD, maxD := 1, 9
-			switch {
-			case e.fixed:
-				minD, maxD = e.width, e.width
-			case strict && e.width >= 2 && e.kind != elemFraction:
-				minD, maxD = e.width, e.width
-			case strict:
-				maxD = 2
-			}
-			v, n := 0, 0
-			for n < maxD && i+n < len(s) && s[i+n] >= '0' && s[i+n] <= '9' {
-				v = v*10 + int(s[i+n]-'0')
-				n++
-			}
+			minD, maxD := e.digits(strict)
+			v, n := readDigits(s[i:], maxD)
 			if n < minD {
 				return c, NoMatch
 			}
 			i += n
-			switch e.kind {
-			case elemYear:
-				c.Year = v
-				if n <= 2 {
-					c.twoDigitYearInYYYY = true
-				}
-			case elemYear2:
-				if n == 2 {
-					c.Year = 1900 + v
-					if v < 50 {
-						c.Year = 2000 + v
-					}
-				} else {
-					c.Year = v
-				}
-			case elemMonth:
-				c.Month = v
-			case elemDay:
-				c.Day = v
-			case elemHour24:
-				c.Hour = v
-			case elemHour12:
-				hour12 = v
-			case elemMinute:
-				c.Minute = v
-			case elemSecond:
-				c.Second = v
-			case elemFraction:
-				// n digits of a second, scaled to nine.
-				for ; n < 9; n++ {
-					v *= 10
-				}
-				for ; n > 9; n-- {
-					v /= 10
-				}
-				c.Nanosecond = v
-			case elemLiteral, elemMonthName, elemAMPM, elemZone, elemWeekday: // read above
-			}
+			c.setNumber(e.kind, v, n, &hour12)
 		}
 	}
 	if i != len(s) {
@@ -365,6 +316,76 @@ func (tf *Format) parse(s string, strict bool) (Civil, Problem) {
 		c.Hour += 12
 	}
 	return c, c.check()
+}
+
+// digits is how many digits number element e may be written with:
+// exactly its width when the next element is also a number (yyyyMMdd)
+// or, when strict, as wide as the pattern writes it (one or two for one
+// letter); otherwise one to nine, as Joda reads them.
+func (e *timeElem) digits(strict bool) (minD, maxD int) {
+	switch {
+	case e.fixed:
+		return e.width, e.width
+	case strict && e.width >= 2 && e.kind != elemFraction:
+		return e.width, e.width
+	case strict:
+		return 1, 2
+	}
+	return 1, 9
+}
+
+// readDigits reads up to maxD digits at the start of s: their value, and
+// how many there were.
+func readDigits(s string, maxD int) (v, n int) {
+	for n < maxD && n < len(s) && s[n] >= '0' && s[n] <= '9' {
+		v = v*10 + int(s[n]-'0')
+		n++
+	}
+	return v, n
+}
+
+// setNumber sets the part of c that number element k read: v, written
+// with n digits. An hour on the 12-hour clock goes to hour12, to be read
+// with am or pm once the whole value is.
+func (c *Civil) setNumber(k elemKind, v, n int, hour12 *int) {
+	switch k {
+	case elemYear:
+		c.Year = v
+		if n <= 2 {
+			c.twoDigitYearInYYYY = true
+		}
+	case elemYear2:
+		if n == 2 {
+			c.Year = 1900 + v
+			if v < 50 {
+				c.Year = 2000 + v
+			}
+		} else {
+			c.Year = v
+		}
+	case elemMonth:
+		c.Month = v
+	case elemDay:
+		c.Day = v
+	case elemHour24:
+		c.Hour = v
+	case elemHour12:
+		*hour12 = v
+	case elemMinute:
+		c.Minute = v
+	case elemSecond:
+		c.Second = v
+	case elemFraction:
+		// n digits of a second, scaled to nine.
+		for ; n < 9; n++ {
+			v *= 10
+		}
+		for ; n > 9; n-- {
+			v /= 10
+		}
+		c.Nanosecond = v
+	case elemLiteral, elemMonthName, elemAMPM, elemZone, elemWeekday: // not numbers
+	}
 }
 
 var monthNames = [...]string{"january", "february", "march", "april", "may", "june", "july", "august", "september", "october", "november", "december"}

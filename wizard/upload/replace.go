@@ -59,54 +59,75 @@ func (u *uploader) replaceSODA() error {
 	pr.CloseWithError(errRequestEnded)
 	wg.Wait()
 	r.Rows = st.rows
-	lines, lastLine := &st.lines, st.lastLine
 
 	if path, cerr := rej.Commit(); cerr == nil {
 		r.RejectedFile = path
 	} else if err == nil {
 		err = cerr
 	}
-	whole := lineRange(r.FirstLine, max(lastLine, r.FirstLine))
-
 	if err == nil {
-		r.Created, r.Updated, r.Deleted = int64(wr.Created), int64(wr.Updated), int64(wr.Deleted)
-		r.Sent = st.sent
-		for _, re := range wr.RowErrors {
-			r.Rejected++
-			u.addProblem(RowProblem{Line: lines.line(re.Index), ID: re.ID, Message: re.Message})
-		}
-		if hidden := wr.Errors - len(wr.RowErrors); hidden > 0 {
-			r.Rejected += int64(hidden)
-			r.Notes = append(r.Notes, fmt.Sprintf("The portal rejected %s %s but did not say which: its answer gives only a count.",
-				wording.Count(int64(hidden)), wording.Plural(hidden, "row", "rows")))
-		}
-		r.Complete = true
-		r.AppliedThrough = lastLine
+		u.replaced(wr, &st)
 		return nil
 	}
-
-	// The body never ended, so the portal cannot have applied it.
 	if !bodyDone.Load() {
-		switch {
-		case errors.Is(readErr, errStopped):
-			r.Stopped = true
-			return &uploadError{msg: "stopped at your request before the whole file was sent, so nothing was replaced: the dataset is unchanged",
-				hint: "Upload again to replace the dataset.", err: errors.Join(u.ctx.Err(), errStopped)}
-		case errors.Is(readErr, errAllRejected):
-			return &uploadError{msg: errAllRejected.Error() + ", and the dataset is unchanged",
-				hint: "Fix the rows listed in the rejected-rows file, then upload again.", err: readErr}
-		case readErr != nil && !errors.Is(readErr, errRequestEnded):
-			var ce *wizard.CSVError
-			if errors.As(readErr, &ce) {
-				return &uploadError{msg: ce.Message + "; the replace was abandoned before the file was sent whole, so the dataset is unchanged",
-					hint: "Fix the file and upload again.", err: readErr}
-			}
-			return &uploadError{msg: fmt.Sprintf("the replace was abandoned because %s could not be read (%s); the file was not sent whole, so the dataset is unchanged", u.fileName(), wording.OSReason(readErr)), err: readErr}
-		case u.send.Err() != nil:
-			return &uploadError{msg: "the replace was abandoned before the whole file was sent, so the dataset is unchanged",
-				hint: "Upload again to replace the dataset.", err: errors.Join(u.send.Err(), err)}
+		if err := u.replaceUnsent(err, readErr); err != nil {
+			return err
 		}
 	}
+	return u.replaceFailed(err, &st)
+}
+
+// replaced records a replace the portal answered.
+func (u *uploader) replaced(wr *socrata.WriteResult, st *rowStream) {
+	r := u.res
+	r.Created, r.Updated, r.Deleted = int64(wr.Created), int64(wr.Updated), int64(wr.Deleted)
+	r.Sent = st.sent
+	for _, re := range wr.RowErrors {
+		r.Rejected++
+		u.addProblem(RowProblem{Line: st.lines.line(re.Index), ID: re.ID, Message: re.Message})
+	}
+	if hidden := wr.Errors - len(wr.RowErrors); hidden > 0 {
+		r.Rejected += int64(hidden)
+		r.Notes = append(r.Notes, fmt.Sprintf("The portal rejected %s %s but did not say which: its answer gives only a count.",
+			wording.Count(int64(hidden)), wording.Plural(hidden, "row", "rows")))
+	}
+	r.Complete = true
+	r.AppliedThrough = st.lastLine
+}
+
+// replaceUnsent explains a replace whose body never ended, which the
+// portal therefore cannot have applied, when reading the file or the
+// caller ended it; nil leaves err to replaceFailed.
+func (u *uploader) replaceUnsent(err, readErr error) error {
+	r := u.res
+	switch {
+	case errors.Is(readErr, errStopped):
+		r.Stopped = true
+		return &uploadError{msg: "stopped at your request before the whole file was sent, so nothing was replaced: the dataset is unchanged",
+			hint: "Upload again to replace the dataset.", err: errors.Join(u.ctx.Err(), errStopped)}
+	case errors.Is(readErr, errAllRejected):
+		return &uploadError{msg: errAllRejected.Error() + ", and the dataset is unchanged",
+			hint: "Fix the rows listed in the rejected-rows file, then upload again.", err: readErr}
+	case readErr != nil && !errors.Is(readErr, errRequestEnded):
+		var ce *wizard.CSVError
+		if errors.As(readErr, &ce) {
+			return &uploadError{msg: ce.Message + "; the replace was abandoned before the file was sent whole, so the dataset is unchanged",
+				hint: "Fix the file and upload again.", err: readErr}
+		}
+		return &uploadError{msg: fmt.Sprintf("the replace was abandoned because %s could not be read (%s); the file was not sent whole, so the dataset is unchanged", u.fileName(), wording.OSReason(readErr)), err: readErr}
+	case u.send.Err() != nil:
+		return &uploadError{msg: "the replace was abandoned before the whole file was sent, so the dataset is unchanged",
+			hint: "Upload again to replace the dataset.", err: errors.Join(u.send.Err(), err)}
+	}
+	return nil
+}
+
+// replaceFailed explains a replace that failed once sent, or that the
+// portal refused.
+func (u *uploader) replaceFailed(err error, st *rowStream) error {
+	r := u.res
+	lines, lastLine := &st.lines, st.lastLine
+	whole := lineRange(r.FirstLine, max(lastLine, r.FirstLine))
 	if errors.Is(err, socrata.ErrOutcomeUnknown) || u.send.Err() != nil {
 		r.UnknownFrom, r.UnknownTo = r.FirstLine, max(lastLine, r.FirstLine)
 		return &uploadError{

@@ -56,6 +56,15 @@ func (b *sodaBatch) reset(n int, enc *rowEncoder) {
 
 func (b *sodaBatch) empty() bool { return b.records == 0 }
 
+// reject keeps a record that is not sent, with the reason, for the
+// rejected-rows file once the batch is confirmed.
+func (b *sodaBatch) reject(rec wizard.Record, reason string) {
+	b.cover(rec.Line)
+	b.localRows.add(rec.Fields)
+	b.local = append(b.local, localReject{rec.Line, reason})
+}
+
+// cover extends the lines the batch covers to line.
 func (b *sodaBatch) cover(line int) {
 	if b.first == 0 {
 		b.first = line
@@ -328,66 +337,64 @@ func (s *sodaRun) run() error {
 	s.done = make(chan struct{})
 	go s.sender()
 
-	skipTo := s.lastLine
-	startBatches, startOffset := s.batches, s.offset
-	n := s.batches
-	b := <-s.free
-	n++
-	b.reset(n, s.enc)
-	var (
-		rows     int64
-		readErr  error
-		eof      bool
-		estimate int
-	)
+	r := &batcher{s: s, ahead: ahead, n: s.batches, startBatches: s.batches, startOffset: s.offset}
+	r.b = <-s.free
+	r.n++
+	r.b.reset(r.n, s.enc)
 	u.report(func(p *Progress) {
 		p.Phase = PhaseSending
 		p.StartBytes = s.offset
 		p.Bytes = s.offset
 	})
-	// next hands b to the sender and takes a free batch; false means the
-	// sender has failed and reading should stop.
-	next := func() bool {
-		b.endBytes = ahead.BytesRead()
-		select {
-		case s.ready <- b:
-		case <-s.quit:
-			return false
-		}
-		if estimate == 0 || n%8 == 0 {
-			// Batches so far tell how many bytes a batch covers.
-			per := float64(b.endBytes-startOffset) / float64(n-startBatches)
-			if per > 0 {
-				estimate = int(float64(u.f.Size-startOffset)/per+0.999) + startBatches
-			}
-		}
-		select {
-		case b = <-s.free:
-		case <-s.quit:
-			return false
-		}
-		n++
-		b.reset(n, s.enc)
-		return true
+	eof, readErr := r.read()
+	lost := false
+	if !r.b.empty() {
+		// At the end of the file the last batch goes too, unless the
+		// upload was asked to stop; a batch cut short by a stop or a file
+		// error is never sent.
+		lost = !(eof && !u.stopping() && r.next())
 	}
-loop:
-	for {
-		if u.stopping() {
-			break
-		}
-		rec, err := ahead.Next()
+	close(s.ready)
+	<-s.done
+	u.res.Rows = r.rows
+
+	return s.finish(eof && !lost, readErr)
+}
+
+// batcher is run's reading side: it reads records into batches and hands
+// each full one to the sender.
+type batcher struct {
+	s     *sodaRun
+	ahead *wizard.AheadReader
+	b     *sodaBatch // the batch being filled
+	n     int        // its number
+	rows  int64      // data rows read, those a resume skips included
+	// startBatches and startOffset are where this run started; estimate
+	// is how many batches the whole file makes, from those sent so far.
+	startBatches int
+	startOffset  int64
+	estimate     int
+}
+
+// read reads the file to its end (eof), a stop, a failed batch or a
+// file error (readErr), adding each record after the checkpoint's last
+// line to a batch.
+func (r *batcher) read() (eof bool, readErr error) {
+	s := r.s
+	u := s.u
+	skipTo := s.lastLine
+	for !u.stopping() {
+		rec, err := r.ahead.Next()
 		if err == io.EOF {
-			eof = true
-			break
+			return true, nil
 		}
 		ce := csvProblem(err)
 		if err != nil && (ce == nil || ce.Fatal()) {
-			readErr = err
-			break
+			return false, err
 		}
-		rows++
-		if rows%progressEvery == 0 {
-			read, at, est := rows, ahead.BytesRead(), estimate
+		r.rows++
+		if r.rows%progressEvery == 0 {
+			read, at, est := r.rows, r.ahead.BytesRead(), r.estimate
 			u.report(func(p *Progress) { p.Rows, p.Bytes, p.Batches = read, at, est })
 		}
 		if rec.Line <= skipTo {
@@ -396,56 +403,77 @@ loop:
 		if ce != nil {
 			// A ragged row or bytes not in the encoding: its fields cannot
 			// be matched to columns, so it is never sent.
-			b.cover(rec.Line)
-			b.localRows.add(rec.Fields)
-			b.local = append(b.local, localReject{rec.Line, ce.Message})
+			r.b.reject(rec, ce.Message)
 			continue
 		}
-		mark := len(b.body)
-		if b.rows > 0 {
-			b.body = s.enc.sep(b.body)
-		}
-		rowStart := len(b.body)
-		var reason string
-		b.body, reason = s.enc.encode(b.body, rec.Fields)
-		if reason != "" {
-			b.body = b.body[:mark]
-			b.cover(rec.Line)
-			b.localRows.add(rec.Fields)
-			b.local = append(b.local, localReject{rec.Line, reason})
-			continue
-		}
-		if len(b.body)+1 > s.maxBytes && b.rows > 0 {
-			// The row would make the batch too large: it starts the next.
-			row := append([]byte(nil), b.body[rowStart:]...)
-			b.body = b.body[:mark]
-			if !next() {
-				break loop
-			}
-			b.body = append(b.body, row...)
-		}
-		b.cover(rec.Line)
-		b.rows++
-		b.lines = append(b.lines, rec.Line)
-		b.sent.add(rec.Fields)
-		if b.rows >= s.maxRows || len(b.body)+1 >= s.maxBytes {
-			if !next() {
-				break loop
-			}
+		if !r.add(rec) {
+			return false, nil
 		}
 	}
-	lost := false
-	if !b.empty() {
-		// At the end of the file the last batch goes too, unless the
-		// upload was asked to stop; a batch cut short by a stop or a file
-		// error is never sent.
-		lost = !(eof && !u.stopping() && next())
-	}
-	close(s.ready)
-	<-s.done
-	u.res.Rows = rows
+	return false, nil
+}
 
-	return s.finish(eof && !lost, readErr)
+// add encodes a record into the batch, or rejects it, and hands the
+// batch over once it is full; false means the sender has failed.
+func (r *batcher) add(rec wizard.Record) bool {
+	s, b := r.s, r.b
+	mark := len(b.body)
+	if b.rows > 0 {
+		b.body = s.enc.sep(b.body)
+	}
+	rowStart := len(b.body)
+	var reason string
+	b.body, reason = s.enc.encode(b.body, rec.Fields)
+	if reason != "" {
+		b.body = b.body[:mark]
+		b.reject(rec, reason)
+		return true
+	}
+	if len(b.body)+1 > s.maxBytes && b.rows > 0 {
+		// The row would make the batch too large: it starts the next.
+		row := append([]byte(nil), b.body[rowStart:]...)
+		b.body = b.body[:mark]
+		if !r.next() {
+			return false
+		}
+		b = r.b
+		b.body = append(b.body, row...)
+	}
+	b.cover(rec.Line)
+	b.rows++
+	b.lines = append(b.lines, rec.Line)
+	b.sent.add(rec.Fields)
+	if b.rows >= s.maxRows || len(b.body)+1 >= s.maxBytes {
+		return r.next()
+	}
+	return true
+}
+
+// next hands the batch to the sender and takes a free one; false means
+// the sender has failed and reading should stop.
+func (r *batcher) next() bool {
+	s := r.s
+	r.b.endBytes = r.ahead.BytesRead()
+	select {
+	case s.ready <- r.b:
+	case <-s.quit:
+		return false
+	}
+	if r.estimate == 0 || r.n%8 == 0 {
+		// Batches so far tell how many bytes a batch covers.
+		per := float64(r.b.endBytes-r.startOffset) / float64(r.n-r.startBatches)
+		if per > 0 {
+			r.estimate = int(float64(s.u.f.Size-r.startOffset)/per+0.999) + r.startBatches
+		}
+	}
+	select {
+	case r.b = <-s.free:
+	case <-s.quit:
+		return false
+	}
+	r.n++
+	r.b.reset(r.n, s.enc)
+	return true
 }
 
 // sender sends batches in order until ready is closed, stopping at the

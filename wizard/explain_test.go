@@ -593,41 +593,50 @@ func TestExplain(t *testing.T) {
 			if err == nil {
 				t.Fatal("the call succeeded")
 			}
-			got := Explain(err)
-			if tt.exact != "" && got != tt.exact {
-				t.Errorf("Explain =\n  %q\nwant\n  %q\n(error: %v)", got, tt.exact, err)
-			}
-			rest := got
-			for _, w := range tt.want {
-				i := strings.Index(rest, w)
-				if i < 0 {
-					t.Errorf("Explain = %q\ndoes not say %q (in order)\n(error: %v)", got, w, err)
-					break
-				}
-				rest = rest[i+len(w):]
-			}
-			for _, w := range tt.not {
-				if strings.Contains(got, w) {
-					t.Errorf("Explain = %q says %q, which misleads here", got, w)
-				}
-			}
-			for _, w := range goChain {
-				if strings.Contains(strings.ToLower(got), strings.ToLower(w)) {
-					t.Errorf("Explain = %q contains Go error text %q", got, w)
-				}
-			}
-			for _, s := range env.secrets {
-				if s != "" && strings.Contains(got, s) {
-					t.Errorf("Explain = %q contains a secret", got)
-				}
-			}
-			if !strings.HasSuffix(got, ".") {
-				t.Errorf("Explain = %q does not end a sentence", got)
-			}
-			if h := Hint(err); h != "" && strings.Contains(got, h) {
-				t.Errorf("Explain = %q repeats the hint, which is shown under it", got)
-			}
+			checkExplained(t, err, tt.want, tt.exact, tt.not, env.secrets)
 		})
+	}
+}
+
+// checkExplained checks what Explain says of err: exact, when set, is
+// the whole sentence; want are pieces of it, in order; not are words that
+// would mislead. Whatever the case, it is a sentence with no Go error
+// chain, no secret, and not the hint that a screen shows under it.
+func checkExplained(t *testing.T, err error, want []string, exact string, not, secrets []string) {
+	t.Helper()
+	got := Explain(err)
+	if exact != "" && got != exact {
+		t.Errorf("Explain =\n  %q\nwant\n  %q\n(error: %v)", got, exact, err)
+	}
+	rest := got
+	for _, w := range want {
+		i := strings.Index(rest, w)
+		if i < 0 {
+			t.Errorf("Explain = %q\ndoes not say %q (in order)\n(error: %v)", got, w, err)
+			break
+		}
+		rest = rest[i+len(w):]
+	}
+	for _, w := range not {
+		if strings.Contains(got, w) {
+			t.Errorf("Explain = %q says %q, which misleads here", got, w)
+		}
+	}
+	for _, w := range goChain {
+		if strings.Contains(strings.ToLower(got), strings.ToLower(w)) {
+			t.Errorf("Explain = %q contains Go error text %q", got, w)
+		}
+	}
+	for _, s := range secrets {
+		if s != "" && strings.Contains(got, s) {
+			t.Errorf("Explain = %q contains a secret", got)
+		}
+	}
+	if !strings.HasSuffix(got, ".") {
+		t.Errorf("Explain = %q does not end a sentence", got)
+	}
+	if h := Hint(err); h != "" && strings.Contains(got, h) {
+		t.Errorf("Explain = %q repeats the hint, which is shown under it", got)
 	}
 }
 

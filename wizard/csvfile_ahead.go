@@ -171,6 +171,6 @@ func (br *AheadReader) Stop() {
 	<-br.done
 }
 
-// bytesRead is how far into the file reading has got, as of the last
+// BytesRead is how far into the file reading has got, as of the last
 // record Next returned.
 func (br *AheadReader) BytesRead() int64 { return br.bytes }

@@ -60,6 +60,10 @@ func (r *RejectFile) ContinueFrom(prior string, n int64) {
 	r.prior, r.priorLen = prior, n
 }
 
+// Open starts the file under its temporary name: the rows an earlier run
+// rejected (see ContinueFrom), or else the header. Add opens it when it is
+// not open yet; a resume opens it first, so that the earlier rows are
+// safe before anything is sent.
 func (r *RejectFile) Open() error {
 	tmp, err := atomicfile.Create(r.path, r.mode)
 	if err != nil {

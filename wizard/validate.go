@@ -284,7 +284,13 @@ func (c *checker) record(rec Record) error {
 	bad := false
 	c.reasons = c.reasons[:0]
 	for i := range plan.Columns {
-		bad = c.column(i, rec.Line, fields[plan.Columns[i].Index]) || bad
+		// Most values convert: only the others leave this loop.
+		pc := &plan.Columns[i]
+		s := fields[pc.Index]
+		if _, pr := pc.Conv.Convert(s); pr != OK {
+			bad = true
+			c.badValue(i, rec.Line, s, pr)
+		}
 	}
 	for i := range plan.Points {
 		p := &plan.Points[i]
@@ -308,14 +314,11 @@ func (c *checker) record(rec Record) error {
 	return nil
 }
 
-// column converts value s of plan column i on line, and reports whether
-// it cannot be sent.
-func (c *checker) column(i, line int, s string) bool {
+// badValue counts value s of plan column i on line, which has problem
+// pr: an example while there are few, a suggested format for a date that
+// none of the column's reads, and the reason for the bad rows' file.
+func (c *checker) badValue(i, line int, s string, pr Problem) {
 	pc := &c.plan.Columns[i]
-	_, pr := pc.Conv.Convert(s)
-	if pr == OK {
-		return false
-	}
 	msg := ""
 	cr := &c.rep.Columns[i]
 	if len(cr.Examples) < c.maxEx || c.rej != nil {
@@ -332,7 +335,6 @@ func (c *checker) column(i, line int, s string) bool {
 	if c.rej != nil {
 		c.reasons = append(c.reasons, pc.Source+": "+msg)
 	}
-	return true
 }
 
 // reportUnreadable reports a file that cannot be read as CSV (empty, a bad

@@ -246,7 +246,8 @@ func uploadRawPost(hc *http.Client, url, path string, user socratatest.UserSpec)
 	}
 	defer resp.Body.Close()
 	io.Copy(io.Discard, resp.Body)
-	if resp.StatusCode != http.StatusOK {
+	// 200, or 201 as the Publishing API's spec has it.
+	if resp.StatusCode != http.StatusOK && resp.StatusCode != http.StatusCreated {
 		return fmt.Errorf("POST %s: %s", url, resp.Status)
 	}
 	return nil

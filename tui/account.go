@@ -11,6 +11,7 @@ import (
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/account"
 )
 
 // accountState is what the account step is showing.
@@ -45,7 +46,7 @@ type accountStep struct {
 	spin spinner.Model
 
 	state    accountState
-	profiles []wizard.Profile
+	profiles []account.Profile
 	pick     int // cursor in profiles; len(profiles) is "add an account"
 
 	domain, id, secret, token textinput.Model
@@ -55,8 +56,8 @@ type accountStep struct {
 
 	err      error // the last sign-in or keyring failure
 	verified signedInMsg
-	session  bool           // kept for this session only, not in the keyring
-	saved    wizard.Profile // the login as kept in the keyring and index
+	session  bool            // kept for this session only, not in the keyring
+	saved    account.Profile // the login as kept in the keyring and index
 	done     bool
 
 	width, height int
@@ -185,10 +186,10 @@ func (s *accountStep) signedIn(msg signedInMsg) (step, tea.Cmd) {
 		return s, nil
 	}
 	s.verified = msg
-	var sie *wizard.SignInError
+	var sie *account.SignInError
 	switch {
 	case msg.err == nil:
-	case errors.As(msg.err, &sie) && sie.Cause == wizard.CauseNoPublishingRights && msg.user != nil:
+	case errors.As(msg.err, &sie) && sie.Cause == account.CauseNoPublishingRights && msg.user != nil:
 		s.err = msg.err
 		s.state = acctNoRights
 		return s, nil
@@ -374,7 +375,7 @@ func (s *accountStep) Summary() string {
 	if s.verified.user == nil {
 		return ""
 	}
-	line := wizard.SignedInLine(s.verified.user, s.verified.domain)
+	line := account.SignedInLine(s.verified.user, s.verified.domain)
 	switch {
 	case s.session:
 		line += " (for this session only)"
@@ -404,6 +405,7 @@ func (s *accountStep) ShortHelp() []key.Binding {
 		return []key.Binding{s.keys.Anyway}
 	case acctKeyring:
 		return []key.Binding{s.keys.SessionOnly, s.keys.Retry}
+	case acctVerifying, acctSaving: // waiting: only the global keys
 	}
 	return nil
 }
@@ -424,8 +426,9 @@ func (s *accountStep) View() string {
 		return s.problemView("Signed in, but this account cannot publish", s.err,
 			"Press enter to continue anyway: datasets shared to you with edit rights can still be updated.")
 	case acctKeyring:
-		return s.problemView(wizard.SignedInLine(s.verified.user, s.verified.domain)+", but the login could not be saved", s.err,
+		return s.problemView(account.SignedInLine(s.verified.user, s.verified.domain)+", but the login could not be saved", s.err,
 			"Press enter to use it for this session only (nothing is written to disk), or ctrl+r to try the keyring again.")
+	case acctForm: // below
 	}
 	return s.formView()
 }
@@ -536,13 +539,13 @@ func (s *accountStep) fieldHelp() string {
 		return "The portal's address, such as data.ct.gov. A link to one of its datasets works too."
 	case fieldKind, fieldID:
 		if s.kind == socrata.Password {
-			return wizard.PasswordHelp(dom)
+			return account.PasswordHelp(dom)
 		}
-		return wizard.APIKeyHelp(dom)
+		return account.APIKeyHelp(dom)
 	case fieldSecret:
 		return "Typed characters are hidden. The secret is checked with the portal, then kept in " + s.deps.StoreName + ", never in a file."
 	case fieldToken:
-		return wizard.AppTokenHelp(dom)
+		return account.AppTokenHelp(dom)
 	case fieldSubmit:
 		return "Press enter to check these details with the portal."
 	}
@@ -550,7 +553,7 @@ func (s *accountStep) fieldHelp() string {
 }
 
 func (s *accountStep) errorView(err error) string {
-	text := s.st.Bad.Render(wrap(sentence(err), max(s.width-4, 10)))
+	text := s.st.Bad.Render(wrap(wizard.Explain(err), max(s.width-4, 10)))
 	if h := wizard.Hint(err); h != "" {
 		text += "\n" + wrap(h, max(s.width-4, 10))
 	}
@@ -559,22 +562,4 @@ func (s *accountStep) errorView(err error) string {
 
 func (s *accountStep) problemView(title string, err error, next string) string {
 	return s.st.Title.Render(wrap(title, s.width)) + "\n\n" + s.errorView(err) + "\n\n" + wrap(next, s.width)
-}
-
-// sentence is an error as a sentence for the screen.
-func sentence(err error) string { return wizard.Explain(err) }
-
-// capitalize makes a lower-case message from the wizard a sentence.
-func capitalize(msg string) string {
-	if msg == "" {
-		return ""
-	}
-	first, _, _ := strings.Cut(msg, " ")
-	if !strings.ContainsAny(first, ".:/@_") {
-		msg = strings.ToUpper(msg[:1]) + msg[1:]
-	}
-	if !strings.HasSuffix(msg, ".") {
-		msg += "."
-	}
-	return msg
 }

@@ -9,21 +9,22 @@ import (
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/socrata/socratatest"
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/account"
 )
 
 // brokenStore is a keyring that is not there.
 type brokenStore struct{}
 
-func (brokenStore) Get(context.Context, string, string) (wizard.Secret, error) {
-	return wizard.Secret{}, &wizard.KeyringError{Kind: wizard.KeyringNoProvider, Op: wizard.OpRead, Err: errors.New("no provider")}
+func (brokenStore) Get(context.Context, string, string) (account.Secret, error) {
+	return account.Secret{}, &account.KeyringError{Kind: account.KeyringNoProvider, Op: account.OpRead, Err: errors.New("no provider")}
 }
 
-func (brokenStore) Set(context.Context, string, string, wizard.Secret) error {
-	return &wizard.KeyringError{Kind: wizard.KeyringNoProvider, Op: wizard.OpSave, Err: errors.New("no provider")}
+func (brokenStore) Set(context.Context, string, string, account.Secret) error {
+	return &account.KeyringError{Kind: account.KeyringNoProvider, Op: account.OpSave, Err: errors.New("no provider")}
 }
 
 func (brokenStore) Delete(context.Context, string, string) error {
-	return &wizard.KeyringError{Kind: wizard.KeyringNoProvider, Op: wizard.OpDelete, Err: errors.New("no provider")}
+	return &account.KeyringError{Kind: account.KeyringNoProvider, Op: account.OpDelete, Err: errors.New("no provider")}
 }
 
 // fillForm types an account into the form, from the domain field down.
@@ -150,7 +151,7 @@ func TestAccountStepSavedProfile(t *testing.T) {
 		t.Fatal(err)
 	}
 	u, _ := c.CurrentUser(context.Background())
-	if _, err := wizard.SaveLogin(context.Background(), h.deps.Store, h.deps.Profiles, string(c.Domain()), h.demoCreds(), u, true); err != nil {
+	if _, err := account.SaveLogin(context.Background(), h.deps.Store, h.deps.Profiles, string(c.Domain()), h.demoCreds(), u, true); err != nil {
 		t.Fatal(err)
 	}
 	s := step(newAccountStep(h.deps, wizard.Draft{}))

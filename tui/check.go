@@ -14,6 +14,7 @@ import (
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
 // checkState is what the check step is showing.
@@ -28,7 +29,7 @@ const (
 // commonFormats are offered for every timestamp column, after the
 // patterns detected from its own values.
 var commonFormats = []string{
-	wizard.ISO8601, "yyyy-MM-dd", "MM/dd/yyyy", "M/d/yyyy", "M/d/yy", "MM/dd/yyyy HH:mm",
+	timestamp.ISO8601, "yyyy-MM-dd", "MM/dd/yyyy", "M/d/yyyy", "M/d/yy", "MM/dd/yyyy HH:mm",
 	"MM/dd/yyyy hh:mm a", "yyyy-MM-dd HH:mm:ss", "dd/MM/yyyy", "dd-MMM-yyyy",
 }
 
@@ -72,7 +73,7 @@ func newCheckStep(deps Deps, d wizard.Draft) *checkStep {
 		deps:    deps,
 		st:      deps.Styles,
 		keys:    newCheckKeys(),
-		bar:     progress.New(progress.WithDefaultGradient(), progress.WithoutPercentage()),
+		bar:     deps.Styles.Bar(progress.WithoutPercentage()),
 		ds:      d.Dataset,
 		file:    d.File,
 		mapping: d.Mapping,
@@ -281,7 +282,7 @@ func (s *checkStep) updateFormat(msg tea.KeyMsg) (step, tea.Cmd) {
 			return s, nil
 		}
 		if err := s.mapping.SetFormats(idx, patterns); err != nil {
-			s.notice = sentence(err)
+			s.notice = wizard.Explain(err)
 			return s, nil
 		}
 		return s, s.start(false)
@@ -355,6 +356,7 @@ func (s *checkStep) ShortHelp() []key.Binding {
 			return []key.Binding{s.keys.Up, s.keys.Choose}
 		}
 		return []key.Binding{s.keys.Up, s.keys.Tick, s.keys.Choose}
+	case checkReport: // below
 	}
 	if s.report != nil && s.report.OK() {
 		return []key.Binding{s.keys.Continue}
@@ -391,6 +393,7 @@ func (s *checkStep) View() string {
 		return s.runningView()
 	case checkFormat:
 		return s.formatView()
+	case checkReport: // below
 	}
 	return s.reportView()
 }
@@ -410,12 +413,12 @@ func (s *checkStep) reportView() string {
 	var b strings.Builder
 	r := s.report
 	if s.err != nil {
-		return s.st.ErrorBox.Render(s.st.Bad.Render("The check could not finish") + "\n\n" + wrap(sentence(s.err), max(s.width-4, 10)))
+		return s.st.ErrorBox.Render(s.st.Bad.Render("The check could not finish") + "\n\n" + wrap(wizard.Explain(s.err), max(s.width-4, 10)))
 	}
 	name := filepath.Base(r.File)
 	switch {
 	case r.Fatal != "":
-		b.WriteString(s.st.Bad.Render("✗ "+wrap(capitalize(r.Fatal), s.width)) + "\n")
+		b.WriteString(s.st.Bad.Render("✗ "+wrap(wizard.Sentence(r.Fatal), s.width)) + "\n")
 	case r.OK():
 		b.WriteString(s.st.Good.Render(fmt.Sprintf("✓ All %s rows of %s can be sent.", wizard.Count(r.Rows), name)) + "\n\n")
 		b.WriteString(wrap("Every value was converted the way the upload will send it, and none would be rejected. Press enter to choose how to send them.", s.width))
@@ -426,7 +429,7 @@ func (s *checkStep) reportView() string {
 	}
 	for _, m := range r.Mapping {
 		if m.Severity == wizard.SeverityError {
-			b.WriteString(s.st.Bad.Render(truncate("✗ "+capitalize(m.Message), s.width)) + "\n")
+			b.WriteString(s.st.Bad.Render(truncate("✗ "+wizard.Sentence(m.Message), s.width)) + "\n")
 		}
 	}
 	if r.Structure > 0 {
@@ -441,7 +444,7 @@ func (s *checkStep) reportView() string {
 	for i, c := range s.badColumns() {
 		head := fmt.Sprintf("%s → %s (%s", c.Source, c.Field, socrata.ParseDataType(c.Type).Label())
 		if len(c.Formats) > 0 {
-			head += ", " + plural(len(c.Formats), "format ", "formats ") + strings.Join(c.Formats, " or ")
+			head += ", " + wizard.Plural(len(c.Formats), "format ", "formats ") + strings.Join(c.Formats, " or ")
 		}
 		if c.Clean {
 			head += ", cleaned"
@@ -511,14 +514,6 @@ func (s *checkStep) formatView() string {
 		b.WriteString("\n\n" + s.st.Warn.Render(wrap(s.notice, s.width)))
 	}
 	return b.String()
-}
-
-// plural picks the word for n.
-func plural(n int, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
 }
 
 func lineCount(s string) int { return strings.Count(s, "\n") + 1 }

@@ -8,6 +8,9 @@ import (
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/account"
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
+	"github.com/ctopendata/socrata-wizard/wizard/upload"
 )
 
 // Every command that does I/O lives in this file. Each result message
@@ -92,9 +95,9 @@ func signIn(deps Deps, domain string, creds socrata.Credentials) tea.Cmd {
 
 // signInProfile reads a saved login's secret from the store and checks
 // it with the portal.
-func signInProfile(deps Deps, p wizard.Profile) tea.Cmd {
+func signInProfile(deps Deps, p account.Profile) tea.Cmd {
 	return func() tea.Msg {
-		creds, err := wizard.LoadCredentials(deps.Ctx, deps.Store, p)
+		creds, err := account.LoadCredentials(deps.Ctx, deps.Store, p)
 		if err != nil {
 			return signedInMsg{domain: p.Domain, fromProfile: true, err: err}
 		}
@@ -112,7 +115,7 @@ func verify(deps Deps, domain string, creds socrata.Credentials, fromProfile boo
 		msg.err = err
 		return msg
 	}
-	msg.user, msg.err = wizard.Verify(deps.Ctx, quick, domain)
+	msg.user, msg.err = account.Verify(deps.Ctx, quick, domain)
 	if msg.user != nil {
 		msg.client, err = deps.connect(domain, creds)
 		if err != nil {
@@ -124,14 +127,14 @@ func verify(deps Deps, domain string, creds socrata.Credentials, fromProfile boo
 
 // loginSavedMsg reports whether the login was kept.
 type loginSavedMsg struct {
-	profile wizard.Profile
+	profile account.Profile
 	err     error
 }
 
 // saveLogin keeps a verified login in the store and the profile index.
-func saveLogin(ctx context.Context, store wizard.SecretStore, ps *wizard.Profiles, domain string, creds socrata.Credentials, u *socrata.User) tea.Cmd {
+func saveLogin(ctx context.Context, store account.SecretStore, ps *account.Profiles, domain string, creds socrata.Credentials, u *socrata.User) tea.Cmd {
 	return func() tea.Msg {
-		p, err := wizard.SaveLogin(ctx, store, ps, domain, creds, u, false)
+		p, err := account.SaveLogin(ctx, store, ps, domain, creds, u, false)
 		return loginSavedMsg{profile: p, err: err}
 	}
 }
@@ -168,10 +171,11 @@ func completePath(typed, dir string) tea.Cmd {
 // fileOpenedMsg carries a file's dialect and header, the automatic
 // mapping and a few sample values per column.
 type fileOpenedMsg struct {
+	seq     int
 	file    *wizard.CSVFile
 	mapping *wizard.Mapping
 	samples [][]string
-	guesses map[int]wizard.TimeGuess
+	guesses map[int]timestamp.Guess
 	err     error
 }
 
@@ -179,20 +183,21 @@ type fileOpenedMsg struct {
 // guessing timestamp formats.
 const sampleRecords = 500
 
-// openFile sniffs a file, reads sample values and maps its columns.
-func openFile(path string, ds *socrata.Dataset) tea.Cmd {
+// openFile sniffs a file, reads sample values and maps its columns. seq
+// numbers the request: a file opened since makes this reply stale.
+func openFile(seq int, path string, ds *socrata.Dataset) tea.Cmd {
 	return func() tea.Msg {
 		f, err := wizard.OpenCSV(path)
 		if err != nil {
-			return fileOpenedMsg{err: err}
+			return fileOpenedMsg{seq: seq, err: err}
 		}
 		samples, err := wizard.Samples(f, sampleRecords, 3)
 		if err != nil {
-			return fileOpenedMsg{err: err}
+			return fileOpenedMsg{seq: seq, err: err}
 		}
 		m := wizard.AutoMap(f.Header, ds)
 		guesses := m.DetectFormats(samples)
-		return fileOpenedMsg{file: f, mapping: m, samples: samples, guesses: guesses}
+		return fileOpenedMsg{seq: seq, file: f, mapping: m, samples: samples, guesses: guesses}
 	}
 }
 
@@ -224,17 +229,17 @@ func runCheck(ctx context.Context, p *pump[wizard.ValidateProgress], f *wizard.C
 // uploadDoneMsg carries the upload's result, successful or not.
 type uploadDoneMsg struct {
 	seq    int
-	result *wizard.UploadResult
+	result *upload.Result
 	err    error
 }
 
 // runUpload sends the file, reporting progress through p.
-func runUpload(ctx context.Context, p *pump[wizard.UploadProgress], c *socrata.Client, ds *socrata.Dataset, f *wizard.CSVFile, job *wizard.Job, opts wizard.UploadOptions) tea.Cmd {
+func runUpload(ctx context.Context, p *pump[upload.Progress], c *socrata.Client, ds *socrata.Dataset, f *wizard.CSVFile, job *wizard.Job, opts upload.Options) tea.Cmd {
 	seq := p.seq
 	return func() tea.Msg {
 		defer p.close()
 		opts.Progress = p.report
-		res, err := wizard.Upload(ctx, c, ds, f, job, opts)
+		res, err := upload.Run(ctx, c, ds, f, job, opts)
 		return uploadDoneMsg{seq: seq, result: res, err: err}
 	}
 }

@@ -437,7 +437,7 @@ func datasetDetailLines(st *Styles, ds *socrata.Dataset, rows []socrata.Row, cou
 	}
 	facts := fmt.Sprintf("%s · %s · updated %s", ds.ID, owner, shortDate(ds.RowsUpdatedAt))
 	if count >= 0 {
-		facts += " · " + wizard.Count(count) + " " + plural(int(min(count, 2)), "row", "rows")
+		facts += " · " + wizard.Count(count) + " " + wizard.Plural(count, "row", "rows")
 	}
 	add(st.Muted.Render(truncate(facts, width)))
 	if ds.Link != "" {

@@ -12,6 +12,8 @@ import (
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/account"
+	"github.com/ctopendata/socrata-wizard/wizard/upload"
 )
 
 // Deps is everything the interface needs from outside: where secrets and
@@ -27,15 +29,15 @@ type Deps struct {
 
 	// Store keeps secrets: the OS keyring, or memory in the demo.
 	// StoreName says which, for messages: "the OS keyring" unless set.
-	Store     wizard.SecretStore
+	Store     account.SecretStore
 	StoreName string
 	// Profiles is the index of saved logins.
-	Profiles *wizard.Profiles
+	Profiles *account.Profiles
 	// HTTPClient is given to every portal client; nil means the default.
 	HTTPClient *http.Client
 	// Retries carries the portal client's retries into the upload's
 	// progress notes ("portal busy (503): retrying in 4s").
-	Retries *wizard.RetryNotes
+	Retries *upload.RetryNotes
 	// DefaultDomain is offered on the account form (data.ct.gov).
 	DefaultDomain string
 	// Preset fills in the account form, as the demo does.
@@ -82,7 +84,7 @@ func (d Deps) withDefaults() Deps {
 		d.StoreName = "the OS keyring"
 	}
 	if d.Retries == nil {
-		d.Retries = &wizard.RetryNotes{}
+		d.Retries = &upload.RetryNotes{}
 	}
 	if d.Debounce == 0 {
 		d.Debounce = 300 * time.Millisecond

@@ -19,6 +19,7 @@ import (
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/socrata/socratatest"
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/account"
 )
 
 func init() {
@@ -53,7 +54,7 @@ func newHarness(t *testing.T) *harness {
 			t.Fatal(err)
 		}
 	}
-	ps, err := wizard.LoadProfiles(t.TempDir())
+	ps, err := account.LoadProfiles(t.TempDir())
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,7 +66,7 @@ func newHarness(t *testing.T) *harness {
 		Ctx:      ctx,
 		Version:  "test",
 		Styles:   DefaultStyles(r),
-		Store:    &wizard.MemoryStore{},
+		Store:    &account.MemoryStore{},
 		Profiles: ps,
 		FileDir:  dir,
 		NoBlink:  true,

@@ -22,9 +22,6 @@ func (m Model) helpKeys() help.KeyMap {
 	if !m.active().Typing() {
 		g = append(g, m.keys.Help)
 	}
-	if m.fatal != nil {
-		return keyList{short: []key.Binding{m.keys.Back, m.keys.Quit}}
-	}
 	return keyList{
 		short: append(m.active().ShortHelp(), g...),
 		full:  append(m.active().FullHelp(), g),

@@ -12,6 +12,7 @@ import (
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
 // mappingState is what the mapping step is showing.
@@ -48,12 +49,13 @@ type mappingStep struct {
 	files   []string // CSV files found near the start directory
 	fileSel int      // -1: the path input; else an index into files
 	fileErr error
+	openSeq int // numbers the files opened, so that a late reply is dropped
 
 	// The table.
 	file    *wizard.CSVFile
 	mapping *wizard.Mapping
 	samples [][]string
-	guesses map[int]wizard.TimeGuess
+	guesses map[int]timestamp.Guess
 	method  wizard.Method
 	cursor  int
 	top     int
@@ -115,7 +117,7 @@ func (s *mappingStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		}
 		return s, nil
 	case fileOpenedMsg:
-		if s.state != mapOpening {
+		if s.state != mapOpening || msg.seq != s.openSeq {
 			return s, nil
 		}
 		if msg.err != nil {
@@ -169,7 +171,8 @@ func (s *mappingStep) updateFile(msg tea.KeyMsg) (step, tea.Cmd) {
 		s.fileErr = nil
 		s.path.SetValue(p)
 		s.state = mapOpening
-		return s, openFile(p, s.ds)
+		s.openSeq++
+		return s, openFile(s.openSeq, p, s.ds)
 	case matches(msg, s.keys.Up):
 		s.fileSel = max(s.fileSel-1, -1)
 		s.focusPath()
@@ -231,7 +234,7 @@ func (s *mappingStep) updateTable(msg tea.KeyMsg) (step, tea.Cmd) {
 	case matches(msg, s.keys.Zone) && s.fixedTimes(s.cursor):
 		s.openZones()
 	case matches(msg, s.keys.Method):
-		s.method = wizard.Methods[(indexOf(wizard.Methods, s.method)+1)%len(wizard.Methods)]
+		s.method = nextIn(wizard.Methods, s.method)
 		s.warned = false
 	case matches(msg, s.keys.Continue):
 		s.tryContinue()
@@ -244,7 +247,7 @@ func (s *mappingStep) updateTable(msg tea.KeyMsg) (step, tea.Cmd) {
 func (s *mappingStep) edit(err error) {
 	s.warned = false
 	if err != nil {
-		s.notice = sentence(err)
+		s.notice = wizard.Explain(err)
 	}
 }
 
@@ -258,6 +261,7 @@ func (s *mappingStep) tryContinue() {
 			errs++
 		case wizard.SeverityWarning:
 			warns++
+		case wizard.SeverityInfo: // shown, never in the way
 		}
 	}
 	switch {
@@ -288,7 +292,7 @@ func (s *mappingStep) updatePicker(msg tea.KeyMsg) (step, tea.Cmd) {
 		}
 		if err != nil {
 			// Stay in the picker, so the user can choose another field.
-			s.notice = sentence(err)
+			s.notice = wizard.Explain(err)
 			return s, nil
 		}
 		if s.pick > 0 {
@@ -348,7 +352,7 @@ func (s *mappingStep) updateZone(msg tea.KeyMsg) (step, tea.Cmd) {
 			tz = "" // the job's default: one place to change it
 		}
 		if err := s.mapping.SetTimezone(s.cursor, tz); err != nil {
-			s.notice = sentence(err)
+			s.notice = wizard.Explain(err)
 			return s, nil
 		}
 		s.notice, s.warned = "", false
@@ -464,6 +468,7 @@ func (s *mappingStep) ShortHelp() []key.Binding {
 		return append(b, s.keys.Continue)
 	case mapPicker, mapZone:
 		return []key.Binding{s.keys.Up, s.keys.PickTarget, s.keys.Cancel}
+	case mapOpening: // waiting: only the global keys
 	}
 	return nil
 }
@@ -487,6 +492,7 @@ func (s *mappingStep) View() string {
 		return s.pickerView()
 	case mapZone:
 		return s.zoneView()
+	case mapTable: // below
 	}
 	return s.tableView()
 }
@@ -501,7 +507,7 @@ func (s *mappingStep) fileView() string {
 	}
 	b.WriteString(label + s.path.View() + "\n")
 	if s.fileErr != nil {
-		b.WriteString("\n" + s.st.ErrorBox.Render(s.st.Bad.Render(wrap(sentence(s.fileErr), max(s.width-4, 10)))) + "\n")
+		b.WriteString("\n" + s.st.ErrorBox.Render(s.st.Bad.Render(wrap(wizard.Explain(s.fileErr), max(s.width-4, 10)))) + "\n")
 	}
 	if len(s.files) > 0 {
 		b.WriteString("\n" + s.st.Muted.Render(truncate("Files in "+s.listDir()+":", s.width)) + "\n")
@@ -683,9 +689,10 @@ func (s *mappingStep) issueLines() []string {
 	for _, is := range s.mapping.Check(s.ds, s.method) {
 		switch is.Severity {
 		case wizard.SeverityError:
-			lines = append(lines, s.st.Bad.Render(truncate("✗ "+capitalize(is.Message), s.width)))
+			lines = append(lines, s.st.Bad.Render(truncate("✗ "+wizard.Sentence(is.Message), s.width)))
 		case wizard.SeverityWarning:
-			lines = append(lines, s.st.Warn.Render(truncate("! "+capitalize(is.Message), s.width)))
+			lines = append(lines, s.st.Warn.Render(truncate("! "+wizard.Sentence(is.Message), s.width)))
+		case wizard.SeverityInfo: // the row's own note says it
 		}
 	}
 	if len(lines) == 0 {
@@ -738,11 +745,13 @@ func (s *mappingStep) pickerView() string {
 	return strings.TrimRight(b.String(), "\n")
 }
 
-func indexOf[T comparable](list []T, v T) int {
+// nextIn is the element after v in list, the first after the last, and
+// the first when v is not in list: for keys that cycle through a choice.
+func nextIn[T comparable](list []T, v T) T {
 	for i, x := range list {
 		if x == v {
-			return i
+			return list[(i+1)%len(list)]
 		}
 	}
-	return 0
+	return list[0]
 }

@@ -190,3 +190,28 @@ func TestMappingStepTimeZone(t *testing.T) {
 		t.Errorf("job zone = %q", got)
 	}
 }
+
+// TestMappingIgnoresALateFileReply opens one file, goes back and opens
+// another before the first has been read: the first file's reply, coming
+// late, must not fill the table while the path box names the second.
+func TestMappingIgnoresALateFileReply(t *testing.T) {
+	h := newHarness(t)
+	s := step(newMappingStep(h.deps, h.withDataset(h.signedIn(), socratatest.ParkVisitsID)))
+	s.SetSize(78, 19)
+	s = run(t, s, s.Init())
+	first, second := h.sample("park_visits_2024_07.csv"), h.sample("bridge_inspections_2024_q3.csv")
+
+	s = press(t, s, first)
+	s, openFirst := s.Update(keys("enter")[0]) // the file is being read
+	s = press(t, s, "esc", "ctrl+u", second)
+	s, openSecond := s.Update(keys("enter")[0])
+	s = run(t, s, openFirst) // the first file's reply arrives now
+	ms := s.(*mappingStep)
+	if ms.file != nil {
+		t.Fatalf("the table shows %s while the path box says %s", ms.file.Path, ms.path.Value())
+	}
+	s = run(t, s, openSecond)
+	if ms.file == nil || ms.file.Path != second || ms.state != mapTable {
+		t.Fatalf("the second file's reply did not open it: %+v", ms.file)
+	}
+}

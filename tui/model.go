@@ -9,11 +9,12 @@ import (
 	"github.com/charmbracelet/lipgloss"
 
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/account"
 )
 
-// ErrAborted is returned by [Model.Err] when the user quit before the
+// errAborted is returned by [Model.Err] when the user quit before the
 // wizard finished.
-var ErrAborted = errors.New("wizard stopped before it finished")
+var errAborted = errors.New("wizard stopped before it finished")
 
 // maxWidth keeps lines readable on very wide terminals.
 const maxWidth = 140
@@ -33,7 +34,6 @@ type Model struct {
 	trail []string
 
 	width, height int
-	fatal         error
 	finished      bool
 	aborted       bool
 }
@@ -69,12 +69,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		if matches(msg, m.keys.Quit) {
 			return m.quit()
 		}
-		if m.fatal != nil {
-			if matches(msg, m.keys.Back) {
-				m.fatal = nil
-			}
-			return m, nil
-		}
 		if matches(msg, m.keys.Help) && !m.active().Typing() {
 			m.help.ShowAll = !m.help.ShowAll
 			m.setSize(m.width, m.height)
@@ -82,9 +76,6 @@ func (m Model) Update(msg tea.Msg) (tea.Model, tea.Cmd) {
 		}
 	case goBackMsg:
 		return m.back()
-	case fatalErrMsg:
-		m.fatal = msg.err
-		return m, nil
 	}
 	s, cmd := m.active().Update(msg)
 	m.steps[m.cur] = s
@@ -124,8 +115,10 @@ func (m Model) advance(cmd tea.Cmd) (tea.Model, tea.Cmd) {
 	if next == m.cur {
 		return m, cmd
 	}
-	for i := int(next); i < len(m.steps); i++ {
-		m.steps[i] = nil
+	for _, id := range wizard.Steps {
+		if id >= next {
+			m.steps[id] = nil
+		}
 	}
 	m.cur = next
 	m.steps[next] = m.build(next)
@@ -166,6 +159,7 @@ func (m Model) build(id wizard.StepID) step {
 		return newUploadStep(m.deps, m.draft)
 	case wizard.StepSave:
 		return newSaveStep(m.deps, m.draft)
+	case wizard.StepDone: // past the last step: nothing to build
 	}
 	panic("tui: no step " + id.String())
 }
@@ -193,12 +187,7 @@ func (m Model) View() string {
 	inner := min(w, maxWidth) - m.styles.App.GetHorizontalFrameSize()
 	header := m.headerView(inner)
 	footer := m.footerView()
-	var body string
-	if m.fatal != nil {
-		body = m.fatalView(inner)
-	} else {
-		body = m.active().View()
-	}
+	body := m.active().View()
 	// Pad the body so the help line stays at the bottom of the screen.
 	if m.height > 0 {
 		bodyH := m.height - lipgloss.Height(header) - lipgloss.Height(footer) - m.styles.App.GetVerticalFrameSize()
@@ -215,7 +204,7 @@ func (m Model) headerView(width int) string {
 	}
 	var who string
 	if u := m.draft.User; u != nil {
-		who = wizard.UserName(u) + " on "
+		who = account.UserName(u) + " on "
 	}
 	if m.draft.Domain != "" {
 		who += m.draft.Domain.Host()
@@ -253,22 +242,23 @@ func (m Model) footerView() string {
 	return "\n" + m.help.View(m.helpKeys())
 }
 
-func (m Model) fatalView(width int) string {
-	msg := m.styles.Text.Width(max(width-4, 10)).Render(m.fatal.Error())
-	return m.styles.ErrorBox.Render(m.styles.Bad.Render("Something went wrong")+"\n\n"+msg) +
-		"\n\n" + m.styles.Muted.Render("esc to go back · ctrl+c to quit")
-}
-
 // Trail lists the one-line summaries of the finished steps.
 func (m Model) Trail() []string { return append([]string(nil), m.trail...) }
 
-// Draft is what the wizard learnt, for the command to report after exit.
-func (m Model) Draft() wizard.Draft { return m.draft }
+// Notes are what the active step has to say when the wizard ends before
+// its last step, such as what an upload applied and what is in doubt
+// after it was stopped, for the command to print once the screen is gone.
+func (m Model) Notes() []string {
+	if n, ok := m.active().(noter); ok && !m.finished {
+		return n.Notes()
+	}
+	return nil
+}
 
 // Err is nil when the wizard finished, and ErrAborted when the user quit.
 func (m Model) Err() error {
 	if m.finished {
 		return nil
 	}
-	return ErrAborted
+	return errAborted
 }

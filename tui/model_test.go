@@ -67,7 +67,7 @@ func TestModelWalksForwardAndBack(t *testing.T) {
 		t.Errorf("going back lost the search:\n%s", v)
 	}
 	m = drive(t, m, keys("ctrl+c")...)
-	if m.Err() != ErrAborted {
+	if m.Err() != errAborted {
 		t.Errorf("Err() after ctrl+c = %v", m.Err())
 	}
 }

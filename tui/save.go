@@ -11,6 +11,7 @@ import (
 	tea "github.com/charmbracelet/bubbletea"
 
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/interop"
 )
 
 // The exports the save step offers besides the job file itself.
@@ -239,7 +240,7 @@ func (s *saveStep) View() string {
 	case s.confirm != "":
 		b.WriteString("\n" + s.st.Warn.Render(wrap(fmt.Sprintf("%s already exists. Press enter again to replace it, or change the path.", s.confirm), s.width)))
 	case s.err != nil:
-		b.WriteString("\n" + s.st.ErrorBox.Render(s.st.Bad.Render(wrap(sentence(s.err), max(s.width-4, 10)))))
+		b.WriteString("\n" + s.st.ErrorBox.Render(s.st.Bad.Render(wrap(wizard.Explain(s.err), max(s.width-4, 10)))))
 	}
 	return strings.TrimRight(b.String(), "\n")
 }
@@ -258,7 +259,7 @@ func (s *saveStep) savedView() string {
 		b.WriteString("  " + truncate(f, s.width-2) + "\n")
 	}
 	if s.err != nil {
-		b.WriteString(s.st.Bad.Render(wrap(sentence(s.err), s.width)) + "\n")
+		b.WriteString(s.st.Bad.Render(wrap(wizard.Explain(s.err), s.width)) + "\n")
 	}
 	for _, w := range s.warnings {
 		b.WriteString(s.st.Warn.Render(wrap("! "+w, s.width)) + "\n")
@@ -313,14 +314,14 @@ func saveJob(job *wizard.Job, path string, replace bool, exports []int) tea.Cmd 
 		msg := jobSavedMsg{path: path, files: []string{abs}}
 		dir := filepath.Dir(abs)
 		for _, e := range exports {
-			var ex *wizard.Export
+			var ex *interop.Export
 			switch e {
 			case exportDataSync:
-				ex, err = wizard.ExportDataSync(job, dir)
+				ex, err = interop.ExportDataSync(job, dir)
 			case exportSocrataPy:
-				ex, err = wizard.ExportSocrataPy(job, dir)
+				ex, err = interop.ExportSocrataPy(job, dir)
 			case exportRSocrata:
-				ex, err = wizard.ExportRSocrata(job, dir)
+				ex, err = interop.ExportRSocrata(job, dir)
 			}
 			if err != nil {
 				msg.err = fmt.Errorf("the job file was saved, but the %s was not: %w", exportNames[e], err)

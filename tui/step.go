@@ -38,6 +38,14 @@ type quitHandler interface {
 	HandleQuit() (bool, tea.Cmd)
 }
 
+// noter is implemented by steps with something to say when the program
+// quits part-way, such as what an upload applied before it was stopped.
+type noter interface {
+	// Notes are sentences for the command to print once the screen is
+	// gone.
+	Notes() []string
+}
+
 // backStopper is implemented by steps where esc, for now, does not go
 // back (an upload in progress or done), so the help line does not offer
 // it.
@@ -51,6 +59,3 @@ type goBackMsg struct{}
 // goBack is the command a step returns when esc has nothing left to close
 // inside the step.
 func goBack() tea.Msg { return goBackMsg{} }
-
-// fatalErrMsg reports an error the wizard cannot continue from.
-type fatalErrMsg struct{ err error }

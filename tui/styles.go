@@ -2,7 +2,9 @@ package tui
 
 import (
 	"github.com/charmbracelet/bubbles/help"
+	"github.com/charmbracelet/bubbles/progress"
 	"github.com/charmbracelet/lipgloss"
+	"github.com/muesli/termenv"
 )
 
 // The palette. Adaptive colours keep text readable on light and dark
@@ -34,14 +36,19 @@ type Styles struct {
 	Focused  lipgloss.Style // the focused field's label or a chosen option
 	Selected lipgloss.Style // the row under the cursor in a list
 	Header   lipgloss.Style // column headings in a table
-	Key      lipgloss.Style // a key name inside running text
 
 	Good lipgloss.Style // success
 	Warn lipgloss.Style // warnings
 	Bad  lipgloss.Style // errors
 
 	ErrorBox lipgloss.Style // the box around a recoverable error
-	Panel    lipgloss.Style // a bordered pane, such as dataset details
+
+	// BarFull and BarEmpty colour the progress bars: the palette's accent
+	// and muted grey, as this terminal's background wants them.
+	BarFull, BarEmpty string
+	// profile is the renderer's colour profile, which the progress bars
+	// (drawn with termenv, not lipgloss) must also follow.
+	profile termenv.Profile
 
 	Help help.Styles
 }
@@ -65,14 +72,14 @@ func DefaultStyles(r *lipgloss.Renderer) *Styles {
 	s.Focused = r.NewStyle().Bold(true).Foreground(colorAccent)
 	s.Selected = r.NewStyle().Bold(true).Background(colorSelBg)
 	s.Header = r.NewStyle().Bold(true).Foreground(colorMuted)
-	s.Key = r.NewStyle().Bold(true)
 
 	s.Good = r.NewStyle().Foreground(colorGood)
 	s.Warn = r.NewStyle().Foreground(colorWarn)
 	s.Bad = r.NewStyle().Foreground(colorBad)
 
 	s.ErrorBox = r.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(colorBad).Padding(0, 1)
-	s.Panel = r.NewStyle().Border(lipgloss.RoundedBorder()).BorderForeground(colorMuted).Padding(0, 1)
+	s.BarFull, s.BarEmpty = adaptive(r, colorAccent), adaptive(r, colorMuted)
+	s.profile = r.ColorProfile()
 
 	s.Help = help.Styles{
 		ShortKey:       r.NewStyle().Foreground(colorAccent),
@@ -84,4 +91,20 @@ func DefaultStyles(r *lipgloss.Renderer) *Styles {
 		FullSeparator:  r.NewStyle().Foreground(colorMuted),
 	}
 	return s
+}
+
+// adaptive picks c's colour for the renderer's background.
+func adaptive(r *lipgloss.Renderer, c lipgloss.AdaptiveColor) string {
+	if r.HasDarkBackground() {
+		return c.Dark
+	}
+	return c.Light
+}
+
+// Bar is a progress bar in the palette's colours.
+func (s *Styles) Bar(opts ...progress.Option) progress.Model {
+	opts = append([]progress.Option{progress.WithSolidFill(s.BarFull), progress.WithColorProfile(s.profile)}, opts...)
+	bar := progress.New(opts...)
+	bar.EmptyColor = s.BarEmpty
+	return bar
 }

@@ -14,16 +14,18 @@ import (
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/upload"
 )
 
 // uploadState is what the upload step is showing.
 type uploadState int
 
 const (
-	upConfirm  uploadState = iota // what will happen, before anything is sent
-	upRunning                     // sending
-	upStopping                    // ctrl+c: finishing the current batch
-	upFinished                    // the summary, or what stopped it
+	upConfirm    uploadState = iota // what will happen, before anything is sent
+	upRunning                       // sending
+	upStopping                      // ctrl+c: finishing the current batch
+	upAbandoning                    // a second ctrl+c: abandoning the request in flight, then quitting
+	upFinished                      // the summary, or what stopped it
 )
 
 // uploadStep sends the file: it says what will happen, shows progress
@@ -45,8 +47,10 @@ type uploadStep struct {
 	state   uploadState
 	seq     int
 	cancel  context.CancelFunc
-	prog    wizard.UploadProgress
-	result  *wizard.UploadResult
+	abort   chan struct{} // closed by a second ctrl+c: see HandleQuit
+	quit    bool          // quit the program once the upload has returned
+	prog    upload.Progress
+	result  *upload.Result
 	err     error
 	count   int64 // the dataset's rows after the upload, or -1 when unknown
 	started time.Time
@@ -60,7 +64,7 @@ func newUploadStep(deps Deps, d wizard.Draft) *uploadStep {
 		deps:   deps,
 		st:     deps.Styles,
 		keys:   newUploadKeys(),
-		bar:    progress.New(progress.WithDefaultGradient()),
+		bar:    deps.Styles.Bar(),
 		client: d.Client,
 		ds:     d.Dataset,
 		file:   d.File,
@@ -84,35 +88,50 @@ func (s *uploadStep) start(resume bool) tea.Cmd {
 	s.state = upRunning
 	s.err, s.result = nil, nil
 	s.started = time.Now()
-	s.prog = wizard.UploadProgress{TotalBytes: s.file.Size}
+	s.prog = upload.Progress{TotalBytes: s.file.Size}
 	s.job.Route = s.route
 	ctx, cancel := context.WithCancel(s.deps.Ctx)
 	s.cancel = cancel
-	opts := wizard.UploadOptions{
+	s.abort = make(chan struct{})
+	opts := upload.Options{
+		Abort:      s.abort,
 		Resume:     resume,
-		Checkpoint: wizard.CheckpointPath(wizard.DefaultJobPath(s.file.Path)),
+		Checkpoint: upload.CheckpointPath(wizard.DefaultJobPath(s.file.Path)),
 		ResumeHint: "ctrl+r",
 		Retries:    s.deps.Retries,
 	}
-	p := newPump[wizard.UploadProgress](s.seq)
+	p := newPump[upload.Progress](s.seq)
 	return tea.Batch(runUpload(ctx, p, s.client, s.ds, s.file, s.job, opts), p.wait())
 }
 
 // HandleQuit turns the first ctrl+c of a running upload into "stop after
-// this batch", so the user learns exactly what was applied.
+// this batch", so the user learns exactly what was applied. A second one
+// abandons the request in flight, as the headless run's does, and the
+// program quits once the upload has returned: by then it has written
+// down what was applied and which lines are in doubt, so that a resume
+// neither skips nor doubles them.
 func (s *uploadStep) HandleQuit() (bool, tea.Cmd) {
-	if s.state != upRunning {
-		return false, nil
+	switch s.state {
+	case upRunning:
+		s.state = upStopping
+		s.cancel()
+		return true, nil
+	case upStopping:
+		s.state = upAbandoning
+		s.quit = true
+		close(s.abort)
+		return true, nil
+	case upAbandoning:
+		return true, nil
+	case upConfirm, upFinished:
 	}
-	s.state = upStopping
-	s.cancel()
-	return true, nil
+	return false, nil
 }
 
 // Update handles keys, progress and the result.
 func (s *uploadStep) Update(msg tea.Msg) (step, tea.Cmd) {
 	switch msg := msg.(type) {
-	case progressMsg[wizard.UploadProgress]:
+	case progressMsg[upload.Progress]:
 		if msg.seq != s.seq {
 			return s, nil
 		}
@@ -126,6 +145,9 @@ func (s *uploadStep) Update(msg tea.Msg) (step, tea.Cmd) {
 		s.result, s.err = msg.result, msg.err
 		s.state = upFinished
 		s.count = -1
+		if s.quit {
+			return s, tea.Quit
+		}
 		if s.result != nil {
 			// Say what the dataset holds now: the portal's own count, not
 			// ours.
@@ -144,7 +166,7 @@ func (s *uploadStep) Update(msg tea.Msg) (step, tea.Cmd) {
 			case matches(msg, keyBack):
 				return s, goBack
 			case matches(msg, s.keys.Route):
-				s.route = (s.route + 1) % 3
+				s.route = nextIn(wizard.Routes, s.route)
 			case matches(msg, s.keys.Start):
 				return s, s.start(false)
 			}
@@ -157,6 +179,7 @@ func (s *uploadStep) Update(msg tea.Msg) (step, tea.Cmd) {
 			case matches(msg, keyBack) && (s.err != nil || s.result == nil):
 				s.state = upConfirm
 			}
+		case upRunning, upStopping, upAbandoning: // ctrl+c is handled by HandleQuit
 		}
 	}
 	return s, nil
@@ -200,6 +223,16 @@ func (s *uploadStep) Summary() string {
 		wizard.Count(r.Created), wizard.Count(r.Updated), wizard.Count(r.Deleted), wizard.Count(r.Rejected))
 }
 
+// Notes are the summary of an upload that ran, for when the program quits
+// before the user moved on from it: exactly what was applied, and what is
+// in doubt.
+func (s *uploadStep) Notes() []string {
+	if s.result == nil || s.done {
+		return nil
+	}
+	return upload.SummaryLines(s.result)
+}
+
 // Typing is always false: the step has no text input.
 func (s *uploadStep) Typing() bool { return false }
 
@@ -219,6 +252,7 @@ func (s *uploadStep) ShortHelp() []key.Binding {
 			b = append(b, s.keys.Resume)
 		}
 		return b
+	case upStopping, upAbandoning: // waiting: a second ctrl+c is all there is
 	}
 	return nil
 }
@@ -231,8 +265,9 @@ func (s *uploadStep) View() string {
 	switch s.state {
 	case upConfirm:
 		return s.confirmView()
-	case upRunning, upStopping:
+	case upRunning, upStopping, upAbandoning:
 		return s.runningView()
+	case upFinished:
 	}
 	return s.resultView()
 }
@@ -267,7 +302,7 @@ func (s *uploadStep) confirmView() string {
 		b.WriteString(s.st.Muted.Render(wrap(fmt.Sprintf("The %s rows with bad values are not sent; they are written, with the reason, to %s.", wizard.Count(s.bad), filepath.Base(wizard.RejectedPath(s.file.Path))), s.width)) + "\n")
 	}
 	b.WriteString("\n" + s.st.Label.Render("Route: "))
-	for r := wizard.RouteAuto; r <= wizard.RouteDSMAPI; r++ {
+	for _, r := range wizard.Routes {
 		name := routeName(r)
 		if r == s.route {
 			b.WriteString(s.st.Focused.Render("‹" + name + "›"))
@@ -276,31 +311,38 @@ func (s *uploadStep) confirmView() string {
 		}
 		b.WriteString(" ")
 	}
-	b.WriteString("\n" + s.st.Muted.Render(wrap(wizard.DescribeRoute(s.job.Method, s.route, s.file.Size), s.width)) + "\n\n")
+	b.WriteString("\n" + s.st.Muted.Render(wrap(upload.DescribeRoute(s.job.Method, s.route, s.file.Size), s.width)) + "\n\n")
 	b.WriteString(wrap("Press enter to start. ctrl+c stops the upload safely and says exactly what was applied.", s.width))
 	return b.String()
 }
 
+// routeName names a route on the confirmation screen.
 func routeName(r wizard.Route) string {
 	switch r {
+	case wizard.RouteAuto:
+		return "automatic"
 	case wizard.RouteSODA:
 		return "SODA"
 	case wizard.RouteDSMAPI:
 		return "Data Management API"
 	}
-	return "automatic"
+	return r.String()
 }
 
 func (s *uploadStep) runningView() string {
 	p := s.prog
 	var b strings.Builder
 	title := "Uploading to " + s.ds.Name
-	if s.state == upStopping {
+	switch s.state {
+	case upStopping:
 		title = "Stopping after the current batch…"
+	case upAbandoning:
+		title = "Abandoning the request in flight…"
+	case upConfirm, upRunning, upFinished:
 	}
 	b.WriteString(s.st.Title.Render(truncate(title, s.width)) + "\n\n")
 	b.WriteString(s.bar.ViewAs(p.Fraction()) + "\n")
-	b.WriteString(truncate(wizard.DescribeProgress(p, time.Since(s.started)), s.width) + "\n")
+	b.WriteString(truncate(upload.DescribeProgress(p, time.Since(s.started)), s.width) + "\n")
 	if p.Note != "" {
 		b.WriteString(s.st.Warn.Render(wrap(p.Note, s.width)) + "\n")
 	}
@@ -315,7 +357,7 @@ func (s *uploadStep) resultView() string {
 		// The summary below says exactly what was applied.
 		b.WriteString(s.st.Warn.Render("■ Stopped") + "\n\n")
 	case s.err != nil:
-		msg := wrap(sentence(s.err), max(s.width-4, 10))
+		msg := wrap(wizard.Explain(s.err), max(s.width-4, 10))
 		if h := wizard.Hint(s.err); h != "" {
 			msg += "\n" + wrap(h, max(s.width-4, 10))
 		}
@@ -325,7 +367,7 @@ func (s *uploadStep) resultView() string {
 		b.WriteString(s.st.Good.Render("✓ Upload finished") + "\n\n")
 	}
 	if r != nil {
-		for _, line := range wizard.SummaryLines(r) {
+		for _, line := range upload.SummaryLines(r) {
 			b.WriteString(wrap(line, s.width) + "\n")
 		}
 		if s.count >= 0 {

@@ -2,10 +2,16 @@ package tui
 
 import (
 	"context"
+	"encoding/json"
+	"net/http"
+	"os"
 	"strings"
+	"sync"
 	"testing"
+	"time"
 
 	tea "github.com/charmbracelet/bubbletea"
+	"github.com/charmbracelet/x/exp/teatest"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/socrata/socratatest"
@@ -124,5 +130,73 @@ func TestUploadStepReportsFailure(t *testing.T) {
 	s = press(t, s, "enter")
 	if s.Done() {
 		t.Fatal("a failed upload moved on to saving the job")
+	}
+}
+
+// TestUploadSecondCtrlCWaitsForTheRequest presses ctrl+c twice while an
+// append's request is in flight, as the headless run's second ctrl+c
+// does: the wizard must abandon the request and wait until the upload has
+// said so, recording the batch whose fate is unknown in the checkpoint,
+// before it quits; quitting at once would leave a checkpoint from which a
+// resume could add those rows twice.
+func TestUploadSecondCtrlCWaitsForTheRequest(t *testing.T) {
+	h := newHarness(t)
+	d := readyDraft(t, h, socratatest.SaltDeliveriesID, "salt_deliveries_2024_03.csv")
+	d.Method = wizard.Append
+	held, release := make(chan struct{}), make(chan struct{})
+	var holdOnce, releaseOnce sync.Once
+	releaseHeld := func() { releaseOnce.Do(func() { close(release) }) }
+	t.Cleanup(releaseHeld) // before the portal closes, which waits for it
+	h.srv.Portal.SetFault(func(r *http.Request) socratatest.Fault {
+		if r.Method != http.MethodPost || !strings.HasPrefix(r.URL.Path, "/resource/") {
+			return socratatest.Fault{}
+		}
+		// The portal holds the append until the test lets it go, and then
+		// drops it: its fate is unknown to the wizard.
+		holdOnce.Do(func() { close(held) })
+		<-release
+		return socratatest.DropConnection()
+	})
+	h.deps.Start, h.deps.Draft = wizard.StepUpload, d
+	tm := teatest.NewTestModel(t, New(h.deps), teatest.WithInitialTermSize(80, 24))
+	teatest.WaitFor(t, tm.Output(), func(b []byte) bool { return strings.Contains(string(b), "Ready to upload") },
+		teatest.WithDuration(5*time.Second))
+	tm.Send(tea.KeyMsg{Type: tea.KeyEnter})
+	select {
+	case <-held:
+	case <-time.After(10 * time.Second):
+		t.Fatal("the append never reached the portal")
+	}
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	tm.Send(tea.KeyMsg{Type: tea.KeyCtrlC})
+	final := tm.FinalModel(t, teatest.WithFinalTimeout(10*time.Second)).(Model)
+	releaseHeld()
+
+	// By the time the wizard has quit, the upload has written down the
+	// batch it abandoned.
+	cp := wizard.DefaultJobPath(h.sample("salt_deliveries_2024_03.csv")) + ".checkpoint"
+	b, err := os.ReadFile(cp)
+	if err != nil {
+		t.Fatalf("no checkpoint when the wizard quit: %v", err)
+	}
+	var saved struct {
+		Unsure *struct {
+			FirstLine int `json:"first_line"`
+			LastLine  int `json:"last_line"`
+		} `json:"unsure"`
+	}
+	if err := json.Unmarshal(b, &saved); err != nil {
+		t.Fatal(err)
+	}
+	if saved.Unsure == nil || saved.Unsure.FirstLine != 2 {
+		t.Fatalf("the checkpoint does not record the abandoned batch as unsure:\n%s", b)
+	}
+	if final.Err() == nil {
+		t.Error("the wizard reports finishing after two ctrl+c")
+	}
+	// What the upload applied, and what is in doubt, is said after the
+	// wizard has gone.
+	if notes := strings.Join(final.Notes(), "\n"); !strings.Contains(notes, "may or may not have been added") {
+		t.Errorf("after quitting the wizard says:\n%s", notes)
 	}
 }

@@ -11,6 +11,7 @@ import (
 	"time"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 )
 
 // SortOrder is how the dataset list is ordered.
@@ -106,12 +107,6 @@ func NewDatasetList(userID, query string, order SortOrder, pageSize int) *Datase
 	return &DatasetList{userID: userID, query: strings.TrimSpace(query), order: order, pageN: pageSize}
 }
 
-// Query is the search text the list was made for.
-func (l *DatasetList) Query() string { return l.query }
-
-// Order is the list's sort order.
-func (l *DatasetList) Order() SortOrder { return l.order }
-
 // Requests returns the pages to fetch so that at least want entries can be
 // shown, and marks them as asked for. It returns nothing while the needed
 // pages are already on their way.
@@ -185,8 +180,8 @@ func (l *DatasetList) Fetched() bool { return l.stream[0].fetched && l.stream[1]
 // Visible is the merged list, as far as it is known.
 func (l *DatasetList) Visible() []ListedDataset { return l.merged }
 
-// Total is how many datasets match in all, owned and shared.
-func (l *DatasetList) Total() int { return l.stream[0].total + l.stream[1].total }
+// total is how many datasets match in all, owned and shared.
+func (l *DatasetList) total() int { return l.stream[0].total + l.stream[1].total }
 
 // Capped reports whether the list stops at the catalog's 10,000-result
 // window, so that the user should narrow the search.
@@ -262,22 +257,22 @@ func (l *DatasetList) Describe() string {
 	if !l.Fetched() {
 		return "loading…"
 	}
-	total, shown := l.Total(), len(l.merged)
+	total, shown := l.total(), len(l.merged)
 	var what string
 	switch {
 	case l.query == "" && total == 1:
 		what = "1 dataset you can edit"
 	case l.query == "":
-		what = groupDigits(int64(total)) + " datasets you can edit"
+		what = wording.Count(int64(total)) + " datasets you can edit"
 	case total == 0:
 		return fmt.Sprintf("no matches for %q", l.query)
 	case total == 1:
 		what = fmt.Sprintf("1 match for %q", l.query)
 	default:
-		what = fmt.Sprintf("%s matches for %q", groupDigits(int64(total)), l.query)
+		what = fmt.Sprintf("%s matches for %q", wording.Count(int64(total)), l.query)
 	}
 	if shown < total && !l.Complete() {
-		return fmt.Sprintf("%s of %s", groupDigits(int64(shown)), what)
+		return fmt.Sprintf("%s of %s", wording.Count(int64(shown)), what)
 	}
 	return what
 }
@@ -328,7 +323,7 @@ func ListDatasets(ctx context.Context, c lister, userID, query string, which Whi
 			l.Add(r.Source, r.Query.Offset, page)
 		}
 	}
-	return &DatasetListing{Datasets: l.Visible(), Total: l.Total()}, nil
+	return &DatasetListing{Datasets: l.Visible(), Total: l.total()}, nil
 }
 
 // WriteDatasetsText writes a listing as an aligned table for people and
@@ -347,7 +342,7 @@ func WriteDatasetsText(w io.Writer, l *DatasetListing) error {
 		return err
 	}
 	if l.Total > len(l.Datasets) {
-		_, err := fmt.Fprintf(w, "(%s of %s shown: the catalog lists at most 10,000; use --search to narrow it)\n", groupDigits(int64(len(l.Datasets))), groupDigits(int64(l.Total)))
+		_, err := fmt.Fprintf(w, "(%s of %s shown: the catalog lists at most 10,000; use --search to narrow it)\n", wording.Count(int64(len(l.Datasets))), wording.Count(int64(l.Total)))
 		return err
 	}
 	return nil

@@ -10,6 +10,7 @@ import (
 	"strings"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 )
 
 // CheckOptions tune the headless check.
@@ -44,7 +45,7 @@ func Check(ctx context.Context, job *Job, opts CheckOptions) (*Report, error) {
 
 	// The mapping, judged against what the job knows of the dataset.
 	ds := jobDataset(job)
-	m := MappingFromJob(job, f.Header, ds)
+	m := mappingFromJob(job, f.Header, ds)
 	for _, is := range m.Check(ds, job.Method) {
 		if is.Severity != SeverityInfo {
 			rep.Mapping = append(rep.Mapping, is)
@@ -119,21 +120,21 @@ func (r *Report) WriteText(w io.Writer) error {
 	} else {
 		how = append(how, "no header row")
 	}
-	fmt.Fprintf(&b, "Checked %s: %s %s (%s).\n", name, groupDigits(r.Rows), plural(r.Rows, "row", "rows"), strings.Join(how, ", "))
+	fmt.Fprintf(&b, "Checked %s: %s %s (%s).\n", name, wording.Count(r.Rows), wording.Plural(r.Rows, "row", "rows"), strings.Join(how, ", "))
 
 	for _, m := range r.Mapping {
-		fmt.Fprintf(&b, "%s: %s\n", capital(m.Severity.String()), m.Message)
+		fmt.Fprintf(&b, "%s: %s\n", wording.Capital(m.Severity.String()), m.Message)
 	}
 	if r.Fatal != "" {
 		fmt.Fprintf(&b, "The file could not be read to the end: %s\n", r.Fatal)
 	}
 	if r.Structure > 0 {
-		fmt.Fprintf(&b, "%s %s the wrong shape:\n", groupDigits(r.Structure), plural(r.Structure, "row has", "rows have"))
+		fmt.Fprintf(&b, "%s %s the wrong shape:\n", wording.Count(r.Structure), wording.Plural(r.Structure, "row has", "rows have"))
 		for _, e := range r.StructureFirst {
 			fmt.Fprintf(&b, "  %s\n", e.Message)
 		}
 		if more := r.Structure - int64(len(r.StructureFirst)); more > 0 {
-			fmt.Fprintf(&b, "  and %s more\n", groupDigits(more))
+			fmt.Fprintf(&b, "  and %s more\n", wording.Count(more))
 		}
 	}
 	for _, c := range r.Columns {
@@ -142,14 +143,14 @@ func (r *Report) WriteText(w io.Writer) error {
 		}
 		desc := socrata.ParseDataType(c.Type).Label()
 		if len(c.Formats) > 0 {
-			desc += ", format " + orList(c.Formats)
+			desc += ", format " + wording.OrList(c.Formats)
 		}
-		fmt.Fprintf(&b, "%s (from %q, %s): %s bad %s\n", c.Field, c.Source, desc, groupDigits(c.Bad), plural(c.Bad, "value", "values"))
+		fmt.Fprintf(&b, "%s (from %q, %s): %s bad %s\n", c.Field, c.Source, desc, wording.Count(c.Bad), wording.Plural(c.Bad, "value", "values"))
 		for _, e := range c.Examples {
 			fmt.Fprintf(&b, "  line %d: %s\n", e.Line, e.Message)
 		}
 		if more := c.Bad - int64(len(c.Examples)); more > 0 {
-			fmt.Fprintf(&b, "  and %s more\n", groupDigits(more))
+			fmt.Fprintf(&b, "  and %s more\n", wording.Count(more))
 		}
 		if c.SuggestedFormat != "" {
 			fmt.Fprintf(&b, "  %q fits the format %s: add it to the column's formats if some rows are written that way\n", c.SuggestedFor, c.SuggestedFormat)
@@ -161,18 +162,11 @@ func (r *Report) WriteText(w io.Writer) error {
 	case r.Rows == 0 && r.Fatal == "" && r.Complete:
 		b.WriteString("The file has no data rows.\n")
 	case r.BadRows > 0:
-		fmt.Fprintf(&b, "%s of %s %s cannot be sent.\n", groupDigits(r.BadRows), groupDigits(r.Rows), plural(r.Rows, "row", "rows"))
+		fmt.Fprintf(&b, "%s of %s %s cannot be sent.\n", wording.Count(r.BadRows), wording.Count(r.Rows), wording.Plural(r.Rows, "row", "rows"))
 	}
 	if r.Rejected != "" {
 		fmt.Fprintf(&b, "Every bad row was written to %s, with its line number and the reason.\n", r.Rejected)
 	}
 	_, err := io.WriteString(w, b.String())
 	return err
-}
-
-func capital(s string) string {
-	if s == "" {
-		return s
-	}
-	return strings.ToUpper(s[:1]) + s[1:]
 }

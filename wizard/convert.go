@@ -9,11 +9,14 @@ import (
 	"unicode/utf8"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/quote"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
-// MaxTextBytes is the longest text value the check lets through. Socrata
+// maxTextBytes is the longest text value the check lets through. Socrata
 // documents a limit of about 4 KB per text cell.
-const MaxTextBytes = 4096
+const maxTextBytes = 4096
 
 // ValueKind says what a converted [Value] holds.
 type ValueKind uint8
@@ -70,32 +73,32 @@ type Value struct {
 
 	// civil is a timestamp's wall-clock time; for a fixed timestamp its
 	// offset is the one in force there, from the value or the zone.
-	civil civil
+	civil timestamp.Civil
 }
 
 // Instant is the moment a fixed timestamp names, or for a floating one the
 // wall-clock time read as UTC.
 func (v Value) Instant() time.Time {
-	return time.Unix(v.civil.wallSeconds()-int64(v.civil.offset), int64(v.civil.nsec)).UTC()
+	return v.civil.Instant()
 }
 
 // AppendJSON appends the value as it goes into a SODA JSON row. Strings
-// are written by appendJSONString rather than strconv.AppendQuote, whose Go
+// are written by quote.AppendJSON rather than strconv.AppendQuote, whose Go
 // escapes (\v, \x00, \U0001D173) are not JSON and would spoil a whole
 // batch.
 func (v Value) AppendJSON(b []byte) []byte {
 	switch v.Kind {
 	case ValueText, ValueNumber:
-		return appendJSONString(b, v.Text)
+		return quote.AppendJSON(b, v.Text)
 	case ValueBool:
 		return strconv.AppendBool(b, v.Bool)
 	case ValueFloating:
 		b = append(b, '"')
-		b = v.civil.appendFloating(b)
+		b = v.civil.AppendFloating(b)
 		return append(b, '"')
 	case ValueFixed:
 		b = append(b, '"')
-		b = v.civil.appendFixed(b)
+		b = v.civil.AppendFixed(b)
 		return append(b, '"')
 	case ValuePoint:
 		b = append(b, `{"type":"Point","coordinates":[`...)
@@ -105,33 +108,33 @@ func (v Value) AppendJSON(b []byte) []byte {
 		return append(b, "]}"...)
 	case ValueGeometry:
 		b = append(b, `{"type":`...)
-		b = appendJSONString(b, v.Geom)
+		b = quote.AppendJSON(b, v.Geom)
 		b = append(b, `,"coordinates":`...)
 		b = append(b, v.Text...)
 		return append(b, '}')
 	case ValueURL:
 		b = append(b, `{"url":`...)
-		b = appendJSONString(b, v.Text)
+		b = quote.AppendJSON(b, v.Text)
 		if v.Desc != "" {
 			b = append(b, `,"description":`...)
-			b = appendJSONString(b, v.Desc)
+			b = quote.AppendJSON(b, v.Desc)
 		}
 		return append(b, '}')
 	case ValuePhone:
 		b = append(b, `{"phone_number":`...)
-		b = appendJSONString(b, v.Text)
+		b = quote.AppendJSON(b, v.Text)
 		if v.Desc != "" {
 			b = append(b, `,"phone_type":`...)
-			b = appendJSONString(b, v.Desc)
+			b = quote.AppendJSON(b, v.Desc)
 		}
 		return append(b, '}')
 	case ValueLocation:
 		b = append(b, '{')
 		if v.HasCoords {
 			b = append(b, `"latitude":`...)
-			b = appendJSONString(b, strconv.FormatFloat(v.Lat, 'f', -1, 64))
+			b = quote.AppendJSON(b, strconv.FormatFloat(v.Lat, 'f', -1, 64))
 			b = append(b, `,"longitude":`...)
-			b = appendJSONString(b, strconv.FormatFloat(v.Lon, 'f', -1, 64))
+			b = quote.AppendJSON(b, strconv.FormatFloat(v.Lon, 'f', -1, 64))
 		}
 		if v.Text != "" {
 			if v.HasCoords {
@@ -139,9 +142,10 @@ func (v Value) AppendJSON(b []byte) []byte {
 			}
 			addr, _ := json.Marshal(map[string]string{"address": v.Text})
 			b = append(b, `"human_address":`...)
-			b = appendJSONString(b, string(addr))
+			b = quote.AppendJSON(b, string(addr))
 		}
 		return append(b, '}')
+	case ValueNull: // below
 	}
 	return append(b, "null"...)
 }
@@ -159,9 +163,9 @@ func (v Value) String() string {
 	case ValueBool:
 		return strconv.FormatBool(v.Bool)
 	case ValueFloating:
-		return string(v.civil.appendFloating(nil))
+		return string(v.civil.AppendFloating(nil))
 	case ValueFixed:
-		return string(v.civil.appendFixed(nil))
+		return string(v.civil.AppendFixed(nil))
 	case ValuePoint:
 		return "POINT (" + strconv.FormatFloat(v.Lon, 'f', -1, 64) + " " + strconv.FormatFloat(v.Lat, 'f', -1, 64) + ")"
 	case ValueGeometry:
@@ -182,6 +186,7 @@ func (v Value) String() string {
 			s = strings.TrimSpace(s + " (" + strconv.FormatFloat(v.Lat, 'f', -1, 64) + ", " + strconv.FormatFloat(v.Lon, 'f', -1, 64) + ")")
 		}
 		return s
+	case ValueNull: // below
 	}
 	return ""
 }
@@ -193,32 +198,32 @@ type Problem uint8
 // The problems a value can have.
 const (
 	OK Problem = iota
-	ProbNumber
-	ProbThousands
-	ProbCurrency
-	ProbPercentSign
-	ProbCommaDecimal
-	ProbParens
-	ProbNaN
-	ProbCheckbox
-	ProbCheckboxYesNo
-	ProbTimeFormat
-	ProbTimeDate
-	ProbTimeOfDay
-	ProbTimeShortYear
-	ProbTimeZoneOnFloating
-	ProbTimeGap
-	ProbPoint
-	ProbPointLatLon
-	ProbPointRange
-	ProbPointSwapped
-	ProbPointHalf
-	ProbGeometry
-	ProbURL
-	ProbURLNoScheme
-	ProbTextLong
-	ProbPhone
-	ProbLocation
+	probNumber
+	probThousands
+	probCurrency
+	probPercentSign
+	probCommaDecimal
+	probParens
+	probNaN
+	probCheckbox
+	probCheckboxYesNo
+	probTimeFormat
+	probTimeDate
+	probTimeOfDay
+	probTimeShortYear
+	probTimeZoneOnFloating
+	probTimeGap
+	probPoint
+	probPointLatLon
+	probPointRange
+	probPointSwapped
+	probPointHalf
+	probGeometry
+	probURL
+	probURLNoScheme
+	probTextLong
+	probPhone
+	probLocation
 )
 
 // Converter turns one column's text values into what the portal is sent,
@@ -235,10 +240,10 @@ type Converter struct {
 	// Formats read timestamps: a value is read with the first that reads
 	// it, and none means ISO8601. Location places fixed timestamps that
 	// have no offset of their own.
-	Formats  []*TimeFormat
+	Formats  []*timestamp.Format
 	Location *time.Location
 
-	zones *zoneTable
+	zones *timestamp.Zone
 	kind  convKind
 }
 
@@ -282,6 +287,7 @@ func convKindOf(t socrata.DataType) convKind {
 		return convPhone
 	case socrata.Location:
 		return convLocation
+	case socrata.Unsupported:
 	}
 	return convOther
 }
@@ -293,7 +299,7 @@ func NewConverter(field string, typ socrata.DataType, cm ColumnMap, defaultTZ st
 	c := &Converter{Field: field, Type: typ, Clean: cm.Clean, YesNo: cm.YesNo, kind: convKindOf(typ)}
 	switch typ {
 	case socrata.FloatingTimestamp, socrata.FixedTimestamp:
-		tfs, err := parseTimeFormats(cm.Formats)
+		tfs, err := timestamp.ParseFormats(cm.Formats)
 		if err != nil {
 			return nil, fmt.Errorf("field %s: %w", field, err)
 		}
@@ -311,10 +317,12 @@ func NewConverter(field string, typ socrata.DataType, cm ColumnMap, defaultTZ st
 				return nil, fmt.Errorf("field %s: %q is not a time zone this program knows: use a name such as America/New_York or UTC", field, tz)
 			}
 			c.Location = loc
-			c.zones = zoneTableFor(loc)
+			c.zones = timestamp.ZoneOf(loc)
 		}
 	case socrata.Unsupported:
 		return nil, fmt.Errorf("field %s has a type (%s) that cannot be written by upload: ignore the column that fills it", field, cm.Type)
+	default:
+		// The other types need nothing compiled beyond their kind.
 	}
 	return c, nil
 }
@@ -343,8 +351,8 @@ func (c *Converter) Convert(s string) (Value, Problem) {
 		if s == "" {
 			return Value{}, OK
 		}
-		if len(s) > MaxTextBytes {
-			return Value{}, ProbTextLong
+		if len(s) > maxTextBytes {
+			return Value{}, probTextLong
 		}
 		return Value{Kind: ValueText, Text: s}, OK
 	}
@@ -375,29 +383,29 @@ func (c *Converter) Convert(s string) (Value, Problem) {
 			if c.YesNo {
 				return Value{Kind: ValueBool, Bool: yes}, OK
 			}
-			return Value{}, ProbCheckboxYesNo
+			return Value{}, probCheckboxYesNo
 		}
-		return Value{}, ProbCheckbox
+		return Value{}, probCheckbox
 	case convFloating:
 		cv, p := c.readTime(t)
-		if p != timeOK {
+		if p != timestamp.OK {
 			return Value{}, timeProblemOf(p)
 		}
-		if cv.hasZone {
-			return Value{}, ProbTimeZoneOnFloating
+		if cv.HasZone {
+			return Value{}, probTimeZoneOnFloating
 		}
 		return Value{Kind: ValueFloating, civil: cv}, OK
 	case convFixed:
 		cv, p := c.readTime(t)
-		if p != timeOK {
+		if p != timestamp.OK {
 			return Value{}, timeProblemOf(p)
 		}
-		if !cv.hasZone {
-			off, ok := c.zones.offset(&cv)
+		if !cv.HasZone {
+			off, ok := c.zones.Offset(&cv)
 			if !ok {
-				return Value{}, ProbTimeGap
+				return Value{}, probTimeGap
 			}
-			cv.offset = off
+			cv.Offset = off
 		}
 		return Value{Kind: ValueFixed, civil: cv}, OK
 	case convPoint:
@@ -414,6 +422,7 @@ func (c *Converter) Convert(s string) (Value, Problem) {
 		return parsePhone(t)
 	case convLocation:
 		return parseLocation(t)
+	case convText, convOther: // below
 	}
 	return Value{Kind: ValueText, Text: t}, OK
 }
@@ -422,47 +431,47 @@ func (c *Converter) Convert(s string) (Value, Problem) {
 // reads it. When none does, the problem is the first that says more than
 // "does not match" (a 31st of April, say), since that format is most
 // likely the one the value was written in.
-func (c *Converter) readTime(t string) (civil, timeProblem) {
+func (c *Converter) readTime(t string) (timestamp.Civil, timestamp.Problem) {
 	fs := c.Formats
 	if len(fs) == 0 {
-		return isoFormat.parse(t, false)
+		return timestamp.ReadISO(t)
 	}
-	cv, p := fs[0].parse(t, false)
-	if p == timeOK || len(fs) == 1 {
+	cv, p := fs[0].Read(t)
+	if p == timestamp.OK || len(fs) == 1 {
 		return cv, p
 	}
 	first := p
 	for _, tf := range fs[1:] {
-		cv, p = tf.parse(t, false)
-		if p == timeOK {
+		cv, p = tf.Read(t)
+		if p == timestamp.OK {
 			return cv, p
 		}
-		if first == timeNoMatch {
+		if first == timestamp.NoMatch {
 			first = p
 		}
 	}
-	return civil{}, first
+	return timestamp.Civil{}, first
 }
 
-// formatOf is the format that gave value s the time problem p, for
-// messages: the one readTime took its problem from.
-func (c *Converter) formatOf(s string, p Problem) *TimeFormat {
+// patternOf is the pattern of the format that gave value s the time
+// problem p, for messages: the one readTime took its problem from.
+func (c *Converter) patternOf(s string, p Problem) string {
 	if len(c.Formats) == 0 {
-		return isoFormat
+		return timestamp.ISO8601
 	}
 	t := trimSpace(s)
 	for _, tf := range c.Formats {
-		if _, tp := tf.parse(t, false); tp != timeOK && timeProblemOf(tp) == p {
-			return tf
+		if _, tp := tf.Read(t); tp != timestamp.OK && timeProblemOf(tp) == p {
+			return tf.Pattern()
 		}
 	}
-	return c.Formats[0]
+	return c.Formats[0].Pattern()
 }
 
-// Patterns are the converter's timestamp patterns in DataSync notation.
-func (c *Converter) Patterns() []string {
+// patterns are the converter's timestamp patterns in DataSync notation.
+func (c *Converter) patterns() []string {
 	if len(c.Formats) == 0 {
-		return []string{ISO8601}
+		return []string{timestamp.ISO8601}
 	}
 	out := make([]string, len(c.Formats))
 	for i, tf := range c.Formats {
@@ -471,16 +480,17 @@ func (c *Converter) Patterns() []string {
 	return out
 }
 
-func timeProblemOf(p timeProblem) Problem {
+func timeProblemOf(p timestamp.Problem) Problem {
 	switch p {
-	case timeBadDate:
-		return ProbTimeDate
-	case timeBadTime:
-		return ProbTimeOfDay
-	case timeShortYear:
-		return ProbTimeShortYear
+	case timestamp.BadDate:
+		return probTimeDate
+	case timestamp.BadTime:
+		return probTimeOfDay
+	case timestamp.ShortYear:
+		return probTimeShortYear
+	case timestamp.OK, timestamp.NoMatch: // below; OK is never asked
 	}
-	return ProbTimeFormat
+	return probTimeFormat
 }
 
 func isYes(s string) bool {
@@ -583,11 +593,11 @@ func stripThousands(s string) (string, bool) {
 		return "", false
 	}
 	groups := strings.Split(intPart, ",")
-	if len(groups[0]) < 1 || len(groups[0]) > 3 || !isDigits(groups[0]) {
+	if len(groups[0]) < 1 || len(groups[0]) > 3 || !digitsOnly(groups[0]) {
 		return "", false
 	}
 	for _, g := range groups[1:] {
-		if len(g) != 3 || !isDigits(g) {
+		if len(g) != 3 || !digitsOnly(g) {
 			return "", false
 		}
 	}
@@ -600,35 +610,35 @@ func diagnoseNumber(s string) Problem {
 	low := strings.ToLower(s)
 	switch low {
 	case "nan", "inf", "+inf", "-inf", "infinity", "-infinity", "+infinity":
-		return ProbNaN
+		return probNaN
 	}
 	if strings.HasPrefix(s, "(") && strings.HasSuffix(s, ")") {
-		return ProbParens
+		return probParens
 	}
 	if strings.ContainsAny(s, currencySymbols) {
-		return ProbCurrency
+		return probCurrency
 	}
 	if strings.HasSuffix(s, "%") || strings.HasPrefix(s, "%") {
-		return ProbPercentSign
+		return probPercentSign
 	}
 	if strings.Contains(s, ",") {
 		t := strings.TrimLeft(s, "+-")
 		if _, ok := stripThousands(t); ok {
-			return ProbThousands
+			return probThousands
 		}
 		// 1,5 or 1.234,5: a comma as the decimal mark.
-		if i := strings.LastIndexByte(t, ','); i > 0 && i < len(t)-1 && isDigits(t[i+1:]) && !strings.Contains(t[i:], ".") {
-			if _, ok := stripThousands(strings.ReplaceAll(t[:i], ".", ",")); ok || isDigits(t[:i]) {
-				return ProbCommaDecimal
+		if i := strings.LastIndexByte(t, ','); i > 0 && i < len(t)-1 && digitsOnly(t[i+1:]) && !strings.Contains(t[i:], ".") {
+			if _, ok := stripThousands(strings.ReplaceAll(t[:i], ".", ",")); ok || digitsOnly(t[:i]) {
+				return probCommaDecimal
 			}
 		}
 	}
 	if strings.Contains(s, " ") {
 		if _, ok := stripThousands(strings.ReplaceAll(strings.TrimLeft(s, "+-"), " ", ",")); ok {
-			return ProbThousands
+			return probThousands
 		}
 	}
-	return ProbNumber
+	return probNumber
 }
 
 // parsePoint reads WKT (POINT (lon lat)) or a GeoJSON point. It returns
@@ -642,28 +652,28 @@ func parsePoint(s string) (lon, lat float64, p Problem) {
 			Coordinates []float64 `json:"coordinates"`
 		}
 		if err := json.Unmarshal([]byte(s), &g); err != nil || !strings.EqualFold(g.Type, "point") || len(g.Coordinates) != 2 {
-			return 0, 0, ProbPoint
+			return 0, 0, probPoint
 		}
 		return g.Coordinates[0], g.Coordinates[1], pointProblemOf(g.Coordinates[0], g.Coordinates[1])
 	}
 	if hasPointWord(s) {
 		rest := trimSpace(s[5:])
 		if len(rest) < 2 || rest[0] != '(' || rest[len(rest)-1] != ')' {
-			return 0, 0, ProbPoint
+			return 0, 0, probPoint
 		}
 		inner := trimSpace(rest[1 : len(rest)-1])
 		sp := indexSpace(inner)
 		if sp < 0 {
-			return 0, 0, ProbPoint
+			return 0, 0, probPoint
 		}
 		xs, ys := inner[:sp], trimSpace(inner[sp:])
 		if indexSpace(ys) >= 0 {
-			return 0, 0, ProbPoint
+			return 0, 0, probPoint
 		}
 		x, ok1 := parseFloat(xs)
 		y, ok2 := parseFloat(ys)
 		if !ok1 || !ok2 {
-			return 0, 0, ProbPoint
+			return 0, 0, probPoint
 		}
 		return x, y, pointProblemOf(x, y)
 	}
@@ -673,11 +683,11 @@ func parsePoint(s string) (lon, lat float64, p Problem) {
 	if a, b, ok := strings.Cut(t, ","); ok {
 		if _, err := strconv.ParseFloat(trimSpace(a), 64); err == nil {
 			if _, err := strconv.ParseFloat(trimSpace(b), 64); err == nil {
-				return 0, 0, ProbPointLatLon
+				return 0, 0, probPointLatLon
 			}
 		}
 	}
-	return 0, 0, ProbPoint
+	return 0, 0, probPoint
 }
 
 // hasPointWord reports whether s starts with "point" in any case, without
@@ -692,9 +702,9 @@ func hasPointWord(s string) bool {
 func pointProblemOf(lon, lat float64) Problem {
 	if lon != lon || lat != lat || lon < -180 || lon > 180 || lat < -90 || lat > 90 {
 		if lat >= -180 && lat <= 180 && lon >= -90 && lon <= 90 {
-			return ProbPointSwapped
+			return probPointSwapped
 		}
-		return ProbPointRange
+		return probPointRange
 	}
 	return OK
 }
@@ -765,15 +775,15 @@ func LatLonPoint(lat, lon string) (Value, Problem) {
 		return Value{}, OK
 	}
 	if lat == "" || lon == "" {
-		return Value{}, ProbPointHalf
+		return Value{}, probPointHalf
 	}
 	y, ok1 := parseFloat(lat)
 	x, ok2 := parseFloat(lon)
 	if !ok1 || !ok2 {
-		return Value{}, ProbPoint
+		return Value{}, probPoint
 	}
 	if y < -90 || y > 90 || x < -180 || x > 180 || x != x || y != y {
-		return Value{}, ProbPointRange
+		return Value{}, probPointRange
 	}
 	return Value{Kind: ValuePoint, Lon: x, Lat: y}, OK
 }
@@ -791,13 +801,13 @@ var geoTypes = map[socrata.DataType][2]string{
 func parseGeometry(s string, typ socrata.DataType) (Value, Problem) {
 	names := geoTypes[typ]
 	if len(s) < len(names[0]) || !strings.EqualFold(s[:len(names[0])], names[0]) {
-		return Value{}, ProbGeometry
+		return Value{}, probGeometry
 	}
 	rest := trimSpace(s[len(names[0]):])
 	var b []byte
 	n, ok := wktToJSON(rest, &b)
 	if !ok || trimSpace(rest[n:]) != "" {
-		return Value{}, ProbGeometry
+		return Value{}, probGeometry
 	}
 	return Value{Kind: ValueGeometry, Geom: names[1], Text: string(b)}, OK
 }
@@ -882,12 +892,12 @@ func parseURL(s string) (Value, Problem) {
 	}
 	if !hasScheme(u) {
 		if strings.HasPrefix(strings.ToLower(u), "www.") || (strings.Contains(u, ".") && !strings.Contains(u, " ")) {
-			return Value{}, ProbURLNoScheme
+			return Value{}, probURLNoScheme
 		}
-		return Value{}, ProbURL
+		return Value{}, probURL
 	}
 	if strings.ContainsAny(u, " \t\n") {
-		return Value{}, ProbURL
+		return Value{}, probURL
 	}
 	return Value{Kind: ValueURL, Text: u, Desc: desc}, OK
 }
@@ -915,11 +925,11 @@ func parsePhone(s string) (Value, Problem) {
 			digits++
 		case strings.ContainsRune(" -+().xX", r):
 		default:
-			return Value{}, ProbPhone
+			return Value{}, probPhone
 		}
 	}
 	if digits == 0 {
-		return Value{}, ProbPhone
+		return Value{}, probPhone
 	}
 	if typ = trimSpace(typ); typ != "" {
 		found := false
@@ -930,7 +940,7 @@ func parsePhone(s string) (Value, Problem) {
 			}
 		}
 		if !found {
-			return Value{}, ProbPhone
+			return Value{}, probPhone
 		}
 	}
 	return Value{Kind: ValuePhone, Text: num, Desc: typ}, OK
@@ -949,10 +959,10 @@ func parseLocation(s string) (Value, Problem) {
 				// NaN passes the range check below, and the portal
 				// cannot store it.
 				if err1 != nil || err2 != nil || lat != lat || lon != lon {
-					return Value{}, ProbLocation
+					return Value{}, probLocation
 				}
 				if lat < -90 || lat > 90 || lon < -180 || lon > 180 {
-					return Value{}, ProbPointRange
+					return Value{}, probPointRange
 				}
 				v.Lat, v.Lon, v.HasCoords = lat, lon, true
 				v.Text = trimSpace(s[:i])
@@ -967,61 +977,62 @@ func parseLocation(s string) (Value, Problem) {
 func (c *Converter) Message(s string, p Problem) string {
 	q := strconv.Quote(truncateRunes(trimSpace(s), 60))
 	switch p {
-	case ProbNumber:
+	case probNumber:
 		return fmt.Sprintf("%s is not a number: use digits with an optional decimal point, such as 1234.5", q)
-	case ProbThousands:
+	case probThousands:
 		return fmt.Sprintf("%s has a thousands separator: turn on clean for this column or remove it", q)
-	case ProbCurrency:
+	case probCurrency:
 		return fmt.Sprintf("%s has a currency symbol: turn on clean for this column or remove it", q)
-	case ProbPercentSign:
+	case probPercentSign:
 		return fmt.Sprintf("%s has a percent sign: turn on clean for this column, or write 45%% as 45", q)
-	case ProbCommaDecimal:
+	case probCommaDecimal:
 		return fmt.Sprintf("%s uses a comma as the decimal mark: Socrata needs a point, such as 1.5", q)
-	case ProbParens:
+	case probParens:
 		return fmt.Sprintf("%s uses parentheses for a negative number: turn on clean for this column, or write it with a minus sign", q)
-	case ProbNaN:
+	case probNaN:
 		return fmt.Sprintf("%s is not a number the portal accepts: leave the cell empty instead", q)
-	case ProbCheckbox:
+	case probCheckbox:
 		return fmt.Sprintf("%s is not true or false", q)
-	case ProbCheckboxYesNo:
+	case probCheckboxYesNo:
 		return fmt.Sprintf("%s is not true or false: turn on yes/no for this column to read Y/N, Yes/No and 1/0", q)
-	case ProbTimeFormat:
-		if ps := c.Patterns(); len(ps) > 1 {
-			return fmt.Sprintf("%s does not match the date formats %s: add the format it is written in", q, orList(ps))
+	case probTimeFormat:
+		if ps := c.patterns(); len(ps) > 1 {
+			return fmt.Sprintf("%s does not match the date formats %s: add the format it is written in", q, wording.OrList(ps))
 		}
-		return fmt.Sprintf("%s does not match the date format %s: choose the format the file uses, or add a second format for values written like this one", q, c.Patterns()[0])
-	case ProbTimeDate:
-		return fmt.Sprintf("%s is not a real date (check the day and month, and the format %s)", q, c.formatOf(s, p).Pattern())
-	case ProbTimeOfDay:
+		return fmt.Sprintf("%s does not match the date format %s: choose the format the file uses, or add a second format for values written like this one", q, c.patterns()[0])
+	case probTimeDate:
+		return fmt.Sprintf("%s is not a real date (check the day and month, and the format %s)", q, c.patternOf(s, p))
+	case probTimeOfDay:
 		return fmt.Sprintf("%s is not a real time of day", q)
-	case ProbTimeShortYear:
-		return fmt.Sprintf("%s has a two-digit year, which %s would read as a year before 1000: choose a format with yy", q, c.formatOf(s, p).Pattern())
-	case ProbTimeZoneOnFloating:
+	case probTimeShortYear:
+		return fmt.Sprintf("%s has a two-digit year, which %s would read as a year before 1000: choose a format with yy", q, c.patternOf(s, p))
+	case probTimeZoneOnFloating:
 		return fmt.Sprintf("%s has a time zone, but %s is a date and time without one: remove the zone, or change the column's type on the portal", q, c.Field)
-	case ProbTimeGap:
+	case probTimeGap:
 		return fmt.Sprintf("%s does not exist in %s (the clocks go forward that hour): correct the time or choose another time zone", q, c.Location)
-	case ProbPoint:
+	case probPoint:
 		return fmt.Sprintf("%s is not a point: write POINT (longitude latitude), such as POINT (-72.68 41.76)", q)
-	case ProbPointLatLon:
+	case probPointLatLon:
 		return fmt.Sprintf("%s looks like latitude, longitude: write POINT (longitude latitude), or map separate latitude and longitude columns to this point", q)
-	case ProbPointRange:
+	case probPointRange:
 		return fmt.Sprintf("%s is off the map: longitude must be within ±180 and latitude within ±90", q)
-	case ProbPointSwapped:
+	case probPointSwapped:
 		return fmt.Sprintf("%s has latitude first: WKT puts longitude first, as in POINT (-72.68 41.76)", q)
-	case ProbPointHalf:
+	case probPointHalf:
 		return "only one of latitude and longitude is given: give both, or leave both empty"
-	case ProbGeometry:
+	case probGeometry:
 		return fmt.Sprintf("%s is not %s WKT", q, strings.ToLower(geoTypes[c.Type][0]))
-	case ProbURL:
+	case probURL:
 		return fmt.Sprintf("%s is not a web address: write https://... or Label (https://...)", q)
-	case ProbURLNoScheme:
+	case probURLNoScheme:
 		return fmt.Sprintf("%s has no http:// or https:// at the start: add it", q)
-	case ProbTextLong:
-		return fmt.Sprintf("the text is %d bytes long, more than the portal's %d: shorten it", len(s), MaxTextBytes)
-	case ProbPhone:
+	case probTextLong:
+		return fmt.Sprintf("the text is %d bytes long, more than the portal's %d: shorten it", len(s), maxTextBytes)
+	case probPhone:
 		return fmt.Sprintf("%s is not a phone number: write the number, optionally followed by :Home, :Cell, :Work, :Fax or :Other", q)
-	case ProbLocation:
+	case probLocation:
 		return fmt.Sprintf("%s is not a location: write an address, optionally followed by (latitude, longitude)", q)
+	case OK: // never asked: below
 	}
 	return fmt.Sprintf("%s cannot be sent", q)
 }
@@ -1033,4 +1044,14 @@ func truncateRunes(s string, n int) string {
 	}
 	r := []rune(s)
 	return string(r[:n]) + "…"
+}
+
+// digitsOnly reports whether s is one or more ASCII digits.
+func digitsOnly(s string) bool {
+	for i := range len(s) {
+		if s[i] < '0' || s[i] > '9' {
+			return false
+		}
+	}
+	return s != ""
 }

@@ -4,6 +4,7 @@ import (
 	"testing"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
 func BenchmarkConvertTypes(b *testing.B) {
@@ -17,7 +18,7 @@ func BenchmarkConvertTypes(b *testing.B) {
 		{"number", socrata.Number, ColumnMap{}, "1234.56"},
 		{"checkbox", socrata.Checkbox, ColumnMap{}, "true"},
 		{"floating", socrata.FloatingTimestamp, ColumnMap{Formats: []string{"MM/dd/yyyy"}}, "03/14/2024"},
-		{"fixed", socrata.FixedTimestamp, ColumnMap{Formats: []string{ISO8601}}, "2024-03-14T10:30:00"},
+		{"fixed", socrata.FixedTimestamp, ColumnMap{Formats: []string{timestamp.ISO8601}}, "2024-03-14T10:30:00"},
 		{"point", socrata.Point, ColumnMap{}, "POINT (-72.1234 41.5678)"},
 	}
 	for _, c := range cases {

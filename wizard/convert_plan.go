@@ -6,6 +6,7 @@ import (
 	"strings"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/quote"
 )
 
 // Plan is a job's column mapping compiled against a file's header: which
@@ -123,8 +124,8 @@ func NewPlan(job *Job, header []string) (*Plan, error) {
 	return p, nil
 }
 
-// FieldValue is one field of a converted row.
-type FieldValue struct {
+// fieldValue is one field of a converted row.
+type fieldValue struct {
 	Field string
 	Value Value
 }
@@ -142,42 +143,52 @@ type CellProblem struct {
 	Message string
 }
 
-// Row converts one record, whose fields are in file order, appending the
+// row converts one record, whose fields are in file order, appending the
 // converted fields to dst. Problems come back with their messages; a row
 // with any problem must not be sent.
-func (p *Plan) Row(fields []string, dst []FieldValue) ([]FieldValue, []CellProblem) {
+func (p *Plan) row(fields []string, dst []fieldValue) ([]fieldValue, []CellProblem) {
 	var probs []CellProblem
 	for i := range p.Columns {
 		c := &p.Columns[i]
-		s := cell(fields, c.Index)
+		s := c.Cell(fields)
 		v, pr := c.Conv.Convert(s)
 		if pr != OK {
 			probs = append(probs, CellProblem{Source: c.Source, Field: c.Conv.Field, Value: s, Problem: pr, Message: c.Conv.Message(s, pr)})
 			continue
 		}
-		dst = append(dst, FieldValue{Field: c.Conv.Field, Value: v})
+		dst = append(dst, fieldValue{Field: c.Conv.Field, Value: v})
 	}
 	for i := range p.Points {
 		pt := &p.Points[i]
-		lat, lon := cell(fields, pt.Lat), cell(fields, pt.Lon)
+		lat, lon := pt.Cells(fields)
 		v, pr := LatLonPoint(lat, lon)
 		if pr != OK {
-			probs = append(probs, pointProblem(pt, lat, lon, pr))
+			probs = append(probs, pt.Problem(lat, lon, pr))
 			continue
 		}
-		dst = append(dst, FieldValue{Field: pt.Field, Value: v})
+		dst = append(dst, fieldValue{Field: pt.Field, Value: v})
 	}
 	return dst, probs
 }
 
-func pointProblem(pt *PlanPoint, lat, lon string, pr Problem) CellProblem {
+// Problem words the problem pr of the point read from lat and lon.
+func (pt *PlanPoint) Problem(lat, lon string, pr Problem) CellProblem {
 	conv := Converter{Field: pt.Field, Type: socrata.Point}
 	shown := lat + ", " + lon
 	msg := conv.Message(shown, pr)
-	if pr == ProbPoint {
+	if pr == probPoint {
 		msg = fmt.Sprintf("latitude %q and longitude %q are not both numbers", lat, lon)
 	}
 	return CellProblem{Source: pt.LatSource + " + " + pt.LonSource, Field: pt.Field, Value: shown, Problem: pr, Message: msg}
+}
+
+// Cell is the column's text in a record, or "" when the record is too
+// short to have it.
+func (c *PlanColumn) Cell(fields []string) string { return cell(fields, c.Index) }
+
+// Cells are the point's latitude and longitude texts in a record.
+func (pt *PlanPoint) Cells(fields []string) (lat, lon string) {
+	return cell(fields, pt.Lat), cell(fields, pt.Lon)
 }
 
 func cell(fields []string, i int) string {
@@ -187,11 +198,11 @@ func cell(fields []string, i int) string {
 	return ""
 }
 
-// AppendJSONRow appends the record as one SODA JSON row object, fields in
+// appendJSONRow appends the record as one SODA JSON row object, fields in
 // file order. When the record has problems nothing is appended and the
 // problems are returned.
-func (p *Plan) AppendJSONRow(b []byte, fields []string) ([]byte, []CellProblem) {
-	row, probs := p.Row(fields, nil)
+func (p *Plan) appendJSONRow(b []byte, fields []string) ([]byte, []CellProblem) {
+	row, probs := p.row(fields, nil)
 	if len(probs) > 0 {
 		return b, probs
 	}
@@ -200,7 +211,7 @@ func (p *Plan) AppendJSONRow(b []byte, fields []string) ([]byte, []CellProblem) 
 		if i > 0 {
 			b = append(b, ',')
 		}
-		b = appendJSONString(b, fv.Field)
+		b = quote.AppendJSON(b, fv.Field)
 		b = append(b, ':')
 		b = fv.Value.AppendJSON(b)
 	}

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 	"golang.org/x/text/encoding"
 	"golang.org/x/text/encoding/charmap"
 	"golang.org/x/text/encoding/unicode"
@@ -73,7 +74,7 @@ type OpenOptions struct {
 	Quote    bool
 	QuoteSet bool
 	// MaxFieldBytes and MaxRecordBytes bound memory while reading; zero
-	// means [DefaultMaxFieldBytes] and [DefaultMaxRecordBytes].
+	// means 1 MB and 16 MB.
 	MaxFieldBytes  int
 	MaxRecordBytes int
 }
@@ -209,24 +210,9 @@ func OpenCSVWith(path string, opts OpenOptions) (*CSVFile, error) {
 }
 
 // osError is the *CSVError for a file the operating system would not
-// open or read; doing is "open" or "read".
+// Open or read; doing is "open" or "read".
 func osError(doing, path string, err error) *CSVError {
-	return &CSVError{Kind: ErrRead, Message: fmt.Sprintf("cannot %s %s: %s", doing, path, osReason(err)), Err: err}
-}
-
-// osReason turns an operating-system error into a few plain words.
-func osReason(err error) string {
-	switch {
-	case errors.Is(err, os.ErrNotExist):
-		return "there is no such file"
-	case errors.Is(err, os.ErrPermission):
-		return "permission denied"
-	}
-	var pe *os.PathError
-	if errors.As(err, &pe) {
-		return pe.Err.Error()
-	}
-	return err.Error()
+	return &CSVError{Kind: ErrRead, Message: fmt.Sprintf("cannot %s %s: %s", doing, path, wording.OSReason(err)), Err: err}
 }
 
 // The byte-order marks that may start a file, each naming its encoding.
@@ -385,10 +371,10 @@ func (rr *RecordReader) Next() (Record, error) {
 	return rec, nil
 }
 
-// BytesRead is how far into the file the reader is, in raw bytes. It runs
+// bytesRead is how far into the file the reader is, in raw bytes. It runs
 // ahead of the last record by at most one buffer, which is fine for a
 // progress bar.
-func (rr *RecordReader) BytesRead() int64 { return rr.count.n }
+func (rr *RecordReader) bytesRead() int64 { return rr.count.n }
 
 // Close releases the file.
 func (rr *RecordReader) Close() error {
@@ -416,16 +402,7 @@ func raggedError(line, got, want int, delim string, header bool) *CSVError {
 		hint = "check for a missing delimiter, or a line break inside a value that is not quoted"
 	}
 	return &CSVError{Kind: ErrRaggedRow, Line: line,
-		Message: fmt.Sprintf("line %d has %d %s, %s %d: %s", line, got, plural(got, "field", "fields"), against, want, hint)}
-}
-
-// plural picks the word for n things. It takes an int64 as it is, so that
-// a count of rows needs no conversion that could overflow an int.
-func plural[N ~int | ~int64](n N, one, many string) string {
-	if n == 1 {
-		return one
-	}
-	return many
+		Message: fmt.Sprintf("line %d has %d %s, %s %d: %s", line, got, wording.Plural(got, "field", "fields"), against, want, hint)}
 }
 
 // wrapParseError turns the parser's error into a *CSVError for people.
@@ -447,41 +424,40 @@ func (f *CSVFile) wrapParseError(err error) error {
 			Message: fmt.Sprintf("line %d%s opens a quoted value that is never closed: add the closing quote", pe.start, col)}
 	case parseFieldTooLong:
 		return &CSVError{Kind: ErrFieldTooLong, Line: pe.start, Column: pe.column,
-			Message: fmt.Sprintf("line %d%s has a value longer than %s: this is usually a quote that is never closed; if the value is real, it is too long to publish", pe.start, col, byteSize(int64(f.fieldLimit())))}
+			Message: fmt.Sprintf("line %d%s has a value longer than %s: this is usually a quote that is never closed; if the value is real, it is too long to publish", pe.start, col, wording.Size(int64(f.fieldLimit())))}
 	case parseLineTooLong:
 		return &CSVError{Kind: ErrLineTooLong, Line: pe.start,
-			Message: fmt.Sprintf("line %d is longer than %s: check that the file is a CSV or TSV file and that its line endings are LF or CRLF, and look for a quote that is never closed", pe.start, byteSize(int64(f.recordLimit())))}
+			Message: fmt.Sprintf("line %d is longer than %s: check that the file is a CSV or TSV file and that its line endings are LF or CRLF, and look for a quote that is never closed", pe.start, wording.Size(int64(f.recordLimit())))}
+	case parseRead: // below
 	}
-	return &CSVError{Kind: ErrRead, Line: pe.line, Message: fmt.Sprintf("cannot read %s at line %d: %s", f.Path, pe.line, osReason(pe.err)), Err: pe.err}
+	return &CSVError{Kind: ErrRead, Line: pe.line, Message: fmt.Sprintf("cannot read %s at line %d: %s", f.Path, pe.line, wording.OSReason(pe.err)), Err: pe.err}
 }
 
 func (f *CSVFile) fieldLimit() int {
 	if f.maxField > 0 {
 		return f.maxField
 	}
-	return DefaultMaxFieldBytes
+	return defaultMaxFieldBytes
 }
 
 func (f *CSVFile) recordLimit() int {
 	if f.maxRecord > 0 {
 		return max(f.maxRecord, f.fieldLimit())
 	}
-	return max(DefaultMaxRecordBytes, f.fieldLimit())
+	return max(defaultMaxRecordBytes, f.fieldLimit())
 }
 
-// byteSize writes a size the way people read it.
-func byteSize(n int64) string {
-	switch {
-	case n >= 1<<30 && n%(1<<30) == 0:
-		return fmt.Sprintf("%d GB", n>>30)
-	case n >= 1<<20 && n%(1<<20) == 0:
-		return fmt.Sprintf("%d MB", n>>20)
-	case n >= 1<<10 && n%(1<<10) == 0:
-		return fmt.Sprintf("%d KB", n>>10)
-	case n >= 1<<20:
-		return fmt.Sprintf("%.1f MB", float64(n)/(1<<20))
-	case n >= 1<<10:
-		return fmt.Sprintf("%.1f KB", float64(n)/(1<<10))
-	}
-	return fmt.Sprintf("%d bytes", n)
+// Dialect says how a delimited file is written.
+type Dialect struct {
+	// Delimiter is ",", "\t", ";" or "|".
+	Delimiter string `json:"delimiter"`
+	// Encoding is "utf-8", "utf-16le", "utf-16be", "windows-1252" or
+	// "iso-8859-1".
+	Encoding string `json:"encoding"`
+	// Header is true when the first record names the columns.
+	Header bool `json:"header"`
+	// NoQuote is true when the quote character is an ordinary character,
+	// as in many TSV files: fields then never span lines and a '"' inside a
+	// value needs no doubling.
+	NoQuote bool `json:"no_quote,omitempty"`
 }

@@ -46,22 +46,22 @@ type recordParser struct {
 }
 
 const (
-	// DefaultMaxFieldBytes bounds one field while reading. Socrata's own
+	// defaultMaxFieldBytes bounds one field while reading. Socrata's own
 	// limit on text is far lower and is checked by validation; this one
 	// only keeps a broken file (an unclosed quote, say) from filling memory.
-	DefaultMaxFieldBytes = 1 << 20
-	// DefaultMaxRecordBytes bounds one record (all its fields and lines).
-	DefaultMaxRecordBytes = 16 << 20
+	defaultMaxFieldBytes = 1 << 20
+	// defaultMaxRecordBytes bounds one record (all its fields and lines).
+	defaultMaxRecordBytes = 16 << 20
 
 	parserBufSize = 64 << 10
 )
 
 func newRecordParser(r io.Reader, delim byte, quote bool, maxField, maxRecord int) *recordParser {
 	if maxField <= 0 {
-		maxField = DefaultMaxFieldBytes
+		maxField = defaultMaxFieldBytes
 	}
 	if maxRecord <= 0 {
-		maxRecord = DefaultMaxRecordBytes
+		maxRecord = defaultMaxRecordBytes
 	}
 	if maxRecord < maxField {
 		maxRecord = maxField
@@ -185,6 +185,12 @@ func lengthNL(b []byte) int {
 
 // read parses the next record. Its fields are valid until the next call.
 // Empty lines between records are skipped, as encoding/csv does.
+//
+// It is one long loop on purpose: a parser over the bytes of a line, one
+// case per kind of byte (delimiter, quote, line end, the rest), run for
+// every byte of every file the wizard reads. Split into functions, the
+// state it carries from byte to byte would go through memory on the
+// hottest path of the check and the upload.
 func (p *recordParser) read() ([]string, error) {
 	var line []byte
 	var err error

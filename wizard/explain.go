@@ -8,10 +8,10 @@ import (
 	"net/http"
 	"net/url"
 	"strings"
-	"unicode"
-	"unicode/utf8"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/netfail"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 )
 
 // Explain turns an error from the portal client into a sentence for a
@@ -33,13 +33,13 @@ func Explain(err error) string {
 		Hint() string
 	}
 	if errors.As(err, &hinted) {
-		return sentence(hinted.Error())
+		return wording.Sentence(hinted.Error())
 	}
 	// A write that may have been applied comes first: "Stopped." or "try
 	// again" would invite sending it twice.
 	var outcome *socrata.OutcomeError
 	if errors.As(err, &outcome) {
-		return sentence(outcome.What+" may or may not have been applied: "+outcome.Cause) + " " + sentence(outcome.Advice)
+		return wording.Sentence(outcome.What+" may or may not have been applied: "+outcome.Cause) + " " + wording.Sentence(outcome.Advice)
 	}
 	if errors.Is(err, context.Canceled) {
 		return "Stopped."
@@ -57,6 +57,17 @@ func Explain(err error) string {
 	return explainFailure(err).text(tries)
 }
 
+// Hint returns the advice attached to err, from the first *SignInError,
+// *KeyringError or other error in its chain that has a Hint method, or ""
+// when there is none. Screens and commands print it under the error.
+func Hint(err error) string {
+	var h interface{ Hint() string }
+	if errors.As(err, &h) {
+		return h.Hint()
+	}
+	return ""
+}
+
 // explanation is what went wrong (a sentence without its full stop) and
 // what to do (whole sentences, or empty).
 type explanation struct{ what, todo string }
@@ -64,7 +75,7 @@ type explanation struct{ what, todo string }
 // text joins the parts, saying how many times the call was tried when it
 // was tried more than once.
 func (x explanation) text(tries int) string {
-	s := sentence(x.what)
+	s := wording.Sentence(x.what)
 	if tries > 1 {
 		s += fmt.Sprintf(" Tried %d times.", tries)
 	}
@@ -75,7 +86,7 @@ func (x explanation) text(tries int) string {
 }
 
 // explainFailure explains one failure, ignoring retries. What kind of
-// network failure err is comes from classifyNet, which a sign-in's
+// network failure err is comes from netfail.Classify, which a sign-in's
 // message shares; the wording here is for any call.
 func explainFailure(err error) explanation {
 	const tooLong = "Check your connection and try again; if it keeps happening the portal may be busy."
@@ -109,38 +120,39 @@ func explainFailure(err error) explanation {
 		return explanation{"the server's answer was not what a Socrata portal sends",
 			"Check that the portal address is right (such as data.ct.gov) and that it is a Socrata open data portal."}
 	}
-	switch classifyNet(err) {
-	case netNoSuchHost:
+	switch netfail.Classify(err) {
+	case netfail.NoSuchHost:
 		errors.As(err, &dnsErr)
 		return explanation{"no portal is known by that name (" + dnsErr.Name + ")",
 			"Check the spelling of the domain, such as data.ct.gov."}
-	case netDNS:
+	case netfail.DNS:
 		errors.As(err, &dnsErr)
 		return explanation{"the name " + dnsErr.Name + " could not be looked up: the name server did not answer",
 			"Check that this computer is online, and the VPN or proxy your network may need."}
-	case netUntrusted, netCertName, netCertExpired, netCertInvalid:
+	case netfail.Untrusted, netfail.CertName, netfail.CertExpired, netfail.CertInvalid:
 		return explanation{"the portal's security certificate could not be verified",
 			"If you are on a work network, a proxy may be intercepting HTTPS: ask your IT team, or try another network."}
-	case netNotTLS:
+	case netfail.NotTLS:
 		return explanation{"the server at " + host + " did not answer with HTTPS",
 			"Check the domain and port; a test portal on this computer is reached with http://."}
-	case netProxy:
+	case netfail.Proxy:
 		return explanation{"could not connect to the proxy server set in HTTPS_PROXY",
 			"Check the proxy address in HTTPS_PROXY, or unset it if this network needs no proxy."}
-	case netRefused:
+	case netfail.Refused:
 		return explanation{"could not connect to " + host + ": the connection was refused",
 			"The portal may be down, or the address or port may be wrong. Check the domain, and the VPN or proxy your network may need."}
-	case netTimeout:
+	case netfail.Timeout:
 		return explanation{"the portal took too long to answer", tooLong}
-	case netCutOff:
+	case netfail.CutOff:
 		return explanation{"the connection to " + host + " was cut off",
 			"Try again; if it keeps happening, a proxy or firewall may be cutting the connection."}
-	case netUnreachable:
+	case netfail.Unreachable:
 		return explanation{"could not reach " + host + ": the network is unreachable",
 			"Check that this computer is online, and the VPN or proxy your network may need."}
-	case netTLS, netOther:
+	case netfail.TLS, netfail.Other:
 		return explanation{"could not connect to " + host,
 			"Check your network connection, VPN or proxy, and the domain."}
+	case netfail.None: // not a network failure: see below
 	}
 	if urlErr != nil {
 		return explanation{"could not connect to " + host,
@@ -173,9 +185,9 @@ func explainAPI(e *socrata.APIError) explanation {
 		e.Status == http.StatusForbidden && e.Code == "authentication_required":
 		return explanation{"the portal did not accept your credentials",
 			"Check the key id and secret (or username and password), or create a new API key."}
-	case syncedCopy(e):
+	case SyncedCopy(e):
 		return explanation{"this dataset is a synced copy that the portal will not let anyone update by hand",
-			syncedCopyAdvice}
+			SyncedCopyAdvice}
 	case e.Status == http.StatusForbidden && detail != "":
 		todo := "If you should be able to do this, ask the dataset's owner to share it with you with edit rights."
 		if strings.Contains(strings.ToLower(detail), "owner") {
@@ -223,32 +235,29 @@ func afterSentinel(err, sentinel error) string {
 	return msg
 }
 
-// sentence makes s a sentence: a capital first letter, unless it starts
-// with an address or a name that must keep its case (data.ct.gov,
-// http://127.0.0.1:8080, a field_name), and a full stop.
-func sentence(s string) string {
-	s = strings.TrimSpace(s)
-	if s == "" {
-		return ""
-	}
-	first, _, _ := strings.Cut(s, " ")
-	if !strings.ContainsAny(strings.TrimRight(first, ".,:;"), ".:/@_") {
-		r, n := utf8.DecodeRuneInString(s)
-		s = string(unicode.ToUpper(r)) + s[n:]
-	}
-	if !strings.HasSuffix(s, ".") && !strings.HasSuffix(s, "?") && !strings.HasSuffix(s, "!") {
-		s += "."
-	}
-	return s
-}
-
-// syncedCopyAdvice is what to do about a synced copy: the RSocrata users'
+// SyncedCopyAdvice is what to do about a synced copy: the RSocrata users'
 // mistake of copying the new-backend id from the API panel.
-const syncedCopyAdvice = "Update the original dataset instead: open it on the portal and use the id in its address."
+const SyncedCopyAdvice = "Update the original dataset instead: open it on the portal and use the id in its address."
 
-// syncedCopy reports whether the portal refused a write because the
+// SyncedCopy reports whether the portal refused a write because the
 // dataset is a synced copy ("Cannot update a synced dataset manually").
 // The portal says so only in its message; there is no code for it.
-func syncedCopy(e *socrata.APIError) bool {
+func SyncedCopy(e *socrata.APIError) bool {
 	return e.Status == http.StatusForbidden && strings.Contains(strings.ToLower(e.Message), "synced")
 }
+
+// FailureText words a failure from the client for the middle of a
+// sentence, as Explain would but without its advice (an upload error's
+// hint gives that): "the portal had a problem (500 Internal Server
+// Error)", "the connection was cut off after the request was sent".
+func FailureText(err error) string {
+	var oe *socrata.OutcomeError
+	if errors.As(err, &oe) && oe.Cause != "" {
+		return oe.Cause
+	}
+	return explainFailure(err).what
+}
+
+// FailureAdvice is what to do about a failure from the client, whole
+// sentences, or "": the advice Explain adds after failureText's words.
+func FailureAdvice(err error) string { return explainFailure(err).todo }

@@ -13,6 +13,7 @@ import (
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/socrata/socratatest"
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
 // TestConvertSeveralFormats checks columns that accept more than one
@@ -31,24 +32,24 @@ func TestConvertSeveralFormats(t *testing.T) {
 	}{
 		{"first format", socrata.FloatingTimestamp, usOrISO, "8/5/2024", "2024-08-05T00:00:00", OK, ""},
 		{"second format", socrata.FloatingTimestamp, usOrISO, "2024-08-07", "2024-08-07T00:00:00", OK, ""},
-		{"neither", socrata.FloatingTimestamp, usOrISO, "Aug 7", "", ProbTimeFormat,
+		{"neither", socrata.FloatingTimestamp, usOrISO, "Aug 7", "", probTimeFormat,
 			`"Aug 7" does not match the date formats M/d/yyyy or yyyy-MM-dd: add the format it is written in`},
-		{"three named", socrata.FloatingTimestamp, []string{"M/d/yyyy", "yyyy-MM-dd", "dd-MMM-yyyy"}, "Aug 7", "", ProbTimeFormat,
+		{"three named", socrata.FloatingTimestamp, []string{"M/d/yyyy", "yyyy-MM-dd", "dd-MMM-yyyy"}, "Aug 7", "", probTimeFormat,
 			"does not match the date formats M/d/yyyy, yyyy-MM-dd or dd-MMM-yyyy"},
-		{"one named", socrata.FloatingTimestamp, []string{"M/d/yyyy"}, "2024-08-07", "", ProbTimeFormat,
+		{"one named", socrata.FloatingTimestamp, []string{"M/d/yyyy"}, "2024-08-07", "", probTimeFormat,
 			`"2024-08-07" does not match the date format M/d/yyyy: choose the format the file uses, or add a second format`},
 		{"order decides", socrata.FloatingTimestamp, []string{"dd/MM/yyyy", "MM/dd/yyyy"}, "01/02/2024", "2024-02-01T00:00:00", OK, ""},
 		{"order decides, the other way", socrata.FloatingTimestamp, []string{"MM/dd/yyyy", "dd/MM/yyyy"}, "01/02/2024", "2024-01-02T00:00:00", OK, ""},
 		{"day past the month's end falls to the next format", socrata.FloatingTimestamp, []string{"MM/dd/yyyy", "dd/MM/yyyy"}, "13/02/2024", "2024-02-13T00:00:00", OK, ""},
-		{"impossible date named by its format", socrata.FloatingTimestamp, usOrISO, "2024-02-30", "", ProbTimeDate,
+		{"impossible date named by its format", socrata.FloatingTimestamp, usOrISO, "2024-02-30", "", probTimeDate,
 			"check the day and month, and the format yyyy-MM-dd"},
 		{"two-digit year read by yy next", socrata.FloatingTimestamp, []string{"M/d/yyyy", "M/d/yy"}, "3/1/24", "2024-03-01T00:00:00", OK, ""},
-		{"two-digit year named by its format", socrata.FloatingTimestamp, []string{"yyyy-MM-dd", "M/d/yyyy"}, "3/1/24", "", ProbTimeShortYear,
+		{"two-digit year named by its format", socrata.FloatingTimestamp, []string{"yyyy-MM-dd", "M/d/yyyy"}, "3/1/24", "", probTimeShortYear,
 			"which M/d/yyyy would read as a year before 1000"},
-		{"fixed, pattern in the zone", socrata.FixedTimestamp, []string{"MM/dd/yyyy HH:mm", ISO8601}, "07/15/2024 10:00", "2024-07-15T10:00:00-04:00", OK, ""},
-		{"fixed, ISO with its own offset", socrata.FixedTimestamp, []string{"MM/dd/yyyy HH:mm", ISO8601}, "2024-07-15T10:00:00Z", "2024-07-15T10:00:00+00:00", OK, ""},
+		{"fixed, pattern in the zone", socrata.FixedTimestamp, []string{"MM/dd/yyyy HH:mm", timestamp.ISO8601}, "07/15/2024 10:00", "2024-07-15T10:00:00-04:00", OK, ""},
+		{"fixed, ISO with its own offset", socrata.FixedTimestamp, []string{"MM/dd/yyyy HH:mm", timestamp.ISO8601}, "2024-07-15T10:00:00Z", "2024-07-15T10:00:00+00:00", OK, ""},
 		{"no formats is ISO8601", socrata.FloatingTimestamp, nil, "2024-08-07", "2024-08-07T00:00:00", OK, ""},
-		{"no formats named as ISO8601", socrata.FloatingTimestamp, nil, "8/7/2024", "", ProbTimeFormat, "does not match the date format ISO8601"},
+		{"no formats named as ISO8601", socrata.FloatingTimestamp, nil, "8/7/2024", "", probTimeFormat, "does not match the date format ISO8601"},
 	}
 	for _, tt := range tests {
 		t.Run(tt.name, func(t *testing.T) {
@@ -58,7 +59,7 @@ func TestConvertSeveralFormats(t *testing.T) {
 			}
 			v, p := c.Convert(tt.in)
 			if p != tt.prob {
-				t.Fatalf("problem %s, want %s (value %q)", p.Name(), tt.prob.Name(), v.String())
+				t.Fatalf("problem %s, want %s (value %q)", p.name(), tt.prob.name(), v.String())
 			}
 			if p != OK {
 				if msg := c.Message(tt.in, p); !strings.Contains(msg, tt.msg) {
@@ -95,87 +96,6 @@ func TestSeveralFormatsRefused(t *testing.T) {
 	}
 }
 
-// TestStrftime checks the one translation of DataSync patterns for each
-// reader: the same strftime where the readers agree, and a refusal naming
-// the element where a reader would read it differently from the check.
-// StrftimeFormat is the transform's.
-func TestStrftime(t *testing.T) {
-	type want struct {
-		out     string // for every reader, unless refused
-		refused string // part of the error, "" when accepted
-	}
-	tests := []struct {
-		pattern   string
-		transform want
-		scripts   want // Python's and R's strptime
-	}{
-		{"M/d/yyyy", want{out: "%m/%d/%Y"}, want{out: "%m/%d/%Y"}},
-		{"MM/dd/yyyy", want{out: "%m/%d/%Y"}, want{out: "%m/%d/%Y"}},
-		{"yyyy-MM-dd", want{out: "%Y-%m-%d"}, want{out: "%Y-%m-%d"}},
-		{"MM/dd/yyyy hh:mm a", want{out: "%m/%d/%Y %I:%M %p"}, want{out: "%m/%d/%Y %I:%M %p"}},
-		{"MM/dd/yyyy hh:mm:ss a", want{out: "%m/%d/%Y %I:%M:%S %p"}, want{out: "%m/%d/%Y %I:%M:%S %p"}},
-		{"yyyy-MM-dd HH:mm:ss", want{out: "%Y-%m-%d %H:%M:%S"}, want{out: "%Y-%m-%d %H:%M:%S"}},
-		{"yyyy-MM-dd'T'HH:mm:ssZ", want{out: "%Y-%m-%dT%H:%M:%S%z"}, want{out: "%Y-%m-%dT%H:%M:%S%z"}},
-		{"dd-MMM-yyyy", want{out: "%d-%b-%Y"}, want{out: "%d-%b-%Y"}},
-		{"d 'of' MMM yyyy", want{out: "%d of %b %Y"}, want{out: "%d of %b %Y"}},
-		{"dd.MM.yyyy 'at' HH'h'", want{out: "%d.%m.%Y at %Hh"}, want{out: "%d.%m.%Y at %Hh"}},
-		{"M/d/yyyy '100%'", want{out: "%m/%d/%Y 100%%"}, want{out: "%m/%d/%Y 100%%"}},
-		{"yyyy-MM-dd '100%' 'o''clock' ''", want{out: "%Y-%m-%d 100%% o'clock '"}, want{out: "%Y-%m-%d 100%% o'clock '"}},
-		{ISO8601, want{out: ""}, want{out: ""}},
-		{"iso8601", want{out: ""}, want{out: ""}},
-		// The scripts read these; a transform would read them differently.
-		{"M/d/yy", want{refused: "a two-digit year (yy)"}, want{out: "%m/%d/%y"}},
-		{"d MMMM yyyy", want{refused: "a full month name (MMMM)"}, want{out: "%d %B %Y"}},
-		{"EEE, dd MMM yyyy", want{refused: "a weekday (E)"}, want{out: "%a, %d %b %Y"}},
-		{"EEEE M/d/yyyy", want{refused: "a weekday (E)"}, want{out: "%A %m/%d/%Y"}},
-		{"yyyyMMdd", want{refused: "numbers written together without a separator"}, want{out: "%Y%m%d"}},
-		// No reader reads these as the check does.
-		{"yyyy-MM-dd HH:mm:ss.SSS", want{refused: "fractions of a second (S)"}, want{refused: "fractions of a second (S)"}},
-		{"MM/dd/yyyy z", want{refused: "z (a zone name)"}, want{refused: "z (a zone name)"}},
-		{"yyyy 'open", want{refused: "unclosed quote"}, want{refused: "unclosed quote"}},
-	}
-	check := func(t *testing.T, reader string, pattern string, got string, err error, w want) {
-		t.Helper()
-		if w.refused != "" {
-			if err == nil || !strings.Contains(err.Error(), w.refused) {
-				t.Errorf("%s: %q = %q, %v; want an error saying %q", reader, pattern, got, err, w.refused)
-			}
-			return
-		}
-		if err != nil || got != w.out {
-			t.Errorf("%s: %q = %q, %v; want %q", reader, pattern, got, err, w.out)
-		}
-	}
-	for _, tt := range tests {
-		got, err := StrftimeFormat(tt.pattern)
-		check(t, "StrftimeFormat", tt.pattern, got, err, tt.transform)
-		for _, r := range []dateReader{portalTransform, pythonStrptime, rStrptime} {
-			w := tt.scripts
-			if r == portalTransform {
-				w = tt.transform
-			}
-			got, err := strftimeFor(tt.pattern, r)
-			check(t, r.String(), tt.pattern, got, err, w)
-			if err != nil && strings.Contains(err.Error(), "cannot read") && !strings.Contains(err.Error(), r.String()) {
-				t.Errorf("%s: the refusal %q does not name the reader", r, err)
-			}
-		}
-	}
-}
-
-// TestHasZone checks which patterns let values carry an offset.
-func TestHasZone(t *testing.T) {
-	for pattern, want := range map[string]bool{ISO8601: true, "yyyy-MM-dd HH:mm Z": true, "M/d/yyyy": false, "M/d/yyyy h:mm a": false} {
-		tf, err := ParseTimeFormat(pattern)
-		if err != nil {
-			t.Fatal(err)
-		}
-		if tf.HasZone() != want {
-			t.Errorf("%s: HasZone = %v", pattern, tf.HasZone())
-		}
-	}
-}
-
 // TestSetFormats checks editing a column's formats: validation, undo, and
 // that the mapping keeps its own copy.
 func TestSetFormats(t *testing.T) {
@@ -208,7 +128,7 @@ func TestSetFormats(t *testing.T) {
 		t.Errorf("ColumnMaps formats = %q", cms[1].Formats)
 	}
 	cms[1].Formats[0] = "changed in the job"
-	back := MappingFromJob(&Job{Columns: cms}, []string{"Permit ID", "Issue Date", "Permit Fee", "Notes"}, permits())
+	back := mappingFromJob(&Job{Columns: cms}, []string{"Permit ID", "Issue Date", "Permit Fee", "Notes"}, permits())
 	cms[1].Formats[1] = "changed in the job again"
 	if !slices.Equal(m.Columns[1].Formats, []string{"M/d/yyyy", "yyyy-MM-dd"}) || !slices.Equal(back.Columns[1].Formats, []string{"changed in the job", "yyyy-MM-dd"}) {
 		t.Errorf("shared slices: mapping %q, rebuilt %q", m.Columns[1].Formats, back.Columns[1].Formats)
@@ -437,7 +357,7 @@ func TestSampleFileTwoDateStyles(t *testing.T) {
 		if err != nil {
 			break
 		}
-		row, probs := plan.Row(rec.Fields, nil)
+		row, probs := plan.row(rec.Fields, nil)
 		if probs != nil {
 			t.Fatalf("line %d: %+v", rec.Line, probs)
 		}

@@ -65,21 +65,6 @@ type AuthRef struct {
 	Login string `json:"login"`
 }
 
-// Dialect says how a delimited file is written.
-type Dialect struct {
-	// Delimiter is ",", "\t", ";" or "|".
-	Delimiter string `json:"delimiter"`
-	// Encoding is "utf-8", "utf-16le", "utf-16be", "windows-1252" or
-	// "iso-8859-1".
-	Encoding string `json:"encoding"`
-	// Header is true when the first record names the columns.
-	Header bool `json:"header"`
-	// NoQuote is true when the quote character is an ordinary character,
-	// as in many TSV files: fields then never span lines and a '"' inside a
-	// value needs no doubling.
-	NoQuote bool `json:"no_quote,omitempty"`
-}
-
 // ColumnMap says what happens to one file column.
 type ColumnMap struct {
 	// Source is the column's header text, or "column_<i>" (0-based) when
@@ -117,3 +102,15 @@ type Batch struct {
 	Rows  int   `json:"rows,omitempty"`
 	Bytes int64 `json:"bytes,omitempty"`
 }
+
+// BadRowPolicy is the job's BadRows with the default filled in.
+func (j *Job) BadRowPolicy() BadRowPolicy {
+	if j.BadRows == SendBadRows {
+		return SendBadRows
+	}
+	return SkipBadRows
+}
+
+// DefaultTimezone is the zone fixed timestamps are read in when neither the
+// job nor the column names one: data.ct.gov's.
+const DefaultTimezone = "America/New_York"

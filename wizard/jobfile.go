@@ -14,6 +14,10 @@ import (
 	"strings"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/atomicfile"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/jsonpos"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
 // JobFileExt is the extension of job files; [DefaultJobPath] puts it after
@@ -31,9 +35,9 @@ func DefaultJobPath(csvPath string) string {
 	return filepath.Join(dir, strings.TrimSuffix(base, filepath.Ext(base))+JobFileExt)
 }
 
-// JobError is a job that cannot be used, with every problem found, so that
+// jobError is a job that cannot be used, with every problem found, so that
 // a person editing a job file by hand fixes them all in one go.
-type JobError struct {
+type jobError struct {
 	// Path is the job file, or "" for a job that was never saved.
 	Path string
 	// Problems are lower-case sentences, each saying what is wrong and,
@@ -45,10 +49,10 @@ type JobError struct {
 }
 
 // Unwrap returns the operating system's error, if any.
-func (e *JobError) Unwrap() error { return e.Err }
+func (e *jobError) Unwrap() error { return e.Err }
 
 // Error lists the problems on one line.
-func (e *JobError) Error() string {
+func (e *jobError) Error() string {
 	prefix := "the job"
 	if e.Path != "" {
 		prefix = "the job file " + e.Path
@@ -89,10 +93,10 @@ func (j *Job) Validate() error {
 	if strings.TrimSpace(j.File) == "" {
 		add("\"file\" is empty: give the CSV or TSV file to publish")
 	}
-	if j.Method < Upsert || j.Method > Delete {
+	if !slices.Contains(Methods, j.Method) {
 		add("method %d is unknown: want upsert, replace, append or delete", int(j.Method))
 	}
-	if j.Route < RouteAuto || j.Route > RouteDSMAPI {
+	if !slices.Contains(Routes, j.Route) {
 		add("route %d is unknown: want auto, soda or dsmapi", int(j.Route))
 	}
 
@@ -115,7 +119,7 @@ func (j *Job) Validate() error {
 		for i, d := range delimiters {
 			quoted[i] = strconv.Quote(d)
 		}
-		add("\"csv.delimiter\" %q is not supported: want %s", j.CSV.Delimiter, orList(quoted))
+		add("\"csv.delimiter\" %q is not supported: want %s", j.CSV.Delimiter, wording.OrList(quoted))
 	}
 	if !slices.Contains(encodings, j.CSV.Encoding) {
 		add("\"csv.encoding\" %q is not supported: want %s", j.CSV.Encoding, strings.Join(encodings, ", "))
@@ -129,14 +133,14 @@ func (j *Job) Validate() error {
 	if len(probs) == 0 {
 		return nil
 	}
-	return &JobError{Problems: probs}
+	return &jobError{Problems: probs}
 }
 
 // validateFile is Validate for the job file at path, which the error
 // names.
 func (j *Job) validateFile(path string) error {
 	err := j.Validate()
-	var je *JobError
+	var je *jobError
 	if errors.As(err, &je) {
 		je.Path = path
 	}
@@ -172,7 +176,7 @@ func (j *Job) validateColumns() []string {
 			add("column %q has type %q, which cannot be written", c.Source, c.Type)
 		}
 		if len(c.Formats) > 0 {
-			if _, err := parseTimeFormats(c.Formats); err != nil {
+			if _, err := timestamp.ParseFormats(c.Formats); err != nil {
 				add("column %q: %v", c.Source, err)
 			}
 		}
@@ -235,8 +239,8 @@ func SaveJob(path string, j *Job) error {
 		return fmt.Errorf("cannot save the job to %s: %w", path, err)
 	}
 	data = append(data, '\n')
-	if err := writeFileAtomic(path, data, 0o644); err != nil {
-		return fileFailed("cannot save the job to", path, err)
+	if err := atomicfile.WriteFile(path, data, 0o644); err != nil {
+		return wording.FileFailed("cannot save the job to", path, err)
 	}
 	return nil
 }
@@ -273,11 +277,11 @@ func relativeTo(dir, file string) string {
 func LoadJob(path string) (*Job, error) {
 	f, err := os.Open(path)
 	if err != nil {
-		why := osReason(err)
+		why := wording.OSReason(err)
 		if errors.Is(err, os.ErrNotExist) {
 			why += ": check the path, or save the job again from the wizard"
 		}
-		return nil, &JobError{Path: path, Problems: []string{why}, Err: err}
+		return nil, &jobError{Path: path, Problems: []string{why}, Err: err}
 	}
 	defer f.Close()
 	data, err := io.ReadAll(io.LimitReader(f, maxJobFileSize+1))
@@ -296,7 +300,7 @@ func LoadJob(path string) (*Job, error) {
 	if err := json.Unmarshal(data, &head); err == nil {
 		var v int
 		if json.Unmarshal(head.Version, &v) == nil && v > JobVersion {
-			return nil, &JobError{Path: path, Problems: []string{fmt.Sprintf(
+			return nil, &jobError{Path: path, Problems: []string{fmt.Sprintf(
 				"it was written by a newer socrata-wizard (format %d; this one reads up to %d): upgrade socrata-wizard", v, JobVersion)}}
 		}
 	}
@@ -305,10 +309,10 @@ func LoadJob(path string) (*Job, error) {
 	dec := json.NewDecoder(bytes.NewReader(data))
 	dec.DisallowUnknownFields()
 	if err := dec.Decode(&j); err != nil {
-		return nil, &JobError{Path: path, Problems: []string{describeJSONError(data, err)}}
+		return nil, &jobError{Path: path, Problems: []string{describeJSONError(data, err)}}
 	}
 	if dec.More() {
-		return nil, &JobError{Path: path, Problems: []string{"there is more after the job's closing brace; a job file holds one JSON object"}}
+		return nil, &jobError{Path: path, Problems: []string{"there is more after the job's closing brace; a job file holds one JSON object"}}
 	}
 	if err := j.validateFile(path); err != nil {
 		return nil, err
@@ -331,7 +335,7 @@ func LoadJob(path string) (*Job, error) {
 func describeJSONError(data []byte, err error) string {
 	var typeErr *json.UnmarshalTypeError
 	at := func(offset int64) string {
-		line, col := lineCol(data, offset)
+		line, col := jsonpos.LineCol(data, offset)
 		return fmt.Sprintf("line %d, column %d", line, col)
 	}
 	atKey := func(key string) string {
@@ -343,7 +347,7 @@ func describeJSONError(data []byte, err error) string {
 	}
 	switch {
 	case errors.As(err, new(*json.SyntaxError)), errors.Is(err, io.ErrUnexpectedEOF):
-		if line, col, ok := jsonErrorPosition(data, err); ok {
+		if line, col, ok := jsonpos.Find(data, err); ok {
 			return fmt.Sprintf("it is not valid JSON at line %d, column %d (%v)", line, col, err)
 		}
 		return fmt.Sprintf("it is not valid JSON (%v)", err)
@@ -375,30 +379,4 @@ func jsonKind(kind string) string {
 		return "an object {...}"
 	}
 	return "a " + kind
-}
-
-// jsonErrorPosition finds the line and column of a syntax error.
-func jsonErrorPosition(data []byte, err error) (line, col int, ok bool) {
-	var syn *json.SyntaxError
-	switch {
-	case errors.As(err, &syn):
-		// Offset counts the bytes read, including the offending one.
-		line, col = lineCol(data, max(syn.Offset-1, 0))
-		return line, col, true
-	case errors.Is(err, io.ErrUnexpectedEOF), errors.Is(err, io.EOF):
-		line, col = lineCol(data, int64(len(data)))
-		return line, col, true
-	}
-	return 0, 0, false
-}
-
-// lineCol converts a byte offset into a 1-based line and column.
-func lineCol(data []byte, offset int64) (line, col int) {
-	if offset > int64(len(data)) {
-		offset = int64(len(data))
-	}
-	before := data[:offset]
-	line = bytes.Count(before, []byte("\n")) + 1
-	col = int(offset) - bytes.LastIndexByte(before, '\n')
-	return line, col
 }

@@ -9,6 +9,8 @@ import (
 	"runtime"
 	"strings"
 	"testing"
+
+	"github.com/ctopendata/socrata-wizard/wizard/internal/atomicfile"
 )
 
 // sampleJob is a valid job for tests; file is where its data file is.
@@ -123,7 +125,7 @@ func TestSaveJobRefusesInvalidAndKeepsOld(t *testing.T) {
 	bad := sampleJob(filepath.Join(dir, "permits.csv"))
 	bad.Dataset = "nope"
 	err := SaveJob(path, bad)
-	var je *JobError
+	var je *jobError
 	if !errors.As(err, &je) || je.Path != path {
 		t.Fatalf("err = %v, want a *JobError naming the path", err)
 	}
@@ -266,7 +268,7 @@ func TestValidate(t *testing.T) {
 func TestWriteFileAtomicReplaces(t *testing.T) {
 	path := filepath.Join(t.TempDir(), "f.json")
 	for _, content := range []string{"first", "second, longer than the first"} {
-		if err := writeFileAtomic(path, []byte(content), 0o600); err != nil {
+		if err := atomicfile.WriteFile(path, []byte(content), 0o600); err != nil {
 			t.Fatal(err)
 		}
 		if got, _ := os.ReadFile(path); string(got) != content {

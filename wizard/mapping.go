@@ -11,6 +11,8 @@ import (
 	"unicode"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
 // MatchKind says how a file column came to fill a field.
@@ -90,7 +92,7 @@ type ColumnMatch struct {
 // "close spelling (2 edits)".
 func (c ColumnMatch) Describe() string {
 	if c.Kind == MatchClose {
-		return fmt.Sprintf("close spelling (%d %s)", c.Distance, plural(c.Distance, "edit", "edits"))
+		return fmt.Sprintf("close spelling (%d %s)", c.Distance, wording.Plural(c.Distance, "edit", "edits"))
 	}
 	return c.Kind.String()
 }
@@ -269,9 +271,9 @@ func (m *Mapping) autoPoints(used map[string]bool) {
 	}
 }
 
-// MappingFromJob rebuilds the mapping a job saved, against the file's
+// mappingFromJob rebuilds the mapping a job saved, against the file's
 // current header. Columns the job does not mention match nothing.
-func MappingFromJob(job *Job, header []string, ds *socrata.Dataset) *Mapping {
+func mappingFromJob(job *Job, header []string, ds *socrata.Dataset) *Mapping {
 	m := &Mapping{ds: ds, Columns: make([]ColumnMatch, len(header))}
 	byName := map[string]ColumnMap{}
 	for _, cm := range job.Columns {
@@ -294,9 +296,6 @@ func MappingFromJob(job *Job, header []string, ds *socrata.Dataset) *Mapping {
 	return m
 }
 
-// Dataset is the dataset the mapping targets.
-func (m *Mapping) Dataset() *socrata.Dataset { return m.ds }
-
 func (m *Mapping) save() {
 	st := mappingState{cols: append([]ColumnMatch(nil), m.Columns...), points: append([]PointSource(nil), m.Points...)}
 	m.history = append(m.history, st)
@@ -313,11 +312,11 @@ func (m *Mapping) Undo() bool {
 	return true
 }
 
-// CanUndo reports whether there is an edit to undo.
-func (m *Mapping) CanUndo() bool { return len(m.history) > 0 }
+// canUndo reports whether there is an edit to undo.
+func (m *Mapping) canUndo() bool { return len(m.history) > 0 }
 
-// ColumnFor returns the file column that fills field.
-func (m *Mapping) ColumnFor(field string) (int, bool) {
+// columnFor returns the file column that fills field.
+func (m *Mapping) columnFor(field string) (int, bool) {
 	for i, c := range m.Columns {
 		if c.Field == field {
 			return i, true
@@ -348,7 +347,7 @@ func (m *Mapping) SetTarget(i int, field string) error {
 			return fmt.Errorf("the dataset has no field %s", field)
 		}
 	}
-	if j, ok := m.ColumnFor(field); ok && j != i {
+	if j, ok := m.columnFor(field); ok && j != i {
 		return fmt.Errorf("field %s is already filled by column %q: ignore that column or give it another field first", field, m.Columns[j].Source)
 	}
 	if c.Field == field && c.Kind != MatchIgnored {
@@ -396,7 +395,7 @@ func (m *Mapping) Restore(i int) error {
 		kind = MatchNone
 	}
 	if field != "" {
-		if j, ok := m.ColumnFor(field); ok && j != i {
+		if j, ok := m.columnFor(field); ok && j != i {
 			return fmt.Errorf("field %s is now filled by column %q: choose another field for %q", field, m.Columns[j].Source, c.Source)
 		}
 	}
@@ -424,7 +423,7 @@ func (m *Mapping) SetYesNo(i int, on bool) error {
 // it was.
 func (m *Mapping) SetFormats(i int, patterns []string) error {
 	if len(patterns) > 0 {
-		if _, err := parseTimeFormats(patterns); err != nil {
+		if _, err := timestamp.ParseFormats(patterns); err != nil {
 			return err
 		}
 	}
@@ -457,10 +456,10 @@ func (m *Mapping) edit(i int, f func(*ColumnMatch)) error {
 	return nil
 }
 
-// SetPoint builds point field from the latitude and longitude columns,
+// setPoint builds point field from the latitude and longitude columns,
 // replacing any earlier source for it. A field that a column already fills
 // is refused.
-func (m *Mapping) SetPoint(field, latitude, longitude string) error {
+func (m *Mapping) setPoint(field, latitude, longitude string) error {
 	if m.ds != nil {
 		col, ok := m.ds.Column(field)
 		if !ok {
@@ -470,7 +469,7 @@ func (m *Mapping) SetPoint(field, latitude, longitude string) error {
 			return fmt.Errorf("field %s is a %s field, not a point", field, col.Type.Label())
 		}
 	}
-	if j, ok := m.ColumnFor(field); ok {
+	if j, ok := m.columnFor(field); ok {
 		return fmt.Errorf("field %s is already filled by column %q: ignore that column first", field, m.Columns[j].Source)
 	}
 	for _, name := range []string{latitude, longitude} {
@@ -534,6 +533,7 @@ func (s Severity) String() string {
 		return "error"
 	case SeverityWarning:
 		return "warning"
+	case SeverityInfo: // below
 	}
 	return "note"
 }
@@ -673,8 +673,8 @@ func Samples(f *CSVFile, rows, per int) ([][]string, error) {
 // DetectFormats sets one pattern on every timestamp column that has none,
 // chosen from its sample values, and returns what was found per column index, for
 // the mapping screen to show (the note on an ambiguous day and month, say).
-func (m *Mapping) DetectFormats(samples [][]string) map[int]TimeGuess {
-	out := map[int]TimeGuess{}
+func (m *Mapping) DetectFormats(samples [][]string) map[int]timestamp.Guess {
+	out := map[int]timestamp.Guess{}
 	if m.ds == nil {
 		return out
 	}
@@ -687,7 +687,7 @@ func (m *Mapping) DetectFormats(samples [][]string) map[int]TimeGuess {
 		if !ok || (col.Type != socrata.FloatingTimestamp && col.Type != socrata.FixedTimestamp) {
 			continue
 		}
-		g := DetectTimeFormat(samples[i])
+		g := timestamp.Detect(samples[i])
 		out[i] = g
 		if len(c.Formats) == 0 && g.Pattern != "" {
 			c.Formats = []string{g.Pattern}

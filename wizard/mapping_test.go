@@ -90,7 +90,7 @@ func TestAutoMapPoints(t *testing.T) {
 	if !reflect.DeepEqual(m.Points, want) {
 		t.Errorf("points = %+v", m.Points)
 	}
-	if _, ok := m.ColumnFor("site"); ok {
+	if _, ok := m.columnFor("site"); ok {
 		t.Error("site also filled by a column")
 	}
 }
@@ -107,7 +107,7 @@ func TestMappingEdits(t *testing.T) {
 	if err := m.SetTarget(2, "nope"); err == nil || !strings.Contains(err.Error(), "no field nope") {
 		t.Fatalf("unknown field: %v", err)
 	}
-	if m.CanUndo() {
+	if m.canUndo() {
 		t.Fatal("refused edits left history")
 	}
 	if err := m.Ignore(1); err != nil {
@@ -133,8 +133,8 @@ func TestMappingEdits(t *testing.T) {
 	}
 	m.Undo() // restore
 	m.Undo() // ignore
-	if c := m.Columns[1]; c.Field != "issued" || c.Kind != MatchDisplayName || m.CanUndo() {
-		t.Fatalf("after undoing everything: %+v, can undo %v", c, m.CanUndo())
+	if c := m.Columns[1]; c.Field != "issued" || c.Kind != MatchDisplayName || m.canUndo() {
+		t.Fatalf("after undoing everything: %+v, can undo %v", c, m.canUndo())
 	}
 
 	if err := m.SetFormats(1, []string{"MM/dd/yyyy z"}); err == nil {
@@ -146,10 +146,10 @@ func TestMappingEdits(t *testing.T) {
 	if err := m.SetFormats(1, []string{"M/d/yyyy"}); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.SetPoint("site", "Permit ID", "Notes"); err != nil {
+	if err := m.setPoint("site", "Permit ID", "Notes"); err != nil {
 		t.Fatal(err)
 	}
-	if err := m.SetPoint("fee", "Permit ID", "Notes"); err == nil || !strings.Contains(err.Error(), "not a point") {
+	if err := m.setPoint("fee", "Permit ID", "Notes"); err == nil || !strings.Contains(err.Error(), "not a point") {
 		t.Errorf("point on a money field: %v", err)
 	}
 	m.Undo()
@@ -230,7 +230,7 @@ func TestColumnMapsRoundTrip(t *testing.T) {
 		t.Fatalf("ColumnMaps = %+v", cms)
 	}
 	job := &Job{Columns: cms}
-	back := MappingFromJob(job, []string{"Permit ID", "Issue Date", "Permit Fee", "Notes", "New"}, ds)
+	back := mappingFromJob(job, []string{"Permit ID", "Issue Date", "Permit Fee", "Notes", "New"}, ds)
 	if !reflect.DeepEqual(back.ColumnMaps()[:4], want) {
 		t.Errorf("round trip = %+v", back.ColumnMaps())
 	}

@@ -37,8 +37,8 @@ func (m Method) String() string {
 	return fmt.Sprintf("Method(%d)", int(m))
 }
 
-// ParseMethod is the inverse of [Method.String].
-func ParseMethod(s string) (Method, error) {
+// parseMethod is the inverse of [Method.String].
+func parseMethod(s string) (Method, error) {
 	for _, m := range Methods {
 		if m.String() == s {
 			return m, nil
@@ -52,7 +52,7 @@ func (m Method) MarshalText() ([]byte, error) { return []byte(m.String()), nil }
 
 // UnmarshalText reads a method's name.
 func (m *Method) UnmarshalText(b []byte) error {
-	v, err := ParseMethod(string(b))
+	v, err := parseMethod(string(b))
 	if err != nil {
 		return err
 	}
@@ -74,6 +74,9 @@ const (
 	RouteDSMAPI
 )
 
+// Routes lists every route in the order the wizard offers them.
+var Routes = []Route{RouteAuto, RouteSODA, RouteDSMAPI}
+
 // String names the route as job files write it.
 func (r Route) String() string {
 	switch r {
@@ -87,9 +90,9 @@ func (r Route) String() string {
 	return fmt.Sprintf("Route(%d)", int(r))
 }
 
-// ParseRoute is the inverse of [Route.String].
-func ParseRoute(s string) (Route, error) {
-	for _, r := range []Route{RouteAuto, RouteSODA, RouteDSMAPI} {
+// parseRoute is the inverse of [Route.String].
+func parseRoute(s string) (Route, error) {
+	for _, r := range Routes {
 		if r.String() == s {
 			return r, nil
 		}
@@ -102,7 +105,7 @@ func (r Route) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
 
 // UnmarshalText reads a route's name.
 func (r *Route) UnmarshalText(b []byte) error {
-	v, err := ParseRoute(string(b))
+	v, err := parseRoute(string(b))
 	if err != nil {
 		return err
 	}

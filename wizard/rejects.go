@@ -8,6 +8,9 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+
+	"github.com/ctopendata/socrata-wizard/wizard/internal/atomicfile"
+	"github.com/ctopendata/socrata-wizard/wizard/internal/wording"
 )
 
 // RejectedPath is where the bad rows of the file at path are written:
@@ -17,17 +20,17 @@ func RejectedPath(path string) string {
 	return strings.TrimSuffix(path, ext) + ".rejected.csv"
 }
 
-// rejectFile writes rejected rows as CSV, for the check (--write-rejects)
+// RejectFile writes rejected rows as CSV, for the check (--write-rejects)
 // and for an upload alike, so that a person gets the same file from both:
 // a header of "line", the file's columns and "problem", then per row the
 // source line, the row's fields as they are in the file, and the reason.
 // A row with fewer fields than the header is padded with empty cells, so
 // that its reason stands under "problem" like every other; a row with more
 // keeps them all, its reason after the last. It writes to a temporary file
-// and renames it into place on commit (see atomicFile), so a crash never
+// and renames it into place on commit (see atomicfile.File), so a crash never
 // leaves half a file; a resumed upload continues the file an earlier run
 // committed.
-type rejectFile struct {
+type RejectFile struct {
 	path   string
 	header []string
 	mode   os.FileMode // see rejectsMode
@@ -36,28 +39,35 @@ type rejectFile struct {
 	prior    string
 	priorLen int64
 
-	tmp *atomicFile
+	tmp *atomicfile.File
 	bw  *bufio.Writer
 	cw  *csv.Writer
 	row []string
 	n   int64
 }
 
-// newRejectFile writes the rejected rows of f to path.
-func newRejectFile(path string, f *CSVFile) *rejectFile {
-	return &rejectFile{path: path, header: f.Header, mode: rejectsMode(f.Path), priorLen: -1}
+// NewRejectFile writes the rejected rows of f to path.
+func NewRejectFile(path string, f *CSVFile) *RejectFile {
+	return &RejectFile{path: path, header: f.Header, mode: rejectsMode(f.Path), priorLen: -1}
 }
 
-// continueFrom makes the file start with the first n bytes of prior (all
+// Path is where the rows are written.
+func (r *RejectFile) Path() string { return r.path }
+
+// ContinueFrom makes the file start with the first n bytes of prior (all
 // of it when n < 0), the rows an earlier run rejected.
-func (r *rejectFile) continueFrom(prior string, n int64) {
+func (r *RejectFile) ContinueFrom(prior string, n int64) {
 	r.prior, r.priorLen = prior, n
 }
 
-func (r *rejectFile) open() error {
-	tmp, err := createAtomic(r.path, r.mode)
+// Open starts the file under its temporary name: the rows an earlier run
+// rejected (see ContinueFrom), or else the header. Add opens it when it is
+// not open yet; a resume opens it first, so that the earlier rows are
+// safe before anything is sent.
+func (r *RejectFile) Open() error {
+	tmp, err := atomicfile.Create(r.path, r.mode)
 	if err != nil {
-		return fileFailed("cannot write the rejected rows to", r.path, err)
+		return wording.FileFailed("cannot write the rejected rows to", r.path, err)
 	}
 	r.tmp = tmp
 	r.bw = bufio.NewWriterSize(tmp, 64<<10)
@@ -71,7 +81,7 @@ func (r *rejectFile) open() error {
 			_, err = io.Copy(r.bw, src)
 			old.Close()
 			if err != nil {
-				return fileFailed("cannot copy the earlier rejected rows from", r.prior, err)
+				return wording.FileFailed("cannot copy the earlier rejected rows from", r.prior, err)
 			}
 			return nil
 		}
@@ -83,12 +93,12 @@ func (r *rejectFile) open() error {
 	return r.cw.Write(head)
 }
 
-// add writes one rejected row. line 0 means the portal did not say which
+// Add writes one rejected row. line 0 means the portal did not say which
 // line it was.
-func (r *rejectFile) add(line int, fields []string, reason string) error {
+func (r *RejectFile) Add(line int, fields []string, reason string) error {
 	if r.tmp == nil {
-		if err := r.open(); err != nil {
-			r.abort()
+		if err := r.Open(); err != nil {
+			r.Abort()
 			return err
 		}
 	}
@@ -107,10 +117,10 @@ func (r *rejectFile) add(line int, fields []string, reason string) error {
 	return r.cw.Write(r.row)
 }
 
-// flush writes what is buffered to the temporary file and returns its
+// Flush writes what is buffered to the temporary file and returns its
 // name and length, for the checkpoint: after a crash, a resume continues
 // from that much of it.
-func (r *rejectFile) flush() (string, int64, error) {
+func (r *RejectFile) Flush() (string, int64, error) {
 	if r.tmp == nil {
 		return "", 0, nil
 	}
@@ -125,10 +135,10 @@ func (r *rejectFile) flush() (string, int64, error) {
 	return r.tmp.Name(), n, err
 }
 
-// commit renames the file into place and returns its path, or "" when no
+// Commit renames the file into place and returns its path, or "" when no
 // row was written this run (then an earlier run's file, if any, stays as
 // it was and its path is returned).
-func (r *rejectFile) commit() (string, error) {
+func (r *RejectFile) Commit() (string, error) {
 	if r.tmp == nil {
 		if r.prior != "" {
 			if _, err := os.Stat(r.prior); err == nil {
@@ -143,22 +153,35 @@ func (r *rejectFile) commit() (string, error) {
 		err = r.bw.Flush()
 	}
 	if err == nil {
-		err = r.tmp.commit(true)
+		err = r.tmp.Commit(true)
 	} else {
-		r.tmp.abort()
+		r.tmp.Abort()
 	}
 	r.tmp = nil
 	if err != nil {
-		return "", fileFailed("cannot write the rejected rows to", r.path, err)
+		return "", wording.FileFailed("cannot write the rejected rows to", r.path, err)
 	}
 	r.prior, r.priorLen = r.path, -1
 	return r.path, nil
 }
 
-// abort removes the temporary file.
-func (r *rejectFile) abort() {
+// Abort removes the temporary file.
+func (r *RejectFile) Abort() {
 	if r.tmp != nil {
-		r.tmp.abort()
+		r.tmp.Abort()
 		r.tmp = nil
 	}
+}
+
+// rejectsMode is the mode of the rejected-rows file of the data file at
+// src: the data file's own, so that the rows are as private as they were
+// there, but never executable and always writable by its owner, who will
+// fix the rows in it. When src cannot be looked at, it is 0600, the safe
+// side.
+func rejectsMode(src string) os.FileMode {
+	info, err := os.Stat(src)
+	if err != nil {
+		return 0o600
+	}
+	return info.Mode().Perm()&0o666 | 0o600
 }

@@ -10,6 +10,7 @@ import (
 	"strings"
 	"unicode/utf8"
 
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 	"golang.org/x/text/transform"
 )
 
@@ -33,14 +34,31 @@ type SniffReport struct {
 }
 
 // sniff fills in the dialect and header of f from the first bytes of the
-// file.
+// file: the encoding, then the delimiter and quoting, then whether the
+// first record is a header.
 func (f *CSVFile) sniff(prefix []byte, whole bool, opts OpenOptions) error {
 	if len(prefix) == 0 {
 		return emptyFileError(f.Path)
 	}
+	f.sniffEncoding(prefix, whole, opts)
+	text, err := f.decodePrefix(prefix, whole)
+	if err != nil {
+		return err
+	}
+	best := f.sniffDelimiter(text, whole, opts)
+	if len(best.recs) == 0 {
+		if best.err != nil {
+			return f.wrapParseError(best.err)
+		}
+		return emptyFileError(f.Path)
+	}
+	return f.sniffHeader(best, whole, opts)
+}
 
-	// Encoding: a byte-order mark decides; else valid UTF-8; else the
-	// Windows code page that Excel on US Windows writes.
+// sniffEncoding chooses the encoding: the caller's; else a byte-order
+// mark decides; else valid UTF-8; else the Windows code page that Excel on
+// US Windows writes.
+func (f *CSVFile) sniffEncoding(prefix []byte, whole bool, opts OpenOptions) {
 	enc := opts.Encoding
 	switch {
 	case enc != "":
@@ -66,7 +84,12 @@ func (f *CSVFile) sniff(prefix []byte, whole bool, opts OpenOptions) error {
 	}
 	f.Dialect.Encoding = enc
 	f.bom = bomFor(enc, prefix)
+}
 
+// decodePrefix is the prefix as UTF-8 text, without its byte-order mark
+// and, unless it is the whole file, its last line, which is probably cut.
+func (f *CSVFile) decodePrefix(prefix []byte, whole bool) ([]byte, error) {
+	enc := f.Dialect.Encoding
 	text := prefix[f.bom:]
 	if d := decoder(enc); d != nil {
 		if !whole && (enc == EncodingUTF16LE || enc == EncodingUTF16BE) && len(text)%2 == 1 {
@@ -74,21 +97,25 @@ func (f *CSVFile) sniff(prefix []byte, whole bool, opts OpenOptions) error {
 		}
 		out, _, err := transform.Bytes(d, text)
 		if err != nil {
-			return &CSVError{Kind: ErrBadEncoding, Message: fmt.Sprintf("%s cannot be read as %s: %s; choose another encoding", f.Path, enc, err), Err: err}
+			return nil, &CSVError{Kind: ErrBadEncoding, Message: fmt.Sprintf("%s cannot be read as %s: %s; choose another encoding", f.Path, enc, err), Err: err}
 		}
 		text = out
 	}
 	if !whole {
-		// Drop the last, probably cut, line.
 		if i := bytes.LastIndexByte(text, '\n'); i >= 0 {
 			text = text[:i+1]
 		}
 	}
 	if len(bytes.TrimSpace(text)) == 0 && whole {
-		return emptyFileError(f.Path)
+		return nil, emptyFileError(f.Path)
 	}
+	return text, nil
+}
 
-	// Delimiter and quoting.
+// sniffDelimiter parses the text with each delimiter the caller allows,
+// quoted and, where files are often written without quoting, not, keeps
+// the reading that fits best, and says why it was chosen.
+func (f *CSVFile) sniffDelimiter(text []byte, whole bool, opts OpenOptions) *sniffCandidate {
 	var best *sniffCandidate
 	delims := delimiters
 	if opts.Delimiter != "" {
@@ -117,10 +144,7 @@ func (f *CSVFile) sniff(prefix []byte, whole bool, opts OpenOptions) error {
 		}
 	}
 	if len(best.recs) == 0 {
-		if best.err != nil {
-			return f.wrapParseError(best.err)
-		}
-		return emptyFileError(f.Path)
+		return best
 	}
 	f.Dialect.Delimiter = best.delim
 	f.Dialect.NoQuote = !best.quote
@@ -142,8 +166,12 @@ func (f *CSVFile) sniff(prefix []byte, whole bool, opts OpenOptions) error {
 	default:
 		f.Sniff.Quote = "quotes are read as ordinary characters, because the file does not read as quoted CSV"
 	}
+	return best
+}
 
-	// Header row.
+// sniffHeader decides whether the first record names the columns, and
+// fills in the header: its names, or column_0, column_1... without one.
+func (f *CSVFile) sniffHeader(best *sniffCandidate, whole bool, opts OpenOptions) error {
 	switch opts.Header {
 	case HeaderYes:
 		f.Dialect.Header = true
@@ -151,24 +179,24 @@ func (f *CSVFile) sniff(prefix []byte, whole bool, opts OpenOptions) error {
 	case HeaderNo:
 		f.Dialect.Header = false
 		f.Sniff.Header = "chosen"
-	default:
+	default: // HeaderDetect
 		f.Dialect.Header, f.Sniff.Header = detectHeader(best.recs)
 	}
 	first := best.recs[0]
-	if f.Dialect.Header {
-		f.Header = append([]string(nil), first...)
-		if err := checkHeader(f.Header, best.firstLine); err != nil {
-			return err
-		}
-		if whole && len(best.recs) == 1 && best.err == nil {
-			return &CSVError{Kind: ErrHeaderOnly, Line: best.firstLine,
-				Message: fmt.Sprintf("%s has a header row and no data rows: export the data again, or choose a file with rows", filepath.Base(f.Path))}
-		}
-	} else {
+	if !f.Dialect.Header {
 		f.Header = make([]string, len(first))
 		for i := range first {
 			f.Header[i] = "column_" + strconv.Itoa(i)
 		}
+		return nil
+	}
+	f.Header = append([]string(nil), first...)
+	if err := checkHeader(f.Header, best.firstLine); err != nil {
+		return err
+	}
+	if whole && len(best.recs) == 1 && best.err == nil {
+		return &CSVError{Kind: ErrHeaderOnly, Line: best.firstLine,
+			Message: fmt.Sprintf("%s has a header row and no data rows: export the data again, or choose a file with rows", filepath.Base(f.Path))}
 	}
 	return nil
 }
@@ -307,7 +335,7 @@ func kindOf(s string) cellKind {
 		return kindBool
 	case looksNumeric(s):
 		return kindNumber
-	case looksLikeTimestamp(s):
+	case timestamp.LooksLike(s):
 		return kindDate
 	}
 	return kindText

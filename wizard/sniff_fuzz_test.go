@@ -15,6 +15,7 @@ import (
 	"testing"
 
 	"github.com/ctopendata/socrata-wizard/socrata"
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
 // The fuzz tests run their seed corpus in every `go test`; run one with
@@ -191,7 +192,7 @@ func FuzzTimestamp(f *testing.F) {
 			f.Add(s, uint8(i))
 		}
 	}
-	patterns := []string{ISO8601, "MM/dd/yyyy", "M/d/yy h:mm a", "dd-MMM-yyyy", "yyyyMMdd", "yyyy-MM-dd HH:mm:ss.SSSZ"}
+	patterns := []string{timestamp.ISO8601, "MM/dd/yyyy", "M/d/yy h:mm a", "dd-MMM-yyyy", "yyyyMMdd", "yyyy-MM-dd HH:mm:ss.SSSZ"}
 	types := []socrata.DataType{socrata.FloatingTimestamp, socrata.FixedTimestamp}
 	// What is sent is read back as ISO8601, in the same default zone.
 	readBack := map[socrata.DataType]*Converter{}
@@ -216,7 +217,7 @@ func FuzzTimestamp(f *testing.F) {
 			out := v.String()
 			back, p2 := readBack[typ].Convert(out)
 			if p2 != OK || back.String() != out {
-				t.Fatalf("%q (%s) sent as %q, which reads back as %q (%s)", s, pattern, out, back.String(), p2.Name())
+				t.Fatalf("%q (%s) sent as %q, which reads back as %q (%s)", s, pattern, out, back.String(), p2.name())
 			}
 		}
 	})
@@ -294,7 +295,7 @@ func FuzzOtherTypes(f *testing.F) {
 			}
 			back, p2 := c.Convert(v.String())
 			if p2 != OK || !bytes.Equal(back.AppendJSON(nil), v.AppendJSON(nil)) {
-				t.Fatalf("%s %q -> %q -> %s (%s)", typ, s, v.String(), back.AppendJSON(nil), p2.Name())
+				t.Fatalf("%s %q -> %q -> %s (%s)", typ, s, v.String(), back.AppendJSON(nil), p2.name())
 			}
 		}
 	})

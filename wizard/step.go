@@ -1,6 +1,9 @@
 package wizard
 
-import "fmt"
+import (
+	"fmt"
+	"slices"
+)
 
 // StepID names one step of the wizard.
 type StepID int
@@ -44,22 +47,26 @@ func (s StepID) String() string {
 // Next is the step after cur. It is a function of the draft so that steps
 // can be skipped when what they ask is already known.
 func Next(cur StepID, d *Draft) StepID {
-	if cur >= StepDone {
+	i := slices.Index(Steps, cur)
+	if i < 0 || i == len(Steps)-1 {
 		return StepDone
 	}
-	next := cur + 1
 	// A file that was only checked, never sent, still deserves a job
 	// file, but an upload that failed outright has nothing worth saving
 	// until the user fixes it: stay on the upload step.
 	if cur == StepUpload && d != nil && d.UploadFailed {
 		return StepUpload
 	}
-	return next
+	return Steps[i+1]
 }
 
 // Prev is the step before cur, or cur itself on the first step.
 func Prev(cur StepID, d *Draft) StepID {
-	if cur <= StepAccount {
+	if cur == StepDone {
+		return Steps[len(Steps)-1]
+	}
+	i := slices.Index(Steps, cur)
+	if i <= 0 {
 		return StepAccount
 	}
 	// Signed-in users of a fixed account (the demo, or a profile chosen on
@@ -67,5 +74,5 @@ func Prev(cur StepID, d *Draft) StepID {
 	if cur == StepDataset && d != nil && d.AccountFixed {
 		return StepDataset
 	}
-	return cur - 1
+	return Steps[i-1]
 }

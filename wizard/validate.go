@@ -6,11 +6,12 @@ import (
 	"io"
 	"strconv"
 	"strings"
-	"unsafe"
+
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
-// DefaultMaxExamples is how many bad values a report keeps per column.
-const DefaultMaxExamples = 5
+// defaultMaxExamples is how many bad values a report keeps per column.
+const defaultMaxExamples = 5
 
 // progressEvery is how many rows pass between progress reports and
 // cancellation checks.
@@ -25,8 +26,7 @@ type ValidateOptions struct {
 	// reason, to <name>.rejected.csv beside the file. The file is written
 	// whole or not at all, and only when there are bad rows.
 	WriteRejects bool
-	// MaxExamples bounds the bad values kept per column; zero means
-	// [DefaultMaxExamples].
+	// MaxExamples bounds the bad values kept per column; zero means 5.
 	MaxExamples int
 }
 
@@ -127,19 +127,19 @@ func (r *Report) ExitCode() int {
 
 // problemNames are short stable names for problems in JSON reports.
 var problemNames = map[Problem]string{
-	ProbNumber: "not_a_number", ProbThousands: "thousands_separator", ProbCurrency: "currency_symbol",
-	ProbPercentSign: "percent_sign", ProbCommaDecimal: "comma_decimal", ProbParens: "parentheses",
-	ProbNaN: "nan", ProbCheckbox: "not_a_checkbox", ProbCheckboxYesNo: "yes_no",
-	ProbTimeFormat: "date_format", ProbTimeDate: "impossible_date", ProbTimeOfDay: "impossible_time",
-	ProbTimeShortYear: "two_digit_year", ProbTimeZoneOnFloating: "zone_on_floating", ProbTimeGap: "time_in_dst_gap",
-	ProbPoint: "not_a_point", ProbPointLatLon: "lat_lon_order", ProbPointRange: "off_the_map",
-	ProbPointSwapped: "latitude_first", ProbPointHalf: "half_a_point", ProbGeometry: "not_wkt",
-	ProbURL: "not_a_url", ProbURLNoScheme: "url_without_scheme", ProbTextLong: "text_too_long",
-	ProbPhone: "not_a_phone", ProbLocation: "not_a_location",
+	probNumber: "not_a_number", probThousands: "thousands_separator", probCurrency: "currency_symbol",
+	probPercentSign: "percent_sign", probCommaDecimal: "comma_decimal", probParens: "parentheses",
+	probNaN: "nan", probCheckbox: "not_a_checkbox", probCheckboxYesNo: "yes_no",
+	probTimeFormat: "date_format", probTimeDate: "impossible_date", probTimeOfDay: "impossible_time",
+	probTimeShortYear: "two_digit_year", probTimeZoneOnFloating: "zone_on_floating", probTimeGap: "time_in_dst_gap",
+	probPoint: "not_a_point", probPointLatLon: "lat_lon_order", probPointRange: "off_the_map",
+	probPointSwapped: "latitude_first", probPointHalf: "half_a_point", probGeometry: "not_wkt",
+	probURL: "not_a_url", probURLNoScheme: "url_without_scheme", probTextLong: "text_too_long",
+	probPhone: "not_a_phone", probLocation: "not_a_location",
 }
 
-// Name is the problem's stable short name, as JSON reports write it.
-func (p Problem) Name() string {
+// name is the problem's stable short name, as JSON reports write it.
+func (p Problem) name() string {
 	if n, ok := problemNames[p]; ok {
 		return n
 	}
@@ -154,26 +154,11 @@ func (p Problem) Name() string {
 // closed) is reported in Report.Fatal rather than as an error; the error
 // is for failures to open or write files.
 func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions) (*Report, error) {
-	maxEx := opts.MaxExamples
-	if maxEx <= 0 {
-		maxEx = DefaultMaxExamples
+	c := &checker{plan: plan, rep: newReport(f, plan), maxEx: opts.MaxExamples, width: len(f.Header)}
+	if c.maxEx <= 0 {
+		c.maxEx = defaultMaxExamples
 	}
-	rep := &Report{File: f.Path, Encoding: f.Dialect.Encoding, Delimiter: f.Dialect.Delimiter, Header: f.Dialect.Header, Size: f.Size}
-	// One report per mapped column, then one per point, in the plan's
-	// order, so that plan index i counts into cols[i].
-	cols := make([]ColumnReport, 0, len(plan.Columns)+len(plan.Points))
-	for _, c := range plan.Columns {
-		cr := ColumnReport{Source: c.Source, Field: c.Conv.Field, Type: string(c.Conv.Type), Clean: c.Conv.Clean, YesNo: c.Conv.YesNo}
-		if len(c.Conv.Formats) > 0 {
-			cr.Formats = c.Conv.Patterns()
-		}
-		cols = append(cols, cr)
-	}
-	for _, p := range plan.Points {
-		cols = append(cols, ColumnReport{Source: p.LatSource + " + " + p.LonSource, Field: p.Field, Type: "point"})
-	}
-	rep.Columns = cols
-
+	rep := c.rep
 	rr, err := f.Records()
 	if err != nil {
 		return reportUnreadable(rep, err)
@@ -182,19 +167,15 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 	// Reading runs on its own goroutine, a batch ahead of the checking, so
 	// a check takes the time of the slower of the two rather than their
 	// sum. It stops before rr is closed.
-	it := readAhead(rr)
-	defer it.stop()
+	it := ReadAhead(rr)
+	defer it.Stop()
 
-	var rej *rejectFile
 	if opts.WriteRejects {
-		rej = newRejectFile(RejectedPath(f.Path), f)
-		defer rej.abort()
+		c.rej = NewRejectFile(RejectedPath(f.Path), f)
+		defer c.rej.Abort()
 	}
-
-	width := len(f.Header)
-	var reasons []string
 	progress := func() {
-		rep.Bytes = it.bytes
+		rep.Bytes = it.BytesRead()
 		if opts.Progress != nil {
 			opts.Progress(ValidateProgress{Rows: rep.Rows, Bytes: rep.Bytes, Total: f.Size})
 		}
@@ -212,87 +193,148 @@ func Validate(ctx context.Context, f *CSVFile, plan *Plan, opts ValidateOptions)
 			break
 		}
 		if err != nil {
-			var ce *CSVError
-			if !errors.As(err, &ce) || ce.Kind == ErrRead {
+			fatal, err := c.badRecord(rec, err)
+			if err != nil {
 				return rep, err
 			}
-			if ce.Fatal() {
-				rep.Fatal = ce.Message
+			if fatal {
 				break
-			}
-			rep.Rows++
-			rep.BadRows++
-			rep.Structure++
-			if len(rep.StructureFirst) < maxEx {
-				rep.StructureFirst = append(rep.StructureFirst, Example{Line: ce.Line, Message: ce.Message})
-			}
-			if rej != nil {
-				if err := rej.add(rec.Line, rec.Fields, ce.Message); err != nil {
-					return rep, err
-				}
 			}
 			continue
 		}
-		rep.Rows++
-		fields := rec.Fields
-		if len(fields) < width {
-			continue // cannot happen: short rows are structure problems
-		}
-		bad := false
-		reasons = reasons[:0]
-		for i := range plan.Columns {
-			c := &plan.Columns[i]
-			s := fields[c.Index]
-			if _, pr := c.Conv.Convert(s); pr != OK {
-				bad = true
-				msg := ""
-				cr := &cols[i]
-				if len(cr.Examples) < maxEx || rej != nil {
-					msg = c.Conv.Message(s, pr)
-				}
-				cr.record(rec.Line, s, msg, pr, maxEx)
-				if pr == ProbTimeFormat && !cr.suggested {
-					cr.suggested = true
-					cr.SuggestedFormat = suggestFormat(trimSpace(s))
-					if cr.SuggestedFormat != "" {
-						cr.SuggestedFor = strings.Clone(truncateRunes(trimSpace(s), 200))
-					}
-				}
-				if rej != nil {
-					reasons = append(reasons, c.Source+": "+msg)
-				}
-			}
-		}
-		for i := range plan.Points {
-			p := &plan.Points[i]
-			lat, lon := fields[p.Lat], fields[p.Lon]
-			if _, pr := LatLonPoint(lat, lon); pr != OK {
-				bad = true
-				cp := pointProblem(p, lat, lon, pr)
-				cols[len(plan.Columns)+i].record(rec.Line, cp.Value, cp.Message, pr, maxEx)
-				if rej != nil {
-					reasons = append(reasons, cp.Source+": "+cp.Message)
-				}
-			}
-		}
-		if bad {
-			rep.BadRows++
-			if rej != nil {
-				if err := rej.add(rec.Line, rec.Fields, strings.Join(reasons, "; ")); err != nil {
-					return rep, err
-				}
-			}
+		if err := c.record(rec); err != nil {
+			return rep, err
 		}
 	}
 	progress()
-	if rej != nil && rep.BadRows > 0 && rep.Fatal == "" {
-		path, err := rej.commit()
+	if c.rej != nil && rep.BadRows > 0 && rep.Fatal == "" {
+		path, err := c.rej.Commit()
 		if err != nil {
 			return rep, err
 		}
 		rep.Rejected = path
 	}
 	return rep, nil
+}
+
+// newReport starts the report of checking f with plan: one column report
+// per mapped column, then one per point, in the plan's order, so that
+// plan index i counts into Columns[i].
+func newReport(f *CSVFile, plan *Plan) *Report {
+	rep := &Report{File: f.Path, Encoding: f.Dialect.Encoding, Delimiter: f.Dialect.Delimiter, Header: f.Dialect.Header, Size: f.Size}
+	rep.Columns = make([]ColumnReport, 0, len(plan.Columns)+len(plan.Points))
+	for _, c := range plan.Columns {
+		cr := ColumnReport{Source: c.Source, Field: c.Conv.Field, Type: string(c.Conv.Type), Clean: c.Conv.Clean, YesNo: c.Conv.YesNo}
+		if len(c.Conv.Formats) > 0 {
+			cr.Formats = c.Conv.patterns()
+		}
+		rep.Columns = append(rep.Columns, cr)
+	}
+	for _, p := range plan.Points {
+		rep.Columns = append(rep.Columns, ColumnReport{Source: p.LatSource + " + " + p.LonSource, Field: p.Field, Type: "point"})
+	}
+	return rep
+}
+
+// checker is one run of Validate: what it counts into, and the bad rows'
+// file when it writes one.
+type checker struct {
+	plan    *Plan
+	rep     *Report
+	maxEx   int
+	width   int         // the header's fields
+	rej     *RejectFile // nil unless the bad rows are written
+	reasons []string    // the current row's problems, for rej
+}
+
+// badRecord counts a record the reader could not read as a row: fatal
+// when reading cannot go on (Report.Fatal says why), an error when the
+// file cannot be read at all.
+func (c *checker) badRecord(rec Record, err error) (fatal bool, _ error) {
+	rep := c.rep
+	var ce *CSVError
+	if !errors.As(err, &ce) || ce.Kind == ErrRead {
+		return true, err
+	}
+	if ce.Fatal() {
+		rep.Fatal = ce.Message
+		return true, nil
+	}
+	rep.Rows++
+	rep.BadRows++
+	rep.Structure++
+	if len(rep.StructureFirst) < c.maxEx {
+		rep.StructureFirst = append(rep.StructureFirst, Example{Line: ce.Line, Message: ce.Message})
+	}
+	if c.rej != nil {
+		return false, c.rej.Add(rec.Line, rec.Fields, ce.Message)
+	}
+	return false, nil
+}
+
+// record converts every mapped value of a row, counting those that
+// cannot be sent.
+func (c *checker) record(rec Record) error {
+	rep, plan := c.rep, c.plan
+	rep.Rows++
+	fields := rec.Fields
+	if len(fields) < c.width {
+		return nil // cannot happen: short rows are structure problems
+	}
+	bad := false
+	c.reasons = c.reasons[:0]
+	for i := range plan.Columns {
+		// Most values convert: only the others leave this loop.
+		pc := &plan.Columns[i]
+		s := fields[pc.Index]
+		if _, pr := pc.Conv.Convert(s); pr != OK {
+			bad = true
+			c.badValue(i, rec.Line, s, pr)
+		}
+	}
+	for i := range plan.Points {
+		p := &plan.Points[i]
+		lat, lon := fields[p.Lat], fields[p.Lon]
+		if _, pr := LatLonPoint(lat, lon); pr != OK {
+			bad = true
+			cp := p.Problem(lat, lon, pr)
+			rep.Columns[len(plan.Columns)+i].record(rec.Line, cp.Value, cp.Message, pr, c.maxEx)
+			if c.rej != nil {
+				c.reasons = append(c.reasons, cp.Source+": "+cp.Message)
+			}
+		}
+	}
+	if !bad {
+		return nil
+	}
+	rep.BadRows++
+	if c.rej != nil {
+		return c.rej.Add(rec.Line, rec.Fields, strings.Join(c.reasons, "; "))
+	}
+	return nil
+}
+
+// badValue counts value s of plan column i on line, which has problem
+// pr: an example while there are few, a suggested format for a date that
+// none of the column's reads, and the reason for the bad rows' file.
+func (c *checker) badValue(i, line int, s string, pr Problem) {
+	pc := &c.plan.Columns[i]
+	msg := ""
+	cr := &c.rep.Columns[i]
+	if len(cr.Examples) < c.maxEx || c.rej != nil {
+		msg = pc.Conv.Message(s, pr)
+	}
+	cr.record(line, s, msg, pr, c.maxEx)
+	if pr == probTimeFormat && !cr.suggested {
+		cr.suggested = true
+		cr.SuggestedFormat = timestamp.Suggest(trimSpace(s))
+		if cr.SuggestedFormat != "" {
+			cr.SuggestedFor = strings.Clone(truncateRunes(trimSpace(s), 200))
+		}
+	}
+	if c.rej != nil {
+		c.reasons = append(c.reasons, pc.Source+": "+msg)
+	}
 }
 
 // reportUnreadable reports a file that cannot be read as CSV (empty, a bad
@@ -312,187 +354,8 @@ func (cr *ColumnReport) record(line int, value, msg string, p Problem, maxEx int
 	if cr.Problems == nil {
 		cr.Problems = map[string]int64{}
 	}
-	cr.Problems[p.Name()]++
+	cr.Problems[p.name()]++
 	if len(cr.Examples) < maxEx {
 		cr.Examples = append(cr.Examples, Example{Line: line, Value: strings.Clone(truncateRunes(value, 200)), Message: msg})
 	}
-}
-
-// suggestFormat names a pattern that reads v, preferring a pattern to
-// ISO8601, since a column that already has a pattern gains a second one
-// more plainly (and every export can mix patterns, which is not so for
-// ISO8601). It is "" when no candidate reads v.
-func suggestFormat(v string) string {
-	for _, tf := range compiledCandidates {
-		if !tf.iso {
-			if _, p := tf.parse(v, true); p == timeOK {
-				return tf.pattern
-			}
-		}
-	}
-	if _, p := isoFormat.parse(v, false); p == timeOK {
-		return ISO8601
-	}
-	return ""
-}
-
-// The reading goroutine hands records over in batches of about this
-// size; batchCount batches are in flight at most, which bounds memory.
-const (
-	batchRecords = 2048
-	batchBytes   = 256 << 10
-	batchCount   = 4
-)
-
-// batch is a run of records read ahead: their bytes back to back, the end
-// of each field in data, and where each record's fields start.
-type batch struct {
-	data  []byte
-	ends  []int
-	recs  []batchRec
-	bytes int64 // raw bytes read when the batch was full
-	err   error // what ended the file after these records, if anything
-}
-
-type batchRec struct {
-	line  int
-	base  int // offset in data of the record's first field
-	first int // index in ends of its first field
-	nf    int
-	soft  *CSVError
-}
-
-// batchReader reads records on a goroutine and yields them in order,
-// as RecordReader.Next does.
-type batchReader struct {
-	full   chan *batch
-	free   chan *batch
-	quit   chan struct{}
-	done   chan struct{}
-	cur    *batch
-	i      int
-	str    string
-	fields []string
-	bytes  int64
-	ended  error
-}
-
-func readAhead(rr *RecordReader) *batchReader {
-	// Each record is copied into a batch before the next is read, so the
-	// parser may reuse its buffer.
-	rr.p.shared = true
-	br := &batchReader{
-		full: make(chan *batch, batchCount),
-		free: make(chan *batch, batchCount),
-		quit: make(chan struct{}),
-		done: make(chan struct{}),
-	}
-	for range batchCount {
-		br.free <- &batch{}
-	}
-	go br.read(rr)
-	return br
-}
-
-func (br *batchReader) read(rr *RecordReader) {
-	defer close(br.done)
-	defer close(br.full)
-	for {
-		var b *batch
-		select {
-		case b = <-br.free:
-		case <-br.quit:
-			return
-		}
-		if b.recs == nil {
-			// Full size at first use rather than grown by appending, which
-			// would copy each buffer a dozen times over.
-			b.data = make([]byte, 0, batchBytes+batchBytes/4)
-			b.recs = make([]batchRec, 0, batchRecords)
-			b.ends = make([]int, 0, batchRecords*max(rr.width, 1))
-		}
-		b.data, b.ends, b.recs, b.err = b.data[:0], b.ends[:0], b.recs[:0], nil
-		for len(b.recs) < batchRecords && len(b.data) < batchBytes {
-			_, err := rr.Next()
-			if err == io.EOF {
-				b.err = io.EOF
-				break
-			}
-			var soft *CSVError
-			if err != nil {
-				// errors.As takes the address of its target, which then
-				// lives on the heap: declared here, it costs an allocation
-				// only for records that have a problem, not for every one.
-				var ce *CSVError
-				if !errors.As(err, &ce) || ce.Fatal() {
-					b.err = err
-					break
-				}
-				soft = ce
-			}
-			p := rr.p
-			base := len(b.data)
-			b.recs = append(b.recs, batchRec{line: p.recordLine, base: base, first: len(b.ends), nf: len(p.ends), soft: soft})
-			b.data = append(b.data, p.recBuf...)
-			for _, e := range p.ends {
-				b.ends = append(b.ends, base+e)
-			}
-		}
-		b.bytes = rr.BytesRead()
-		select {
-		case br.full <- b:
-		case <-br.quit:
-			return
-		}
-		if b.err != nil {
-			return
-		}
-	}
-}
-
-// Next returns the next record; its fields are valid until the next call.
-func (br *batchReader) Next() (Record, error) {
-	for br.cur == nil || br.i >= len(br.cur.recs) {
-		if br.ended != nil {
-			return Record{}, io.EOF
-		}
-		if br.cur != nil {
-			if br.cur.err != nil {
-				br.ended = br.cur.err
-				return Record{}, br.cur.err
-			}
-			br.free <- br.cur
-			br.cur = nil
-		}
-		b, ok := <-br.full
-		if !ok {
-			br.ended = io.EOF
-			return Record{}, io.EOF
-		}
-		br.cur, br.i, br.bytes = b, 0, b.bytes
-		br.str = ""
-		if len(b.data) > 0 {
-			// The batch's bytes do not change until it is handed back.
-			br.str = unsafe.String(unsafe.SliceData(b.data), len(b.data))
-		}
-	}
-	r := br.cur.recs[br.i]
-	br.i++
-	br.fields = br.fields[:0]
-	start := r.base
-	for _, e := range br.cur.ends[r.first : r.first+r.nf] {
-		br.fields = append(br.fields, br.str[start:e])
-		start = e
-	}
-	rec := Record{Line: r.line, Fields: br.fields}
-	if r.soft != nil {
-		return rec, r.soft
-	}
-	return rec, nil
-}
-
-// stop ends the reading goroutine and waits for it.
-func (br *batchReader) stop() {
-	close(br.quit)
-	<-br.done
 }

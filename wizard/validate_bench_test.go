@@ -14,6 +14,8 @@ import (
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/ctopendata/socrata-wizard/wizard/timestamp"
 )
 
 // benchFile writes a CSV of about mb megabytes with the column types
@@ -58,7 +60,7 @@ func benchJob(path string) *Job {
 			{Source: "description", Field: "description", Type: "text"},
 			{Source: "fee", Field: "fee", Type: "number"},
 			{Source: "issued", Field: "issued", Type: "floating_timestamp", Formats: []string{"MM/dd/yyyy"}},
-			{Source: "inspected", Field: "inspected", Type: "fixed_timestamp", Formats: []string{ISO8601}},
+			{Source: "inspected", Field: "inspected", Type: "fixed_timestamp", Formats: []string{timestamp.ISO8601}},
 			{Source: "active", Field: "active", Type: "checkbox"},
 			{Source: "site", Field: "site", Type: "point"},
 		},

@@ -9,6 +9,7 @@ import (
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/account"
 )
 
 // runLogin signs in and keeps the login: interactively with the account
@@ -47,11 +48,11 @@ func runLogin(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, err)
 	}
-	secret, err := wizard.ReadSecret(e.stdin)
+	secret, err := account.ReadSecret(e.stdin)
 	if err != nil {
 		return fail(e, err)
 	}
-	creds := socrata.Credentials{Kind: socrata.APIKey, ID: *keyID, Secret: secret, AppToken: strings.TrimSpace(e.getenv(wizard.EnvAppToken))}
+	creds := socrata.Credentials{Kind: socrata.APIKey, ID: *keyID, Secret: secret, AppToken: strings.TrimSpace(e.getenv(account.EnvAppToken))}
 	if *username != "" {
 		creds.Kind, creds.ID = socrata.Password, *username
 	}
@@ -59,9 +60,9 @@ func runLogin(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, err)
 	}
-	u, err := wizard.Verify(ctx, c, string(dom))
-	var sie *wizard.SignInError
-	if err != nil && !(errors.As(err, &sie) && sie.Cause == wizard.CauseNoPublishingRights) {
+	u, err := account.Verify(ctx, c, string(dom))
+	var sie *account.SignInError
+	if err != nil && !(errors.As(err, &sie) && sie.Cause == account.CauseNoPublishingRights) {
 		return fail(e, err)
 	}
 	if err != nil {
@@ -69,22 +70,22 @@ func runLogin(ctx context.Context, e *env, args []string) int {
 		// since datasets may still be shared to it, and say so.
 		fmt.Fprintln(e.stderr, "Warning: "+wizard.Explain(err))
 	}
-	dir, err := wizard.ConfigDir(e.getenv)
+	dir, err := account.ConfigDir(e.getenv)
 	if err != nil {
 		return fail(e, err)
 	}
-	ps, err := wizard.LoadProfiles(dir)
+	ps, err := account.LoadProfiles(dir)
 	if err != nil {
 		return fail(e, err)
 	}
-	p, err := wizard.SaveLogin(ctx, wizard.NewKeyringStore(), ps, string(dom), creds, u, *makeDefault)
+	p, err := account.SaveLogin(ctx, account.NewKeyringStore(), ps, string(dom), creds, u, *makeDefault)
 	if err != nil {
 		// The portal took the credentials; only keeping them failed. Say
 		// so, or the person starts doubting a secret that was right.
-		fmt.Fprintln(e.stderr, wizard.SignedInLine(u, string(dom))+", but the login could not be saved.")
+		fmt.Fprintln(e.stderr, account.SignedInLine(u, string(dom))+", but the login could not be saved.")
 		return fail(e, err)
 	}
-	fmt.Fprintln(e.stdout, wizard.SignedInLine(u, string(dom)))
+	fmt.Fprintln(e.stdout, account.SignedInLine(u, string(dom)))
 	fmt.Fprintf(e.stdout, "Saved as %s; the secret is in the OS keyring.\n", p.Name())
 	return exitOK
 }
@@ -96,15 +97,15 @@ func runLogout(ctx context.Context, e *env, args []string) int {
 	if _, code, ok := parse(fs, args); !ok {
 		return code
 	}
-	dir, err := wizard.ConfigDir(e.getenv)
+	dir, err := account.ConfigDir(e.getenv)
 	if err != nil {
 		return fail(e, err)
 	}
-	ps, err := wizard.LoadProfiles(dir)
+	ps, err := account.LoadProfiles(dir)
 	if err != nil {
 		return fail(e, err)
 	}
-	p, err := wizard.Logout(ctx, wizard.NewKeyringStore(), ps, *profile)
+	p, err := account.Logout(ctx, account.NewKeyringStore(), ps, *profile)
 	if err != nil {
 		return fail(e, err)
 	}
@@ -123,11 +124,11 @@ func runWhoami(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, err)
 	}
-	u, err := wizard.Verify(ctx, h.client, h.domain)
+	u, err := account.Verify(ctx, h.client, h.domain)
 	if err != nil {
 		return fail(e, err)
 	}
-	fmt.Fprintln(e.stdout, wizard.SignedInLine(u, h.domain))
+	fmt.Fprintln(e.stdout, account.SignedInLine(u, h.domain))
 	fmt.Fprintf(e.stdout, "Credentials from %s.\n", h.source)
 	return exitOK
 }
@@ -151,17 +152,17 @@ func (l loginFlags) connect(ctx context.Context, e *env) (*headless, error) {
 type headless struct {
 	client *socrata.Client
 	domain string
-	source wizard.CredentialSource
+	source account.CredentialSource
 }
 
 // connectHeadless finds credentials for a headless command: environment
 // variables first, then the named, job's or default login in the keyring.
 func connectHeadless(ctx context.Context, e *env, profile, domain string, ref wizard.AuthRef, opts ...socrata.Option) (*headless, error) {
-	dir, err := wizard.ConfigDir(e.getenv)
+	dir, err := account.ConfigDir(e.getenv)
 	if err != nil {
 		return nil, err
 	}
-	ps, err := wizard.LoadProfiles(dir)
+	ps, err := account.LoadProfiles(dir)
 	if err != nil {
 		return nil, err
 	}
@@ -175,12 +176,12 @@ func connectHeadless(ctx context.Context, e *env, profile, domain string, ref wi
 	case profile != "" || ref.Login == "":
 		p, err := ps.Find(profile)
 		if err != nil {
-			if c, ok, _ := wizard.EnvCredentials(e.getenv); ok && profile == "" {
+			if c, ok, _ := account.EnvCredentials(e.getenv); ok && profile == "" {
 				// A scheduler's environment names no portal, and "no
 				// saved login" would send the person to the wrong fix.
-				vars := wizard.EnvKeyID + " and " + wizard.EnvKeySecret
+				vars := account.EnvKeyID + " and " + account.EnvKeySecret
 				if c.Kind == socrata.Password {
-					vars = wizard.EnvUsername + " and " + wizard.EnvPassword
+					vars = account.EnvUsername + " and " + account.EnvPassword
 				}
 				return nil, fmt.Errorf("%s are set, but they do not say which portal they are for: add --domain, such as --domain data.ct.gov", vars)
 			}
@@ -188,7 +189,7 @@ func connectHeadless(ctx context.Context, e *env, profile, domain string, ref wi
 		}
 		domain, ref = p.Domain, p.Ref()
 	}
-	creds, src, err := wizard.HeadlessCredentials(ctx, e.getenv, wizard.NewKeyringStore(), ps, domain, ref)
+	creds, src, err := account.HeadlessCredentials(ctx, e.getenv, account.NewKeyringStore(), ps, domain, ref)
 	if err != nil {
 		return nil, err
 	}

@@ -4,6 +4,7 @@ import (
 	"context"
 
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/account"
 )
 
 // runBrowse opens the dataset browser alone, signed in with a saved login.
@@ -17,7 +18,7 @@ func runBrowse(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, err)
 	}
-	u, err := wizard.Verify(ctx, h.client, h.domain)
+	u, err := account.Verify(ctx, h.client, h.domain)
 	if err != nil && u == nil {
 		return fail(e, err)
 	}

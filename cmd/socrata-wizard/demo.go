@@ -8,7 +8,7 @@ import (
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/socrata/socratatest"
 	"github.com/ctopendata/socrata-wizard/tui"
-	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/account"
 )
 
 // runDemo runs the wizard against the sample portal, on loopback, with
@@ -28,7 +28,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	if _, err := socratatest.WriteSamples(dir); err != nil {
 		return fail(e, err)
 	}
-	ps, err := wizard.LoadProfiles(dir)
+	ps, err := account.LoadProfiles(dir)
 	if err != nil {
 		return fail(e, err)
 	}
@@ -36,7 +36,7 @@ func runDemo(ctx context.Context, e *env, args []string) int {
 	deps := tui.Deps{
 		Ctx:       ctx,
 		Version:   version,
-		Store:     &wizard.MemoryStore{},
+		Store:     &account.MemoryStore{},
 		StoreName: "memory for this demo",
 		Profiles:  ps,
 		Demo:      true,

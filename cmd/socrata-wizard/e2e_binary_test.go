@@ -13,6 +13,7 @@ import (
 	"testing"
 
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/account"
 )
 
 // TestBinaryCommands runs the built binary through a publisher's headless
@@ -63,7 +64,7 @@ func TestBinaryCommands(t *testing.T) {
 			expect(t, r, exitOK, "stdout:Signed in as Erin Endtoend (publisher) on "+f.domain(), "stdout:the secret is in the OS keyring")
 			assertProfilesFile(t, f)
 		} else {
-			expect(t, r, exitFailed, "stderr:Signed in as Erin Endtoend (publisher) on "+f.domain()+", but the login could not be saved.", "stderr:Cannot save the secret in the OS keyring", "stderr:"+wizard.EnvKeyID)
+			expect(t, r, exitFailed, "stderr:Signed in as Erin Endtoend (publisher) on "+f.domain()+", but the login could not be saved.", "stderr:Cannot save the secret in the OS keyring", "stderr:"+account.EnvKeyID)
 			if got := files(t, f.configDir); len(got) != 0 {
 				t.Errorf("a login the keyring refused left files behind: %v", got)
 			}
@@ -79,14 +80,14 @@ func TestBinaryCommands(t *testing.T) {
 		}
 		r = f.run("", f.secretEnv(), "whoami", "--domain", url)
 		expect(t, r, exitOK, "stdout:Signed in as Erin Endtoend (publisher)", "stdout:Credentials from environment variables.")
-		r = f.run("", []string{wizard.EnvUsername + "=" + f.acc.Email, wizard.EnvPassword + "=" + f.acc.Password}, "whoami", "--domain", url)
+		r = f.run("", []string{account.EnvUsername + "=" + f.acc.Email, account.EnvPassword + "=" + f.acc.Password}, "whoami", "--domain", url)
 		expect(t, r, exitOK, "stdout:Signed in as Erin Endtoend (publisher)", "stdout:Credentials from environment variables.")
 		if !f.keyring {
 			// Without a saved login the environment alone names no portal.
 			r = f.run("", f.secretEnv(), "whoami")
 			expect(t, r, exitFailed, "stderr:SOCRATA_KEY_ID and SOCRATA_KEY_SECRET are set, but they do not say which portal they are for: add --domain")
 		}
-		r = f.run("", []string{wizard.EnvKeyID + "=" + f.acc.KeyID, wizard.EnvKeySecret + "=wrong-" + randomHex(t, 8)}, "whoami", "--domain", url)
+		r = f.run("", []string{account.EnvKeyID + "=" + f.acc.KeyID, account.EnvKeySecret + "=wrong-" + randomHex(t, 8)}, "whoami", "--domain", url)
 		expect(t, r, exitFailed, "stderr:did not accept these credentials")
 	})
 
@@ -169,7 +170,7 @@ func TestBinaryCommands(t *testing.T) {
 
 		// A run whose credentials are nowhere says how to give them.
 		if !f.keyring {
-			expect(t, f.run("", nil, "run", cleanJob), exitFailed, "stderr:"+wizard.EnvKeySecret)
+			expect(t, f.run("", nil, "run", cleanJob), exitFailed, "stderr:"+account.EnvKeySecret)
 		}
 	})
 
@@ -211,8 +212,8 @@ func TestBinaryCommands(t *testing.T) {
 			return
 		}
 		expect(t, r, exitOK, "stdout:Forgot "+f.acc.KeyID+"@"+f.domain(), "stdout:removed from the OS keyring")
-		_, err := wizard.NewKeyringStore().Get(context.Background(), f.domain(), f.acc.KeyID)
-		if !errors.Is(err, wizard.ErrNoSecret) {
+		_, err := account.NewKeyringStore().Get(context.Background(), f.domain(), f.acc.KeyID)
+		if !errors.Is(err, account.ErrNoSecret) {
 			t.Errorf("after logout the keyring still answers for the login: %v", err)
 		}
 		expect(t, f.run("", nil, "whoami"), exitFailed, "stderr:No saved login")
@@ -224,7 +225,7 @@ func TestBinaryCommands(t *testing.T) {
 // its owner, and names the login.
 func assertProfilesFile(t *testing.T, f *fixture) {
 	t.Helper()
-	p := filepath.Join(f.configDir, wizard.ProfilesFile)
+	p := filepath.Join(f.configDir, account.ProfilesFile)
 	st, err := os.Stat(p)
 	if err != nil {
 		t.Fatalf("login did not write %s: %v", p, err)

@@ -21,6 +21,7 @@ import (
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/socrata/socratatest"
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/account"
 )
 
 // The end-to-end tests run the real binary as a subprocess against a
@@ -106,8 +107,8 @@ const badCSV = "record_id,site,visitors,open,report_date\n" +
 	"R7,Old Mill,20,false,July 4th\n" +
 	"R8,Bay Road,30,true,2024-07-06\n"
 
-// account is one user's sign-in on the fixture's portal, all generated.
-type account struct {
+// testAccount is one user's sign-in on the fixture's portal, all generated.
+type testAccount struct {
 	UserID, Name       string
 	KeyID, KeySecret   string
 	Email, Password    string
@@ -120,7 +121,7 @@ type account struct {
 type fixture struct {
 	t   *testing.T
 	srv *socratatest.Server
-	acc account
+	acc testAccount
 
 	root      string // everything the program may write lives under here
 	configDir string // SOCRATA_WIZARD_CONFIG_DIR
@@ -159,7 +160,7 @@ func newFixture(t *testing.T) *fixture {
 		KeyID:       "kid" + randomHex(t, 8),
 		KeySecret:   "ks-" + randomHex(t, 20),
 	})
-	f.acc = account{
+	f.acc = testAccount{
 		UserID: spec.ID, Name: spec.DisplayName,
 		KeyID: spec.KeyID, KeySecret: spec.KeySecret,
 		Email: spec.Email, Password: spec.Password,
@@ -206,7 +207,7 @@ func newFixture(t *testing.T) *fixture {
 		// A failed test may leave its logins behind; the domain has a
 		// random port, so they can only be this fixture's.
 		t.Cleanup(func() {
-			store := wizard.NewKeyringStore()
+			store := account.NewKeyringStore()
 			for _, login := range []string{f.acc.KeyID, f.acc.Email} {
 				_ = store.Delete(context.Background(), f.domain(), login)
 			}
@@ -218,7 +219,7 @@ func newFixture(t *testing.T) *fixture {
 // keyringWorks probes the OS keyring the way the program will use it.
 func keyringWorks(t *testing.T) bool {
 	t.Helper()
-	err := wizard.NewKeyringStore().Check(context.Background())
+	err := account.NewKeyringStore().Check(context.Background())
 	if err != nil && os.Getenv(requireKeyringEnv) == "1" {
 		t.Fatalf("no usable OS keyring although %s=1: %v", requireKeyringEnv, err)
 	}
@@ -262,7 +263,7 @@ func (f *fixture) env(extra ...string) []string {
 		"PATH=" + os.Getenv("PATH"),
 		"HOME=" + f.home,
 		"TMPDIR=" + f.tmp,
-		wizard.ConfigDirEnv + "=" + f.configDir,
+		account.ConfigDirEnv + "=" + f.configDir,
 		"LANG=C.UTF-8",
 	}
 	for k, v := range f.xdg {
@@ -279,7 +280,7 @@ func (f *fixture) env(extra ...string) []string {
 // secretEnv hands the API key to a headless command the way a scheduler
 // would, for runs without a keyring.
 func (f *fixture) secretEnv() []string {
-	return []string{wizard.EnvKeyID + "=" + f.acc.KeyID, wizard.EnvKeySecret + "=" + f.acc.KeySecret, wizard.EnvAppToken + "=" + f.acc.AppToken}
+	return []string{account.EnvKeyID + "=" + f.acc.KeyID, account.EnvKeySecret + "=" + f.acc.KeySecret, account.EnvAppToken + "=" + f.acc.AppToken}
 }
 
 // result is how one run of the binary ended.

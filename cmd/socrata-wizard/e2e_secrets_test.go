@@ -13,6 +13,7 @@ import (
 
 	"github.com/ctopendata/socrata-wizard/socrata/socratatest"
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/account"
 )
 
 // TestSecretsNeverLeak signs in with generated secrets every way the
@@ -41,7 +42,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 
 	// Headless sign-ins: the secret and the password come from stdin, the
 	// app token from the environment.
-	tokenEnv := []string{wizard.EnvAppToken + "=" + f.acc.AppToken}
+	tokenEnv := []string{account.EnvAppToken + "=" + f.acc.AppToken}
 	loginCode := exitOK
 	if !f.keyring {
 		loginCode = exitFailed
@@ -86,9 +87,9 @@ func TestSecretsNeverLeak(t *testing.T) {
 	expect(t, f.run("", keyEnv, "run", badJob), exitFailed)
 	f.srv.Portal.FailNext(1, socratatest.Matching(http.MethodPost, "/resource/"), socratatest.Fault{Status: http.StatusBadRequest})
 	expect(t, f.run("", keyEnv, "run", jobPath), exitFailed)
-	expect(t, f.run("", []string{wizard.EnvKeyID + "=" + f.acc.KeyID, wizard.EnvKeySecret + "=" + wrongSecret}, "run", jobPath), exitFailed)
+	expect(t, f.run("", []string{account.EnvKeyID + "=" + f.acc.KeyID, account.EnvKeySecret + "=" + wrongSecret}, "run", jobPath), exitFailed)
 	expect(t, f.run("", f.secretEnv(), "whoami", "--domain", url), exitOK)
-	expect(t, f.run("", []string{wizard.EnvUsername + "=" + f.acc.Email, wizard.EnvPassword + "=" + f.acc.Password}, "whoami", "--domain", url), exitOK)
+	expect(t, f.run("", []string{account.EnvUsername + "=" + f.acc.Email, account.EnvPassword + "=" + f.acc.Password}, "whoami", "--domain", url), exitOK)
 	expect(t, f.run("", f.secretEnv(), "datasets", "--json", "--domain", url), exitOK)
 	expect(t, f.run("", f.secretEnv(), "datasets", "--domain", url), exitOK)
 	expect(t, f.run("", f.secretEnv(), "browse", "--domain", url), exitUsage) // no terminal
@@ -105,7 +106,7 @@ func TestSecretsNeverLeak(t *testing.T) {
 		expect(t, f.run("", nil, "logout", "--profile", f.acc.Email+"@"+f.domain()), exitOK)
 		expect(t, f.run("", nil, "logout"), exitOK)
 		for _, login := range []string{f.acc.KeyID, f.acc.Email} {
-			if _, err := wizard.NewKeyringStore().Get(context.Background(), f.domain(), login); err == nil {
+			if _, err := account.NewKeyringStore().Get(context.Background(), f.domain(), login); err == nil {
 				t.Errorf("logout left %s in the keyring", login)
 			}
 		}

@@ -11,6 +11,8 @@ import (
 
 	"github.com/ctopendata/socrata-wizard/socrata"
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/interop"
+	"github.com/ctopendata/socrata-wizard/wizard/upload"
 )
 
 // runCheck validates a job's file headless.
@@ -60,7 +62,7 @@ func runJob(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, err)
 	}
-	notes := &wizard.RetryNotes{}
+	notes := &upload.RetryNotes{}
 	h, err := connectHeadless(ctx, e, "", job.Domain, job.Auth, socrata.WithOnRetry(notes.OnRetry))
 	if err != nil {
 		return fail(e, err)
@@ -78,11 +80,11 @@ func runJob(ctx context.Context, e *env, args []string) int {
 	if err != nil {
 		return fail(e, err)
 	}
-	printer := wizard.NewProgressPrinter(e.stderr, isTerminalWriter(e.stderr), 5*time.Second)
+	printer := newProgressPrinter(e.stderr, isTerminalWriter(e.stderr), 5*time.Second)
 	printer.SetWidth(terminalWidth(e.stderr))
-	res, err := wizard.Upload(ctx, h.client, ds, f, job, wizard.UploadOptions{
+	res, err := upload.Run(ctx, h.client, ds, f, job, upload.Options{
 		Resume:     *resume,
-		Checkpoint: wizard.CheckpointPath(jobPath),
+		Checkpoint: upload.CheckpointPath(jobPath),
 		ResumeHint: "socrata-wizard run --resume " + jobPath,
 		Progress:   printer.Update,
 		Retries:    notes,
@@ -90,7 +92,7 @@ func runJob(ctx context.Context, e *env, args []string) int {
 	})
 	printer.Finish()
 	if res != nil {
-		for _, line := range wizard.SummaryLines(res) {
+		for _, line := range upload.SummaryLines(res) {
 			fmt.Fprintln(e.stdout, line)
 		}
 		// The portal's own count, also after a stop: ctx may be done.
@@ -146,14 +148,14 @@ func runExport(ctx context.Context, e *env, args []string) int {
 	if *dir == "" {
 		*dir = filepath.Dir(pos[0])
 	}
-	var ex *wizard.Export
+	var ex *interop.Export
 	switch *to {
 	case "datasync":
-		ex, err = wizard.ExportDataSync(job, *dir)
+		ex, err = interop.ExportDataSync(job, *dir)
 	case "socrata-py":
-		ex, err = wizard.ExportSocrataPy(job, *dir)
+		ex, err = interop.ExportSocrataPy(job, *dir)
 	case "rsocrata":
-		ex, err = wizard.ExportRSocrata(job, *dir)
+		ex, err = interop.ExportRSocrata(job, *dir)
 	default:
 		return usageErr(e, "--to must be datasync, socrata-py or rsocrata")
 	}

@@ -2,7 +2,10 @@
 // scheduled upload on a Socrata open data portal: an interactive wizard,
 // and headless commands that run the job files it saves.
 //
-// Run "socrata-wizard help" for the list of commands.
+// Run "socrata-wizard help" for the list of commands. This package holds
+// only flags, wiring and exit codes: the wizard is package tui, and the
+// headless commands call the domain packages under wizard/ directly,
+// printing an upload's progress with a plain terminal bar (progress.go).
 package main
 
 import (

@@ -10,6 +10,7 @@ import (
 
 	"github.com/ctopendata/socrata-wizard/tui"
 	"github.com/ctopendata/socrata-wizard/wizard"
+	"github.com/ctopendata/socrata-wizard/wizard/account"
 )
 
 // runStart runs the whole wizard with the OS keyring and the saved
@@ -33,11 +34,11 @@ func runStart(ctx context.Context, e *env, args []string) int {
 // accountDeps are the wizard's dependencies for a real account: the OS
 // keyring and the profile index in the config directory.
 func accountDeps(ctx context.Context, e *env) (tui.Deps, int) {
-	dir, err := wizard.ConfigDir(e.getenv)
+	dir, err := account.ConfigDir(e.getenv)
 	if err != nil {
 		return tui.Deps{}, fail(e, err)
 	}
-	ps, err := wizard.LoadProfiles(dir)
+	ps, err := account.LoadProfiles(dir)
 	if err != nil {
 		return tui.Deps{}, fail(e, err)
 	}
@@ -45,7 +46,7 @@ func accountDeps(ctx context.Context, e *env) (tui.Deps, int) {
 	return tui.Deps{
 		Ctx:      ctx,
 		Version:  version,
-		Store:    wizard.NewKeyringStore(),
+		Store:    account.NewKeyringStore(),
 		Profiles: ps,
 		FileDir:  wd,
 	}, exitOK
@@ -68,8 +69,17 @@ func runTUI(ctx context.Context, e *env, deps tui.Deps) int {
 	for _, line := range m.Trail() {
 		fmt.Fprintln(e.stderr, "✓ "+line)
 	}
+	notes := m.Notes()
+	for _, line := range notes {
+		fmt.Fprintln(e.stderr, line)
+	}
 	if m.Err() != nil {
-		fmt.Fprintln(e.stderr, "Stopped before the end; nothing after the last ✓ was done.")
+		if len(notes) > 0 {
+			// The notes say what the step did before it was stopped.
+			fmt.Fprintln(e.stderr, "Stopped before the end.")
+		} else {
+			fmt.Fprintln(e.stderr, "Stopped before the end; nothing after the last ✓ was done.")
+		}
 		return exitAborted
 	}
 	return exitOK
